@@ -1,0 +1,2 @@
+// Public API of lib/hosting: each module of the area is exported here.
+export {};

@@ -1,0 +1,3 @@
+export * from './hosting';
+export * from './packaging';
+export * from './training';

@@ -1,0 +1,61 @@
+// Bundles every Lambda handler and the CLI with esbuild, so that consumers of the
+// package need neither esbuild nor Docker at synth time.
+//   lib/<area>/handlers/<name>.ts  ->  assets/handlers/<name>/index.js
+//   lib/cli/main.ts                ->  assets/cli/main.js
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const libDir = join(root, 'lib');
+const assetsDir = join(root, 'assets');
+// Lambda bundles must stay small (DESIGN.md section 7): fail the build, not the deploy.
+const MAX_BUNDLE_BYTES = 1024 * 1024;
+
+function handlerEntries() {
+  const entries = [];
+  for (const area of readdirSync(libDir)) {
+    const dir = join(libDir, area, 'handlers');
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
+    for (const file of readdirSync(dir)) {
+      if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
+      entries.push({ name: file.slice(0, -3), entry: join(dir, file) });
+    }
+  }
+  return entries.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  // Lambda runs nodejs22.x; the CLI runs on the user's Node (>= 20.15).
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+const seen = new Set();
+for (const { name, entry } of handlerEntries()) {
+  if (seen.has(name)) throw new Error(`two handlers are named ${name}: handler file names must be unique across lib/`);
+  seen.add(name);
+  const outdir = join(assetsDir, 'handlers', name);
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const outfile = join(outdir, 'index.js');
+  await build({ ...common, entryPoints: [entry], outfile });
+  const size = statSync(outfile).size;
+  if (size > MAX_BUNDLE_BYTES) {
+    throw new Error(`handler ${name} bundles to ${size} bytes, over the ${MAX_BUNDLE_BYTES}-byte budget`);
+  }
+}
+
+const cliEntry = join(libDir, 'cli', 'main.ts');
+if (existsSync(cliEntry)) {
+  mkdirSync(join(assetsDir, 'cli'), { recursive: true });
+  await build({ ...common, entryPoints: [cliEntry], outfile: join(assetsDir, 'cli', 'main.js') });
+}
+writeFileSync(join(assetsDir, '.bundled'), `${[...seen].join('\n')}\n`);
