@@ -1,0 +1,5 @@
+// Public API of lib/hosting/monitoring: metrics, alarms and a dashboard for an endpoint (and its training job).
+export * from './endpoint-metrics';
+export * from './training-job-metrics';
+export * from './endpoint-alarms';
+export * from './endpoint-dashboard';

@@ -1,0 +1,166 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct, IDependable } from 'constructs';
+import { AutoScalingOptions } from './auto-scaling-options';
+import { EndpointMetrics } from '../monitoring/endpoint-metrics';
+
+/**
+ * Properties of a {@link VariantAutoScaling}.
+ */
+export interface VariantAutoScalingProps extends AutoScalingOptions {
+  /**
+   * The name of the endpoint (a token is fine).
+   */
+  readonly endpointName: string;
+
+  /**
+   * The name of the production variant to scale (a token is fine).
+   */
+  readonly variantName: string;
+
+  /**
+   * The variant's `InitialInstanceCount` in the endpoint config: it must lie between the minimum and the maximum.
+   * Not checked when it is a token.
+   */
+  readonly initialInstanceCount: number;
+
+  /**
+   * What creates the endpoint (the `AWS::SageMaker::Endpoint` resource or the construct holding it). The scalable
+   * target is registered only after it, since Application Auto Scaling rejects a variant that does not exist yet.
+   *
+   * @default - no explicit dependency: enough only when `endpointName` is a reference to the endpoint resource
+   */
+  readonly endpoint?: IDependable;
+}
+
+/** The scalable dimension of a SageMaker production variant: its instance count. */
+const VARIANT_INSTANCE_COUNT = 'sagemaker:variant:DesiredInstanceCount';
+
+/**
+ * Scales the instance count of one production variant of a SageMaker endpoint with Application Auto Scaling:
+ * registers the variant as a scalable target and attaches target tracking policies on invocations per instance
+ * and, optionally, on GPU utilization.
+ *
+ * Application Auto Scaling acts through its service-linked role for SageMaker endpoints
+ * (`AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`), which it creates on first use: no IAM role is
+ * created in the stack.
+ */
+export class VariantAutoScaling extends Construct {
+  /** The production variant, registered with Application Auto Scaling. */
+  public readonly scalableTarget: appscaling.ScalableTarget;
+
+  /**
+   * The target tracking policy on `SageMakerVariantInvocationsPerInstance`.
+   *
+   * @default - undefined when `invocationsPerInstanceTarget` is not set
+   */
+  public readonly invocationsPerInstancePolicy?: appscaling.TargetTrackingScalingPolicy;
+
+  /**
+   * The target tracking policy on the variant's average `GPUUtilization`.
+   *
+   * @default - undefined when `gpuUtilizationTarget` is not set
+   */
+  public readonly gpuUtilizationPolicy?: appscaling.TargetTrackingScalingPolicy;
+
+  constructor(scope: Construct, id: string, props: VariantAutoScalingProps) {
+    super(scope, id);
+    const minInstanceCount = props.minInstanceCount ?? 1;
+    validateCounts(this, minInstanceCount, props.initialInstanceCount, props.maxInstanceCount);
+    validateTargets(this, props);
+
+    this.scalableTarget = new appscaling.ScalableTarget(this, 'Target', {
+      serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
+      resourceId: `endpoint/${props.endpointName}/variant/${props.variantName}`,
+      scalableDimension: VARIANT_INSTANCE_COUNT,
+      minCapacity: minInstanceCount,
+      maxCapacity: props.maxInstanceCount,
+      // Placeholder, removed below: SageMaker endpoints scale through a service-linked role.
+      role: iam.Role.fromRoleName(this, 'UnusedRole', 'unused'),
+    });
+    useServiceLinkedRole(this.scalableTarget);
+    if (props.endpoint) {
+      this.scalableTarget.node.addDependency(props.endpoint);
+    }
+
+    const cooldowns = {
+      scaleInCooldown: props.scaleInCooldown ?? Duration.minutes(10),
+      scaleOutCooldown: props.scaleOutCooldown ?? Duration.minutes(5),
+      disableScaleIn: props.disableScaleIn ?? false,
+    };
+    if (props.invocationsPerInstanceTarget !== undefined) {
+      this.invocationsPerInstancePolicy = new appscaling.TargetTrackingScalingPolicy(this, 'InvocationsPerInstance', {
+        scalingTarget: this.scalableTarget,
+        predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
+        targetValue: props.invocationsPerInstanceTarget,
+        ...cooldowns,
+      });
+    }
+    if (props.gpuUtilizationTarget !== undefined) {
+      const metrics = new EndpointMetrics(props.endpointName, props.variantName);
+      this.gpuUtilizationPolicy = new appscaling.TargetTrackingScalingPolicy(this, 'GpuUtilization', {
+        scalingTarget: this.scalableTarget,
+        // Average over the variant's instances; each instance reports the sum over its GPUs.
+        customMetric: metrics.metricGpuUtilization({ statistic: cloudwatch.Stats.AVERAGE }),
+        targetValue: props.gpuUtilizationTarget,
+        ...cooldowns,
+      });
+    }
+  }
+}
+
+/**
+ * Drops the role from the scalable target: without `RoleARN`, Application Auto Scaling uses (and creates if
+ * needed) its service-linked role for SageMaker endpoints, which is what AWS recommends for this service.
+ */
+function useServiceLinkedRole(target: appscaling.ScalableTarget): void {
+  const cfn = target.node.defaultChild as appscaling.CfnScalableTarget;
+  cfn.addPropertyDeletionOverride('RoleARN');
+}
+
+/** An error naming the construct whose props are wrong, so that the user finds which endpoint is meant. */
+function invalid(message: string, scope: Construct): Error {
+  return new Error(`${scope.node.path}: ${message}`);
+}
+
+function validateCounts(scope: Construct, min: number, initial: number, max: number): void {
+  const known = (n: number) => !Token.isUnresolved(n);
+  for (const [name, value] of [['minInstanceCount', min], ['maxInstanceCount', max]] as const) {
+    if (known(value) && (!Number.isInteger(value) || value < 1)) {
+      throw invalid(`autoScaling.${name} must be a whole number of at least 1, got ${value}.`, scope);
+    }
+  }
+  if (known(min) && known(max) && min > max) {
+    throw invalid(
+      `autoScaling.minInstanceCount (${min}) is above autoScaling.maxInstanceCount (${max}): ` +
+      'lower the minimum or raise the maximum.', scope);
+  }
+  if (known(initial) && known(min) && initial < min) {
+    throw invalid(
+      `The initial instance count (${initial}) is below autoScaling.minInstanceCount (${min}): ` +
+      'raise the instance count of the endpoint or lower the minimum.', scope);
+  }
+  if (known(initial) && known(max) && initial > max) {
+    throw invalid(
+      `The initial instance count (${initial}) is above autoScaling.maxInstanceCount (${max}): ` +
+      'raise the maximum or lower the instance count of the endpoint.', scope);
+  }
+}
+
+function validateTargets(scope: Construct, props: AutoScalingOptions): void {
+  if (props.invocationsPerInstanceTarget === undefined && props.gpuUtilizationTarget === undefined) {
+    throw invalid(
+      'autoScaling needs a metric to track: set invocationsPerInstanceTarget (requests per minute per instance), ' +
+      'gpuUtilizationTarget (percent summed over the GPUs of an instance), or both.', scope);
+  }
+  for (const [name, value] of [
+    ['invocationsPerInstanceTarget', props.invocationsPerInstanceTarget],
+    ['gpuUtilizationTarget', props.gpuUtilizationTarget],
+  ] as const) {
+    if (value !== undefined && !Token.isUnresolved(value) && !(value > 0)) {
+      throw invalid(`autoScaling.${name} must be above 0, got ${value}.`, scope);
+    }
+  }
+}
