@@ -1,3 +1,4 @@
 export * from './hosting';
 export * from './packaging';
 export * from './training';
+export * from './pytorch-custom-endpoint';

@@ -1,2 +1,5 @@
 // Public API of lib/hosting: each module of the area is exported here.
-export {};
+export * from './instance-type';
+export * from './container-image';
+export * from './model-data';
+export * from './realtime-endpoint';

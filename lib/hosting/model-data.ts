@@ -1,0 +1,191 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
+
+/**
+ * Where a model's artifacts are, in the form `AWS::SageMaker::Model` takes them. Exactly one field is set.
+ */
+export interface ModelDataConfig {
+  /**
+   * S3 URI of a compressed `model.tar.gz` (`ContainerDefinition.ModelDataUrl`).
+   *
+   * @default - the model data is uncompressed, see `modelDataSource`
+   */
+  readonly modelDataUrl?: string;
+
+  /**
+   * An uncompressed S3 prefix (`ContainerDefinition.ModelDataSource`): SageMaker copies every object under it into
+   * `/opt/ml/model`, with no archive to download and unpack.
+   *
+   * @default - the model data is a compressed archive, see `modelDataUrl`
+   */
+  readonly modelDataSource?: sagemaker.CfnModel.ModelDataSourceProperty;
+}
+
+/**
+ * The artifacts of a model: a `model.tar.gz` (weights at the root, inference code under `code/`) or an uncompressed
+ * S3 prefix with the same layout.
+ */
+export abstract class ModelData {
+  /**
+   * A compressed `model.tar.gz` in a bucket. The execution role may read exactly that object (and decrypt it with
+   * the bucket's KMS key, if it has one).
+   *
+   * @param bucket the bucket holding the archive
+   * @param key the object key, e.g. `models/v1/model.tar.gz`; may be a token
+   */
+  public static fromBucket(bucket: s3.IBucket, key: string): ModelData {
+    if (!Token.isUnresolved(key)) {
+      if (key.length === 0 || key.endsWith('/')) {
+        throw new Error(
+          `Model data key '${key}' names a prefix, not an archive: give the key of a model.tar.gz, or use ` +
+          'ModelData.fromS3Prefix() for uncompressed model data.',
+        );
+      }
+    }
+    return new BucketObjectModelData(bucket, key);
+  }
+
+  /**
+   * A compressed `model.tar.gz` by its S3 URI, e.g. `s3://my-bucket/models/model.tar.gz` (a literal string).
+   *
+   * @param uri the `s3://bucket/key` URI of the archive
+   */
+  public static fromS3Uri(uri: string): ModelData {
+    if (Token.isUnresolved(uri)) {
+      throw new Error('ModelData.fromS3Uri() needs a literal URI; for a deploy-time value use ModelData.fromBucket(bucket, key).');
+    }
+    const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+    if (!match) {
+      throw new Error(`Model data URI '${uri}' is not of the form 's3://<bucket>/<key>'.`);
+    }
+    const [, bucketName, key] = match;
+    return new BucketObjectModelData(undefined, key, bucketName);
+  }
+
+  /**
+   * A local `model.tar.gz`, uploaded as a CDK file asset (content-addressed, so a changed archive gets a new key
+   * and reaches the endpoint). The execution role may read exactly that object.
+   *
+   * @param archivePath path to the archive; must end in `.tar.gz`
+   */
+  public static fromAsset(archivePath: string): ModelData {
+    if (!archivePath.endsWith('.tar.gz')) {
+      throw new Error(
+        `Model data asset '${archivePath}' must be a .tar.gz file: SageMaker only reads model archives as gzip-compressed tar.`,
+      );
+    }
+    if (!fs.existsSync(archivePath) || !fs.statSync(archivePath).isFile()) {
+      throw new Error(`Model data asset '${archivePath}' does not exist or is not a file (resolved to ${path.resolve(archivePath)}).`);
+    }
+    return new AssetModelData(path.resolve(archivePath));
+  }
+
+  /**
+   * Uncompressed model data: every object under `keyPrefix` becomes a file under `/opt/ml/model`
+   * (`ModelDataSource` with `S3DataType: S3Prefix`, `CompressionType: None`). The execution role may list and read
+   * exactly that prefix.
+   *
+   * @param bucket the bucket holding the model files
+   * @param keyPrefix the prefix, e.g. `models/v1/`; a trailing `/` is added when missing, as SageMaker requires
+   */
+  public static fromS3Prefix(bucket: s3.IBucket, keyPrefix: string): ModelData {
+    if (!Token.isUnresolved(keyPrefix)) {
+      if (keyPrefix.length === 0 || keyPrefix === '/') {
+        throw new Error('Model data prefix must not be empty: SageMaker would copy the whole bucket into the container.');
+      }
+      if (keyPrefix.endsWith('.tar.gz')) {
+        throw new Error(
+          `Model data prefix '${keyPrefix}' looks like an archive: use ModelData.fromBucket() for a compressed model.tar.gz.`,
+        );
+      }
+      if (keyPrefix.startsWith('/')) {
+        throw new Error(`Model data prefix '${keyPrefix}' must not start with '/': S3 keys have no leading slash.`);
+      }
+    }
+    return new PrefixModelData(bucket, keyPrefix);
+  }
+
+  /**
+   * Resolves the model data, granting `grantee` read access to exactly these artifacts.
+   */
+  public abstract bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig;
+}
+
+/** Read access to one object: `s3:GetObject` on its ARN, plus decrypt with the bucket key if any. */
+function grantReadObject(grantee: iam.IGrantable, bucket: s3.IBucket, key: string): void {
+  iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [bucket.arnForObjects(key)] });
+  bucket.encryptionKey?.grantDecrypt(grantee);
+}
+
+class BucketObjectModelData extends ModelData {
+  constructor(private readonly bucket: s3.IBucket | undefined, private readonly key: string, private readonly bucketName?: string) {
+    super();
+  }
+
+  public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {
+    const bucket = this.bucket ?? importedBucket(scope, this.bucketName!);
+    grantReadObject(grantee, bucket, this.key);
+    return { modelDataUrl: bucket.s3UrlForObject(this.key) };
+  }
+}
+
+/** A bucket named by a URI, imported once per scope. */
+function importedBucket(scope: Construct, bucketName: string): s3.IBucket {
+  const id = `ModelDataBucket-${bucketName}`;
+  return (scope.node.tryFindChild(id) as s3.IBucket | undefined) ?? s3.Bucket.fromBucketName(scope, id, bucketName);
+}
+
+class AssetModelData extends ModelData {
+  constructor(private readonly archivePath: string) {
+    super();
+  }
+
+  public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {
+    // One asset per archive path and scope, so binding the same archive twice reuses it.
+    const id = `ModelDataAsset${crypto.createHash('sha256').update(this.archivePath).digest('hex').slice(0, 8)}`;
+    const asset = (scope.node.tryFindChild(id) as s3assets.Asset | undefined) ?? new s3assets.Asset(scope, id, { path: this.archivePath });
+    grantReadObject(grantee, asset.bucket, asset.s3ObjectKey);
+    return { modelDataUrl: asset.s3ObjectUrl };
+  }
+}
+
+class PrefixModelData extends ModelData {
+  private readonly keyPrefix: string;
+
+  constructor(private readonly bucket: s3.IBucket, keyPrefix: string) {
+    super();
+    this.keyPrefix = Token.isUnresolved(keyPrefix) || keyPrefix.endsWith('/') ? keyPrefix : `${keyPrefix}/`;
+  }
+
+  public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {
+    const objectsArn = this.bucket.arnForObjects(`${this.keyPrefix}*`);
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [objectsArn] });
+    acknowledgeWildcardResource(scope, objectsArn,
+      'Uncompressed model data is every object under the model prefix; SageMaker reads them all and nothing outside it.');
+    // SageMaker lists the prefix to find the files; the condition keeps the listing to that prefix.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${this.keyPrefix}*`] } },
+    });
+    this.bucket.encryptionKey?.grantDecrypt(grantee);
+    return {
+      modelDataSource: {
+        s3DataSource: {
+          s3Uri: this.bucket.s3UrlForObject(this.keyPrefix),
+          s3DataType: 'S3Prefix',
+          compressionType: 'None',
+        },
+      },
+    };
+  }
+}

@@ -1,0 +1,68 @@
+import * as cdk from 'aws-cdk-lib';
+import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
+import {
+  validateContainerEnvironment, validateIntegerInRange, validateSageMakerName, SAGEMAKER_MODEL_NAME_PATTERN,
+} from '../../lib/common/validation';
+
+describe('validateSageMakerName', () => {
+  test.each(['a', 'my-endpoint', 'A1--b2', 'x'.repeat(63)])('accepts %s', name => {
+    expect(() => validateSageMakerName('endpointName', name)).not.toThrow();
+  });
+
+  test.each([
+    ['', /1 to 63/],
+    ['x'.repeat(64), /64 characters long; SageMaker accepts 1 to 63/],
+    ['-lead', /not a valid SageMaker name/],
+    ['trail-', /not a valid SageMaker name/],
+    ['has_underscore', /not a valid SageMaker name/],
+    ['dot.name', /not a valid SageMaker name/],
+  ])('rejects %s', (name, message) => {
+    expect(() => validateSageMakerName('endpointName', name)).toThrow(message);
+  });
+
+  test('tokens pass: their value is known only at deploy time', () => {
+    const stack = new cdk.Stack();
+    const param = new cdk.CfnParameter(stack, 'P');
+    expect(() => validateSageMakerName('endpointName', param.valueAsString)).not.toThrow();
+  });
+
+  test('model names may not end in a hyphen either', () => {
+    expect(() => validateSageMakerName('modelName', 'model-1', SAGEMAKER_MODEL_NAME_PATTERN)).not.toThrow();
+    expect(() => validateSageMakerName('modelName', 'model-', SAGEMAKER_MODEL_NAME_PATTERN)).toThrow(/modelName 'model-'/);
+  });
+});
+
+describe('validateIntegerInRange', () => {
+  test('bounds are inclusive; fractions and outside values fail with the range in the message', () => {
+    expect(() => validateIntegerInRange('t', 60, 60, 3600, 'seconds')).not.toThrow();
+    expect(() => validateIntegerInRange('t', 3600, 60, 3600, 'seconds')).not.toThrow();
+    expect(() => validateIntegerInRange('t', 59, 60, 3600, 'seconds')).toThrow('t must be a whole number from 60 to 3600 seconds, got 59 seconds.');
+    expect(() => validateIntegerInRange('t', 3601, 60, 3600)).toThrow(/from 60 to 3600, got 3601/);
+    expect(() => validateIntegerInRange('t', 1.5, 1, 10)).toThrow(/whole number/);
+  });
+});
+
+describe('validateContainerEnvironment', () => {
+  test('accepts SageMaker-shaped variables', () => {
+    expect(() => validateContainerEnvironment('environment', { SAGEMAKER_MODEL_SERVER_WORKERS: '2', _x1: 'y' })).not.toThrow();
+  });
+  test('rejects bad names, long values and more than 100 variables', () => {
+    expect(() => validateContainerEnvironment('environment', { '1ABC': 'x' })).toThrow(/variable name '1ABC' is invalid/);
+    expect(() => validateContainerEnvironment('environment', { 'A-B': 'x' })).toThrow(/variable name 'A-B'/);
+    expect(() => validateContainerEnvironment('environment', { A: 'x'.repeat(1025) })).toThrow(/1025 characters long/);
+    const many: { [k: string]: string } = {};
+    for (let i = 0; i < 101; i++) {
+      many[`V${i}`] = 'x';
+    }
+    expect(() => validateContainerEnvironment('environment', many)).toThrow(/101 variables; SageMaker accepts at most 100/);
+  });
+});
+
+describe('flattenCfnReference (cdk-nag finding ids)', () => {
+  test('flattens Ref, GetAtt, Join and Sub the way cdk-nag names IAM5 findings', () => {
+    expect(flattenCfnReference({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', { 'Fn::GetAtt': ['B1', 'Arn'] }, '/x/*']] }))
+      .toBe('arn:<AWS::Partition>:s3:::<B1.Arn>/x/*');
+    expect(flattenCfnReference({ 'Fn::Sub': 'arn:${AWS::Partition}:logs:*' })).toBe('arn:<AWS::Partition>:logs:*');
+    expect(flattenCfnReference('*')).toBe('*');
+  });
+});
