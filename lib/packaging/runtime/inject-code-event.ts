@@ -1,0 +1,305 @@
+import type { ByteSource, CodeFile, InjectionOptions, InjectionResult, InjectionStats, StrategyName } from '../engine/types';
+import { WriteArtifactResult, writeArtifact } from './artifact-writer';
+import { CustomResourceEvent, CustomResourceResponse, failedResponse, oneLine, successResponse } from './cfn-response';
+import { codeDigest, readZip } from './code-archive';
+import { ARTIFACT_FILE_NAME, ArtifactInputs, MANIFEST_FILE_NAME, artifactMetadata, contentDirectory, metadataMatches } from './content-key';
+import { SourceObject, s3ByteSource } from './s3-byte-source';
+import { S3Operations, httpStatusOf, s3Uri } from './s3-operations';
+
+/** The custom resource's properties, as the construct sets them (CloudFormation passes strings). */
+export interface InjectCodeProperties {
+  readonly SourceBucket: string;
+  readonly SourceKey: string;
+  readonly CodeBucket: string;
+  readonly CodeKey: string;
+  readonly Strategy: StrategyName;
+  readonly OutputBucket: string;
+  /** Ends with `/`; everything the resource writes is under it. */
+  readonly OutputPrefix: string;
+  /** `destroy`: a Delete removes the objects this resource wrote; `retain`: it keeps them. */
+  readonly RemovalPolicy: 'destroy' | 'retain';
+}
+
+/** The engine's entry point (`injectCode` of lib/packaging/engine). */
+export type InjectCodeFunction = (source: ByteSource, files: CodeFile[], options: InjectionOptions) => Promise<InjectionResult>;
+
+export interface InjectCodeDependencies {
+  readonly ops: S3Operations;
+  readonly injectCode: InjectCodeFunction;
+  /**
+   * Milliseconds after which the work is abandoned (its multipart upload aborted) and FAILED is answered; the
+   * shell sets it some seconds short of the Lambda's own timeout, so CloudFormation never waits for a timeout.
+   */
+  readonly timeoutMs?: number;
+  /** Milliseconds the abandoned work gets to abort its upload before FAILED is answered. @default 10000 */
+  readonly cleanupGraceMs?: number;
+  /** Where to read the details (the log stream), added to a FAILED reason. */
+  readonly logHint?: string;
+  readonly log?: (message: string) => void;
+  /** Writer tuning, for tests. */
+  readonly speculate?: boolean;
+  readonly copyConcurrency?: number;
+  readonly readChunkSize?: number;
+}
+
+/** The custom resource's attributes (`Fn::GetAtt`). */
+export interface InjectCodeData extends Record<string, string> {
+  readonly ArtifactS3Uri: string;
+  readonly ArtifactBucket: string;
+  readonly ArtifactKey: string;
+  readonly Strategy: string;
+  readonly Reason: string;
+}
+
+/** What `injection.json` beside the artifact records. */
+export interface InjectionManifest {
+  readonly artifact: string;
+  readonly source: { readonly uri: string; readonly etag: string; readonly size: number };
+  readonly codeSha256: string;
+  readonly strategyRequested: string;
+  readonly strategy: string;
+  readonly reason: string;
+  readonly entries: string[];
+  readonly stats: InjectionStats;
+  readonly write: Omit<WriteArtifactResult, 'parts'> & { readonly parts: number };
+}
+
+const STRATEGIES: readonly string[] = ['auto', 'scan', 'tail', 'stream'];
+
+/** Checks the properties, with messages that name the property. */
+export function parseProperties(raw: Record<string, unknown>): InjectCodeProperties {
+  const text = (name: string): string => {
+    const value = raw[name];
+    if (typeof value !== 'string' || value.length === 0) throw new Error(`custom resource property ${name} must be a non-empty string`);
+    return value;
+  };
+  const strategy = text('Strategy');
+  if (!STRATEGIES.includes(strategy)) throw new Error(`custom resource property Strategy must be one of ${STRATEGIES.join(', ')}, got ${strategy}`);
+  const removalPolicy = text('RemovalPolicy');
+  if (removalPolicy !== 'destroy' && removalPolicy !== 'retain') {
+    throw new Error(`custom resource property RemovalPolicy must be destroy or retain, got ${removalPolicy}`);
+  }
+  const outputPrefix = text('OutputPrefix');
+  if (!outputPrefix.endsWith('/')) throw new Error(`custom resource property OutputPrefix must end with '/', got ${outputPrefix}`);
+  return {
+    SourceBucket: text('SourceBucket'),
+    SourceKey: text('SourceKey'),
+    CodeBucket: text('CodeBucket'),
+    CodeKey: text('CodeKey'),
+    Strategy: strategy as StrategyName,
+    OutputBucket: text('OutputBucket'),
+    OutputPrefix: outputPrefix,
+    RemovalPolicy: removalPolicy,
+  };
+}
+
+/**
+ * Answers one CloudFormation request. Never throws: every failure becomes FAILED with a one-line reason, and a
+ * request that runs past `timeoutMs` is abandoned (upload aborted) and answered FAILED.
+ */
+export async function handleEvent(event: CustomResourceEvent, deps: InjectCodeDependencies): Promise<CustomResourceResponse> {
+  const controller = new AbortController();
+  const work = processEvent(event, deps, controller.signal);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    if (deps.timeoutMs === undefined) return;
+    timer = setTimeout(() => {
+      const seconds = Math.round(deps.timeoutMs! / 1000);
+      const error = new Error(
+        `the code injection did not finish within ${seconds} s, the function's time budget: give the construct more memory (more CPU and network) or use strategy TAIL`,
+      );
+      controller.abort(error);
+      reject(error);
+    }, deps.timeoutMs);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } catch (error) {
+    if (controller.signal.aborted) {
+      // Give the abandoned work a moment to abort its multipart upload before answering.
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        work.catch(() => undefined),
+        new Promise((resolve) => (grace = setTimeout(resolve, deps.cleanupGraceMs ?? 10_000))),
+      ]);
+      clearTimeout(grace);
+    }
+    deps.log?.(`FAILED: ${(error as Error)?.stack ?? String(error)}`);
+    return failedResponse(event, error, deps.logHint);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function processEvent(event: CustomResourceEvent, deps: InjectCodeDependencies, signal: AbortSignal): Promise<CustomResourceResponse> {
+  if (event.RequestType === 'Delete') {
+    let props: InjectCodeProperties;
+    try {
+      props = parseProperties(event.ResourceProperties);
+    } catch (error) {
+      // Properties this invalid never wrote anything (their Create failed): a Delete must not get stuck on them.
+      deps.log?.(`Delete with invalid properties (${(error as Error).message}): nothing to delete`);
+      return successResponse(event, event.PhysicalResourceId ?? '', {});
+    }
+    await deleteCreated(event.PhysicalResourceId, props, deps);
+    return successResponse(event, event.PhysicalResourceId ?? '', {});
+  }
+  const props = parseProperties(event.ResourceProperties);
+  const data = await inject(props, deps, signal);
+  // The physical id is the new object's URI: when an Update changes any input, the key (and so the id) changes
+  // and CloudFormation, once the stack update succeeds, sends a Delete for the old id, which removes the old object.
+  return successResponse(event, data.ArtifactS3Uri, data);
+}
+
+/** Writes (or finds) the artifact for the current inputs. */
+export async function inject(props: InjectCodeProperties, deps: InjectCodeDependencies, signal?: AbortSignal): Promise<InjectCodeData> {
+  const log = deps.log ?? (() => undefined);
+  const source = await headSource(props, deps.ops);
+  const files = await readCode(props, deps.ops);
+  const inputs: ArtifactInputs = { sourceEtag: source.etag, sourceSize: source.size, codeSha256: codeDigest(files), strategy: props.Strategy };
+  const directory = contentDirectory(props.OutputPrefix, inputs);
+  const destination = { bucket: props.OutputBucket, key: directory + ARTIFACT_FILE_NAME };
+  const manifestKey = directory + MANIFEST_FILE_NAME;
+  if (destination.bucket === source.bucket && destination.key === source.key) {
+    throw new Error(`the output location ${s3Uri(destination.bucket, destination.key)} is the original artifact; choose another output prefix`);
+  }
+
+  const existing = await findExisting(deps.ops, destination, manifestKey, inputs);
+  if (existing) {
+    log(`${s3Uri(destination.bucket, destination.key)} already holds this artifact: nothing to do`);
+    return dataOf(destination, existing.strategy, existing.reason);
+  }
+
+  const reader = s3ByteSource(deps.ops, source, { signal, chunkSize: deps.readChunkSize });
+  let injection: InjectionResult | undefined;
+  const written = await writeArtifact({
+    ops: deps.ops,
+    source,
+    reader,
+    destination,
+    metadata: artifactMetadata(inputs),
+    signal,
+    log,
+    speculate: deps.speculate,
+    copyConcurrency: deps.copyConcurrency,
+    produce: async () => {
+      injection = await deps.injectCode(reader, files, { strategy: props.Strategy });
+      log(`strategy ${injection.strategy}: ${injection.reason}`);
+      return injection.segments;
+    },
+  });
+  const result = injection!;
+  const stats = result.stats();
+  const manifest: InjectionManifest = {
+    artifact: s3Uri(destination.bucket, destination.key),
+    source: { uri: s3Uri(source.bucket, source.key), etag: source.etag, size: source.size },
+    codeSha256: inputs.codeSha256,
+    strategyRequested: props.Strategy,
+    strategy: result.strategy,
+    reason: result.reason,
+    entries: stats.entries,
+    stats: { ...stats, bytesRead: reader.bytesRead },
+    write: { ...written, parts: written.parts.length },
+  };
+  log(JSON.stringify(manifest));
+  // Written last: its presence tells a retry that the artifact is complete.
+  const body = Buffer.from(JSON.stringify(manifest, null, 2));
+  await deps.ops.putObject(
+    { Bucket: destination.bucket, Key: manifestKey, Body: body, ContentLength: body.length, ContentType: 'application/json' },
+    { abortSignal: signal },
+  );
+  return dataOf(destination, result.strategy, result.reason);
+}
+
+async function headSource(props: InjectCodeProperties, ops: S3Operations): Promise<SourceObject> {
+  const uri = s3Uri(props.SourceBucket, props.SourceKey);
+  try {
+    const head = await ops.headObject({ Bucket: props.SourceBucket, Key: props.SourceKey });
+    if (!head.ETag || head.ContentLength === undefined) throw new Error(`S3 returned no ETag or size for ${uri}`);
+    return { bucket: props.SourceBucket, key: props.SourceKey, etag: head.ETag, size: head.ContentLength };
+  } catch (error) {
+    const status = httpStatusOf(error);
+    if (status === 404) throw new Error(`the model artifact ${uri} does not exist`);
+    if (status === 403) throw new Error(`access denied to the model artifact ${uri}: it is missing, or the function may not read it`);
+    throw error;
+  }
+}
+
+async function readCode(props: InjectCodeProperties, ops: S3Operations): Promise<CodeFile[]> {
+  const response = await ops.getObject({ Bucket: props.CodeBucket, Key: props.CodeKey });
+  if (!response.Body) throw new Error(`empty inference code asset ${s3Uri(props.CodeBucket, props.CodeKey)}`);
+  const files = readZip(await response.Body.transformToByteArray());
+  if (!files.some((file) => file.path === 'inference.py')) {
+    throw new Error(`the inference code asset ${s3Uri(props.CodeBucket, props.CodeKey)} has no inference.py at its root`);
+  }
+  return files;
+}
+
+/** The manifest of a complete artifact already written from the same inputs, if there is one. */
+async function findExisting(
+  ops: S3Operations,
+  destination: { bucket: string; key: string },
+  manifestKey: string,
+  inputs: ArtifactInputs,
+): Promise<InjectionManifest | undefined> {
+  // ListObjectsV2 rather than HeadObject: without s3:ListBucket, HeadObject of a missing key is a 403, not a 404.
+  const listing = await ops.listObjectsV2({ Bucket: destination.bucket, Prefix: destination.key, MaxKeys: 1 });
+  if (listing.Contents?.[0]?.Key !== destination.key) return undefined;
+  const head = await ops.headObject({ Bucket: destination.bucket, Key: destination.key });
+  if (!metadataMatches(head.Metadata, inputs)) return undefined;
+  try {
+    const response = await ops.getObject({ Bucket: destination.bucket, Key: manifestKey });
+    const manifest = JSON.parse(await response.Body!.transformToString()) as InjectionManifest;
+    if (typeof manifest.strategy !== 'string' || typeof manifest.reason !== 'string') return undefined;
+    if (manifest.write && head.ContentLength !== manifest.write.size) return undefined;
+    return manifest;
+  } catch {
+    // No manifest: a previous attempt stopped between the artifact and its manifest. Write both again.
+    return undefined;
+  }
+}
+
+function dataOf(destination: { bucket: string; key: string }, strategy: string, reason: string): InjectCodeData {
+  return {
+    ArtifactS3Uri: s3Uri(destination.bucket, destination.key),
+    ArtifactBucket: destination.bucket,
+    ArtifactKey: destination.key,
+    Strategy: strategy,
+    Reason: oneLine(reason, 300),
+  };
+}
+
+/** Parses `s3://bucket/key`. */
+export function parseS3Uri(uri: string | undefined): { bucket: string; key: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri ?? '');
+  return match ? { bucket: match[1], key: match[2] } : undefined;
+}
+
+/**
+ * Removes what this resource wrote, and only that: the physical id must name an artifact under the resource's
+ * own output prefix. A failed Create's marker id, or anything else, is left alone; so is everything when the
+ * removal policy is retain.
+ */
+async function deleteCreated(physicalResourceId: string | undefined, props: InjectCodeProperties, deps: InjectCodeDependencies): Promise<void> {
+  const log = deps.log ?? (() => undefined);
+  if (props.RemovalPolicy === 'retain') {
+    log(`removal policy retain: keeping ${physicalResourceId}`);
+    return;
+  }
+  const location = parseS3Uri(physicalResourceId);
+  const ours =
+    location !== undefined &&
+    location.bucket === props.OutputBucket &&
+    location.key.startsWith(props.OutputPrefix) &&
+    location.key.endsWith(`/${ARTIFACT_FILE_NAME}`) &&
+    !location.key.slice(props.OutputPrefix.length).includes('..');
+  if (!location || !ours) {
+    log(`${physicalResourceId} is not an artifact this resource wrote: nothing to delete`);
+    return;
+  }
+  const directory = location.key.slice(0, -ARTIFACT_FILE_NAME.length);
+  // The manifest first: an artifact without a manifest is never reused, so a Delete interrupted here is safe.
+  await deps.ops.deleteObject({ Bucket: location.bucket, Key: directory + MANIFEST_FILE_NAME });
+  await deps.ops.deleteObject({ Bucket: location.bucket, Key: location.key });
+  log(`deleted ${physicalResourceId} and its manifest`);
+}
