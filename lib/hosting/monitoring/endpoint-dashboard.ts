@@ -116,7 +116,8 @@ export class EndpointDashboard extends Construct {
       dashboardName: props.dashboardName,
       defaultInterval: props.defaultInterval ?? Duration.hours(3),
     });
-    this.dashboardName = this.dashboard.dashboardName;
+    // A given name stays literal, so the URL of a stack with a known region is a plain string.
+    this.dashboardName = props.dashboardName ?? this.dashboard.dashboardName;
     this.dashboardUrl = `https://console.aws.amazon.com/cloudwatch/home?region=${Stack.of(this).region}` +
       `#dashboards:name=${this.dashboardName}`;
 
