@@ -1,2 +1,5 @@
 // Public API of lib/training: each module of the area is exported here.
-export {};
+export * from './hyperparameters';
+export * from './training-distribution';
+export * from './training-input';
+export * from './training-job';

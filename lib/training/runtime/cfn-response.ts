@@ -1,0 +1,75 @@
+import * as http from 'http';
+import * as https from 'https';
+import type { CustomResourceEvent, CustomResourceOutcome } from './lifecycle';
+
+/** CloudFormation rejects response bodies over 4096 bytes: keep the reason well below. */
+const MAX_REASON_LENGTH = 1000;
+
+/** One line of at most MAX_REASON_LENGTH characters: CloudFormation shows the reason in its event list. */
+export function oneLineReason(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > MAX_REASON_LENGTH ? `${line.slice(0, MAX_REASON_LENGTH - 3)}...` : line;
+}
+
+/** The body of the response to a custom resource request, for a success (outcome) or a failure (error). */
+export function buildResponseBody(event: CustomResourceEvent, result: { outcome: CustomResourceOutcome } | { error: Error }, logStream?: string): string {
+  const common = {
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId,
+  };
+  if ('outcome' in result) {
+    return JSON.stringify({
+      ...common,
+      Status: 'SUCCESS',
+      Reason: 'OK',
+      PhysicalResourceId: result.outcome.physicalResourceId,
+      Data: result.outcome.data ?? {},
+    });
+  }
+  const where = logStream ? ` (log stream ${logStream})` : '';
+  return JSON.stringify({
+    ...common,
+    Status: 'FAILED',
+    Reason: oneLineReason(`${result.error.message}${where}`),
+    // A failed create must not report a job name: the rollback's Delete then knows no job was started.
+    PhysicalResourceId: event.PhysicalResourceId ?? `failed-${event.RequestId}`,
+  });
+}
+
+/**
+ * PUTs a body to a presigned URL (a custom resource response URL or a wait condition handle) the way
+ * CloudFormation expects it: no content type. Retries network errors and 5xx answers a few times.
+ */
+export async function putToPresignedUrl(url: string, body: string, attempts = 4): Promise<void> {
+  let lastError: Error | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const status = await putOnce(url, body);
+      if (status >= 200 && status < 300) return;
+      lastError = new Error(`PUT to the presigned URL answered HTTP ${status}`);
+      if (status < 500) break;
+    } catch (error) {
+      lastError = error as Error;
+    }
+  }
+  throw lastError ?? new Error('PUT to the presigned URL failed');
+}
+
+function putOnce(url: string, body: string): Promise<number> {
+  const target = new URL(url);
+  const client = target.protocol === 'http:' ? http : https;
+  return new Promise((resolve, reject) => {
+    const request = client.request(target, {
+      method: 'PUT',
+      headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) },
+      timeout: 20_000,
+    }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.on('timeout', () => request.destroy(new Error('PUT to the presigned URL timed out')));
+    request.on('error', reject);
+    request.end(body);
+  });
+}

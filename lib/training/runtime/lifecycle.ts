@@ -1,0 +1,145 @@
+import { HANDLER_ONLY_PROPERTIES, TRAINING_JOB_RESOURCE_TYPE, TRAINING_RESULT_RESOURCE_TYPE } from '../resource-types';
+import { CREATE_TRAINING_JOB_INPUT } from './api-shape';
+import { fromCloudFormation } from './cloudformation-types';
+import { finalizeHyperparameters } from './deploy-time-hyperparameters';
+import { isTrainingJobName, trainingJobName } from './job-name';
+
+/** The part of a CloudFormation custom resource request the handler reads. */
+export interface CustomResourceEvent {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly ResourceType: string;
+  readonly RequestId: string;
+  readonly StackId: string;
+  readonly LogicalResourceId: string;
+  readonly ResponseURL: string;
+  readonly PhysicalResourceId?: string;
+  readonly ResourceProperties: { [key: string]: any };
+  readonly OldResourceProperties?: { [key: string]: any };
+}
+
+/** What a successful request reports back to CloudFormation. */
+export interface CustomResourceOutcome {
+  readonly physicalResourceId: string;
+  readonly data?: { [key: string]: string };
+}
+
+/** What the handler learns from DescribeTrainingJob. */
+export interface TrainingJobDescription {
+  readonly status: string;
+  readonly secondaryStatus?: string;
+  readonly failureReason?: string;
+  readonly modelArtifacts?: string;
+}
+
+/** The SageMaker calls the handler makes (the shell implements them with the AWS SDK; tests with a fake). */
+export interface TrainingJobsApi {
+  /** CreateTrainingJob; rejects with an error named `ResourceInUse` when the name is taken. */
+  createTrainingJob(request: { [key: string]: unknown }): Promise<void>;
+  /** DescribeTrainingJob, or undefined when no such job exists. */
+  describeTrainingJob(name: string): Promise<TrainingJobDescription | undefined>;
+  stopTrainingJob(name: string): Promise<void>;
+}
+
+/**
+ * The CreateTrainingJob request a job resource's properties describe: the handler-only properties removed, the
+ * strings CloudFormation made of every scalar converted back to the API model's types, deploy-time
+ * hyperparameters encoded and every hyperparameter checked against its declared type, and the name added.
+ */
+export function buildCreateTrainingJobRequest(properties: { [key: string]: any }, jobName: string): { [key: string]: unknown } {
+  const apiFields: { [key: string]: unknown } = {};
+  for (const [key, value] of Object.entries(properties)) {
+    if (!HANDLER_ONLY_PROPERTIES.includes(key)) apiFields[key] = value;
+  }
+  const request = fromCloudFormation(apiFields, CREATE_TRAINING_JOB_INPUT, 'CreateTrainingJob') as { [key: string]: unknown };
+  request.HyperParameters = finalizeHyperparameters(
+    (request.HyperParameters ?? {}) as { [name: string]: string },
+    properties.HyperParameterTypes ?? {},
+    properties.DeployTimeHyperParameters ?? {},
+    jobName,
+  );
+  return { TrainingJobName: jobName, ...request };
+}
+
+/** Handles one custom resource request; throws (with a one-line reason) to fail it. */
+export async function handleLifecycleEvent(event: CustomResourceEvent, api: TrainingJobsApi): Promise<CustomResourceOutcome> {
+  switch (event.ResourceType) {
+    case TRAINING_JOB_RESOURCE_TYPE: return handleJob(event, api);
+    case TRAINING_RESULT_RESOURCE_TYPE: return handleResult(event, api);
+    default: throw new Error(`unexpected resource type ${event.ResourceType}`);
+  }
+}
+
+async function handleJob(event: CustomResourceEvent, api: TrainingJobsApi): Promise<CustomResourceOutcome> {
+  const props = event.ResourceProperties;
+  if (event.RequestType === 'Delete') {
+    await stopIfRunning(event.PhysicalResourceId, api);
+    return { physicalResourceId: event.PhysicalResourceId ?? event.LogicalResourceId };
+  }
+  if (event.RequestType === 'Update' && isTrainingJobName(event.PhysicalResourceId)) {
+    const old = event.OldResourceProperties ?? {};
+    if (sameTrainingInputs(old, props)) {
+      // Nothing the job depends on changed: keep the job (and its artifact), start nothing.
+      return { physicalResourceId: event.PhysicalResourceId, data: { TrainingJobName: event.PhysicalResourceId } };
+    }
+    if (old.TrainingJobNamePrefix === props.TrainingJobNamePrefix) {
+      // Only deploy-time values changed: the synthesized template (and so the wait condition) is the same, and a
+      // wait condition waits only once, so the deploy could not wait for a new job.
+      throw new Error(`only deploy-time values (CloudFormation parameters) of training ${props.TrainingJobNamePrefix}* changed; a new training needs a new wait condition, which only a change in the synthesized template makes: change a synth-time input too (e.g. a hyperparameter or the source), or deploy the previous parameter values.`);
+    }
+  }
+  const jobName = trainingJobName(String(props.TrainingJobNamePrefix), event.RequestId);
+  const request = buildCreateTrainingJobRequest(props, jobName);
+  try {
+    await api.createTrainingJob(request);
+  } catch (error) {
+    // A retried delivery of the same request (same name) finds the job it started: that is success.
+    if ((error as Error).name !== 'ResourceInUse' || !(await api.describeTrainingJob(jobName))) throw error;
+  }
+  return { physicalResourceId: jobName, data: { TrainingJobName: jobName } };
+}
+
+async function stopIfRunning(physicalId: string | undefined, api: TrainingJobsApi): Promise<void> {
+  if (!isTrainingJobName(physicalId)) return; // a create that failed before starting a job
+  const job = await api.describeTrainingJob(physicalId);
+  if (job?.status === 'InProgress') {
+    await api.stopTrainingJob(physicalId);
+  }
+}
+
+async function handleResult(event: CustomResourceEvent, api: TrainingJobsApi): Promise<CustomResourceOutcome> {
+  const name = String(event.ResourceProperties.TrainingJobName);
+  if (event.RequestType === 'Delete') {
+    return { physicalResourceId: event.PhysicalResourceId ?? name };
+  }
+  const job = await api.describeTrainingJob(name);
+  if (!job) throw new Error(`training job ${name} does not exist.`);
+  if (job.status !== 'Completed' || !job.modelArtifacts) {
+    throw new Error(`training job ${name} is ${job.status}${job.secondaryStatus ? ` (${job.secondaryStatus})` : ''}${job.failureReason ? `: ${job.failureReason}` : ''}; its model artifacts are not available.`);
+  }
+  const location = parseS3Uri(job.modelArtifacts);
+  return {
+    physicalResourceId: name,
+    data: { ModelDataUrl: job.modelArtifacts, ModelArtifactBucket: location.bucket, ModelArtifactKey: location.key },
+  };
+}
+
+/** Whether two property sets describe the same training (the service token may differ). */
+export function sameTrainingInputs(a: { [key: string]: unknown }, b: { [key: string]: unknown }): boolean {
+  const strip = (p: { [key: string]: unknown }) => Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'ServiceToken'));
+  return stableStringify(strip(a)) === stableStringify(strip(b));
+}
+
+export function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
+  if (!match) throw new Error(`'${uri}' is not an s3:// URI.`);
+  return { bucket: match[1], key: match[2] };
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as { [key: string]: unknown };
+    return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

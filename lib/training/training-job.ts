@@ -1,0 +1,714 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ArnFormat, Aws, CfnWaitCondition, CfnWaitConditionHandle, CustomResource, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { Construct, IDependable } from 'constructs';
+import { handlerCode } from '../common/handler-code';
+import { ContainerImage } from '../hosting/container-image';
+import { InstanceType } from '../hosting/instance-type';
+import { encodeHyperparameters } from './hyperparameter-set';
+import { Hyperparameter } from './hyperparameters';
+import { stageSourceArchive } from './source-archive';
+import { TrainingDistribution } from './training-distribution';
+import { TrainingInput } from './training-input';
+import { TRAINING_INSTANCE_TYPES } from './training-instance-types';
+import { TRAINING_JOB_RESOURCE_TYPE, TRAINING_RESULT_RESOURCE_TYPE } from './resource-types';
+
+/** Longest wait a CloudFormation wait condition allows. */
+const MAX_COMPLETION_TIMEOUT = Duration.hours(12);
+/** SageMaker's ceiling for MaxRuntimeInSeconds and MaxWaitTimeInSeconds. */
+const MAX_JOB_RUNTIME = Duration.days(28);
+/** Time left between the end of the job's allowed runtime and the wait condition's timeout (start-up, upload). */
+const COMPLETION_MARGIN = Duration.minutes(30);
+/** The channel that carries the source archive under network isolation (the SDK's name and path). */
+const CODE_CHANNEL = 'code';
+const CODE_CHANNEL_DIRECTORY = '/opt/ml/input/data/code';
+/** Keys the handler adds at deploy time (the job name is only known then). */
+const HANDLER_ADDED_KEYS = ['sagemaker_job_name'];
+/** Lengths in a job name `<prefix>-<inputs hash>-<attempt>` (SageMaker allows 63). */
+const MAX_PREFIX_LENGTH = 30;
+const INPUTS_HASH_LENGTH = 16;
+
+
+/** Properties of a {@link TrainingJob}. */
+export interface TrainingJobProps {
+  /**
+   * Local directory with the training script and, optionally, a `requirements.txt` that the training toolkit
+   * pip-installs first. It is packed at synth time into a deterministic `sourcedir.tar.gz` (caches, VCS folders and
+   * `*.pyc` left out), so an unchanged directory never retrains.
+   */
+  readonly sourceDirectory: string;
+
+  /**
+   * The script to run, relative to `sourceDirectory`.
+   *
+   * @default 'train.py'
+   */
+  readonly entryPoint?: string;
+
+  /**
+   * Typed hyperparameters: each reaches the script with its declared Python type (see `Hyperparameter`).
+   *
+   * @default - none
+   */
+  readonly hyperparameters?: { [name: string]: Hyperparameter };
+
+  /**
+   * The training instance type; GPU (`g*`, `p*`) instances get the CUDA image, others the CPU image.
+   *
+   * @default InstanceType.ML_G5_XLARGE
+   */
+  readonly instanceType?: InstanceType;
+
+  /**
+   * Number of instances.
+   *
+   * @default 1
+   */
+  readonly instanceCount?: number;
+
+  /**
+   * How the toolkit launches the script on the instances.
+   *
+   * @default - TrainingDistribution.TORCH_DISTRIBUTED when instanceCount > 1, else TrainingDistribution.NONE
+   */
+  readonly distribution?: TrainingDistribution;
+
+  /**
+   * Whether an instance type missing from the SDK's `TrainingInstanceType` list (a type newer than this library)
+   * is accepted.
+   *
+   * @default false
+   */
+  readonly allowUnlistedInstanceType?: boolean;
+
+  /**
+   * The training image.
+   *
+   * @default ContainerImage.pytorchTraining() - the newest PyTorch training DLC, GPU or CPU by instance type
+   */
+  readonly image?: ContainerImage;
+
+  /**
+   * Input channels by name (`train`, `validation`...): the script finds each in `SM_CHANNEL_<NAME>`.
+   *
+   * @default - no input channels
+   */
+  readonly inputs?: { [channelName: string]: TrainingInput };
+
+  /**
+   * Size of the ML storage volume of each instance (File-mode input data and checkpoints live there).
+   *
+   * @default Size.gibibytes(30)
+   */
+  readonly volumeSize?: Size;
+
+  /**
+   * Longest the job may run; SageMaker stops it then (SIGTERM, 120 s to save).
+   *
+   * @default - completionTimeout minus 30 minutes
+   */
+  readonly maxRuntime?: Duration;
+
+  /**
+   * How long `cdk deploy` waits for the job to finish (a CloudFormation wait condition: at most 12 hours). Must
+   * leave room for the job's `maxRuntime` (or `maxWaitTime` with spot instances).
+   *
+   * @default Duration.hours(4)
+   */
+  readonly completionTimeout?: Duration;
+
+  /**
+   * Whether to train on managed spot instances (up to 90% cheaper, may be interrupted and resumed).
+   *
+   * @default false
+   */
+  readonly spotInstances?: boolean;
+
+  /**
+   * With spot instances: longest time to wait for capacity plus run; at least `maxRuntime`.
+   *
+   * @default - completionTimeout minus 30 minutes
+   */
+  readonly maxWaitTime?: Duration;
+
+  /**
+   * Bucket for checkpoints that SageMaker syncs from `/opt/ml/checkpoints`, so that an interrupted spot job resumes.
+   *
+   * @default - with spot instances, the output bucket; otherwise no checkpoints
+   */
+  readonly checkpointBucket?: s3.IBucket;
+
+  /**
+   * Key prefix for checkpoints in `checkpointBucket`.
+   *
+   * @default - `<outputPrefix>/checkpoints/<hash of the training inputs>/`: a changed training never resumes from another one's checkpoints
+   */
+  readonly checkpointPrefix?: string;
+
+  /**
+   * VPC to run the training containers in.
+   *
+   * @default - SageMaker's own network
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of `vpc` to use (at most 16).
+   *
+   * @default - the private subnets with egress of the VPC
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the training containers (at most 5).
+   *
+   * @default - one new group, open to itself when instanceCount > 1 (the instances talk to each other)
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * KMS key for the ML storage volumes. Not allowed with instance types that have local NVMe storage (their
+   * instance store is encrypted by the hardware).
+   *
+   * @default - AWS managed encryption
+   */
+  readonly volumeEncryptionKey?: kms.IKey;
+
+  /**
+   * KMS key for the model artifacts SageMaker writes to the output bucket.
+   *
+   * @default - the bucket's default encryption
+   */
+  readonly outputEncryptionKey?: kms.IKey;
+
+  /**
+   * Whether the containers run without any network access. The source archive then travels as an input channel
+   * named `code` (as with the SageMaker SDK), and the script cannot pip-install: vendor dependencies.
+   *
+   * @default false
+   */
+  readonly enableNetworkIsolation?: boolean;
+
+  /**
+   * Whether traffic between the instances of a multi-instance job is encrypted.
+   *
+   * @default false
+   */
+  readonly interContainerTrafficEncryption?: boolean;
+
+  /**
+   * Environment variables of the training containers (at most 100; names and values at most 512 characters).
+   *
+   * @default - none
+   */
+  readonly environment?: { [name: string]: string };
+
+  /**
+   * Tags of the training job (at most 50).
+   *
+   * @default - none
+   */
+  readonly tags?: { [key: string]: string };
+
+  /**
+   * Execution role that SageMaker assumes for the job. A given role is granted what the job needs where it is
+   * mutable.
+   *
+   * @default - a new role with least privilege: read the channels and the source archive, write the output prefix, logs and metrics
+   */
+  readonly role?: iam.IRole;
+
+  /**
+   * Bucket that receives the model artifacts.
+   *
+   * @default - a new bucket: encrypted, SSL only, public access blocked, retained on stack deletion
+   */
+  readonly outputBucket?: s3.IBucket;
+
+  /**
+   * Key prefix for the job outputs; SageMaker writes `<outputPrefix>/<job name>/output/model.tar.gz`.
+   *
+   * @default 'training'
+   */
+  readonly outputPrefix?: string;
+
+  /**
+   * Start of every training job name (lower case letters, digits and hyphens; at most 30 characters). The
+   * name is `<prefix>-<hash of the training inputs>-<attempt>`.
+   *
+   * @default - derived from the construct's path
+   */
+  readonly jobNamePrefix?: string;
+
+  /**
+   * Log level of the training toolkit (Python `logging` level: 10 DEBUG, 20 INFO, 30 WARNING...).
+   *
+   * @default 20
+   */
+  readonly containerLogLevel?: number;
+}
+
+/**
+ * A SageMaker script-mode training job on the PyTorch training Deep Learning Container, run as part of
+ * `cdk deploy`.
+ *
+ * CloudFormation has no training job resource: a custom resource starts the job (its properties are the
+ * CreateTrainingJob request, so the template shows what SageMaker receives) and a wait condition, signalled from
+ * SageMaker's job state-change events, holds the deploy until the job ends, failing it with the job's
+ * `FailureReason` when the job fails or is stopped. The job name is derived from a hash of the training inputs:
+ * a deploy that changes no input starts no job, one that changes any starts a new one. Deleting the stack (or
+ * rolling back) stops a job that is still running.
+ */
+export class TrainingJob extends Construct {
+  /** The execution role SageMaker assumes for the job. */
+  public readonly role: iam.IRole;
+  /** The bucket that receives the job's outputs. */
+  public readonly outputBucket: s3.IBucket;
+  /** The training instance type. */
+  public readonly instanceType: InstanceType;
+  /** Security groups of the training containers (empty outside a VPC). */
+  public readonly securityGroups: ec2.ISecurityGroup[];
+  /** Hash of every training input: part of the job name and of the wait condition's logical id. */
+  public readonly inputsHash: string;
+  /** Every job this construct starts has a name beginning with this (`<prefix>-<inputs hash>-`). */
+  public readonly jobNamePrefix: string;
+  /** The name of the training job (available once the job is started). */
+  public readonly trainingJobName: string;
+  /** Bucket holding the trained `model.tar.gz` (available once the job completed). */
+  public readonly modelArtifactBucketName: string;
+  /** Key of the trained `model.tar.gz` (available once the job completed). */
+  public readonly modelArtifactKey: string;
+  /** `s3://` URI of the trained `model.tar.gz` (available once the job completed). */
+  public readonly modelDataUrl: string;
+  /** Completes when the training job has completed: depend on it to run after training. */
+  public readonly completion: IDependable;
+  /** The Lambda function that starts, stops and describes the job. */
+  public readonly lifecycleFunction: lambda.IFunction;
+  /** The Lambda function that signals the wait condition from SageMaker's events. */
+  public readonly signalFunction: lambda.IFunction;
+
+  constructor(scope: Construct, id: string, props: TrainingJobProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    // ---- validation of plain values ------------------------------------------------------------------------
+    const entryPoint = props.entryPoint ?? 'train.py';
+    checkSourceDirectory(props.sourceDirectory, entryPoint);
+    this.instanceType = props.instanceType ?? InstanceType.ML_G5_XLARGE;
+    if (!props.allowUnlistedInstanceType && !TRAINING_INSTANCE_TYPES.includes(this.instanceType.name)) {
+      throw new Error(`Instance type ${this.instanceType.name} is not a SageMaker training instance type (CreateTrainingJob's TrainingInstanceType list). Pick one such as ml.g5.xlarge, or set allowUnlistedInstanceType if it is newer than this library.`);
+    }
+    const instanceCount = props.instanceCount ?? 1;
+    if (!Number.isInteger(instanceCount) || instanceCount < 1) {
+      throw new Error(`instanceCount must be a whole number of at least 1 (got ${instanceCount}).`);
+    }
+    const volumeGb = (props.volumeSize ?? Size.gibibytes(30)).toGibibytes();
+    if (!Number.isInteger(volumeGb) || volumeGb < 1) {
+      throw new Error(`volumeSize must be a whole number of GiB, at least 1 (got ${volumeGb}).`);
+    }
+    if (props.volumeEncryptionKey && this.instanceType.hasLocalNvmeStorage) {
+      throw new Error(`volumeEncryptionKey cannot be used with ${this.instanceType.name}: its local NVMe storage is encrypted by the instance's hardware and SageMaker rejects a VolumeKmsKeyId for it. Remove the key or pick an instance type without local storage.`);
+    }
+    const timing = resolveTiming(props);
+    const distribution = props.distribution ?? (instanceCount > 1 ? TrainingDistribution.TORCH_DISTRIBUTED : TrainingDistribution.NONE);
+    const jobPrefix = props.jobNamePrefix ?? defaultJobNamePrefix(this);
+    checkJobNamePrefix(jobPrefix);
+    const outputPrefix = trimSlashes(props.outputPrefix ?? 'training');
+    checkEnvironment(props.environment ?? {});
+    checkTags(props.tags ?? {});
+    const channelNames = Object.keys(props.inputs ?? {}).sort();
+    checkChannels(channelNames, props.enableNetworkIsolation ?? false);
+    if (props.securityGroups && !props.vpc) {
+      throw new Error('securityGroups need a vpc: set vpc as well, or remove securityGroups.');
+    }
+    if (props.securityGroups && (props.securityGroups.length < 1 || props.securityGroups.length > 5)) {
+      throw new Error(`A training job takes 1 to 5 security groups (got ${props.securityGroups.length}).`);
+    }
+    if (props.containerLogLevel !== undefined && !Number.isInteger(props.containerLogLevel)) {
+      throw new Error(`containerLogLevel must be a Python logging level such as 10, 20 or 30 (got ${props.containerLogLevel}).`);
+    }
+
+    // ---- resources the job uses ----------------------------------------------------------------------------
+    this.role = props.role ?? new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: `SageMaker execution role of training job ${this.node.path}`,
+    });
+    this.outputBucket = props.outputBucket ?? new s3.Bucket(this, 'OutputBucket', {
+      encryption: props.outputEncryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: props.outputEncryptionKey,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const sourceAsset = new s3assets.Asset(this, 'Source', {
+      path: stageSourceArchive(path.resolve(props.sourceDirectory)),
+    });
+    grantSourceRead(this.role, sourceAsset, props.enableNetworkIsolation ?? false);
+    const image = (props.image ?? ContainerImage.pytorchTraining()).bind(this, { instanceType: this.instanceType, grantee: this.role });
+    this.outputBucket.grantWrite(this.role, `${outputPrefix}/*`);
+    grantLogsAndMetrics(this.role, stack);
+    props.volumeEncryptionKey?.grantEncryptDecrypt(this.role);
+    props.volumeEncryptionKey?.grant(this.role, 'kms:CreateGrant');
+    props.outputEncryptionKey?.grantEncryptDecrypt(this.role);
+
+    this.securityGroups = [];
+    let vpcConfig: { [key: string]: unknown } | undefined;
+    if (props.vpc) {
+      this.securityGroups = props.securityGroups ?? [this.defaultSecurityGroup(props.vpc, instanceCount)];
+      const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+      if (subnets.subnetIds.length < 1 || subnets.subnetIds.length > 16) {
+        throw new Error(`A training job takes 1 to 16 subnets; the selection gave ${subnets.subnetIds.length}. Adjust vpcSubnets.`);
+      }
+      vpcConfig = { SecurityGroupIds: this.securityGroups.map((sg) => sg.securityGroupId), Subnets: subnets.subnetIds };
+      grantVpcAccess(this.role);
+    }
+
+    // ---- the CreateTrainingJob request ----------------------------------------------------------------------
+    const networkIsolation = props.enableNetworkIsolation ?? false;
+    // Under network isolation the container cannot reach S3: the archive arrives as the `code` channel, a file named
+    // after the last segment of its key (as the SageMaker SDK does it, with its own key).
+    const submitDirectory = networkIsolation
+      ? JSON.stringify(`${CODE_CHANNEL_DIRECTORY}/${literalKeyName(sourceAsset.s3ObjectKey)}`)
+      : `"${sourceAsset.s3ObjectUrl}"`;
+    const libraryKeys: { [key: string]: string } = {
+      sagemaker_program: JSON.stringify(entryPoint),
+      sagemaker_submit_directory: submitDirectory,
+      sagemaker_region: `"${Aws.REGION}"`,
+      sagemaker_container_log_level: String(props.containerLogLevel ?? 20),
+      ...distribution._hyperparameters(this.instanceType),
+    };
+    const hyperparameters = encodeHyperparameters(props.hyperparameters ?? {}, libraryKeys, HANDLER_ADDED_KEYS);
+
+    const inputDataConfig: Array<{ [key: string]: unknown }> = channelNames.map((name) => ({
+      ChannelName: name,
+      ...props.inputs![name]._bind(this.role),
+    }));
+    if (networkIsolation) {
+      inputDataConfig.push({
+        ChannelName: CODE_CHANNEL,
+        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: sourceAsset.s3ObjectUrl, S3DataDistributionType: 'FullyReplicated' } },
+        InputMode: 'File',
+      });
+    }
+
+    const request: { [key: string]: unknown } = {
+      AlgorithmSpecification: { TrainingImage: image.imageUri, TrainingInputMode: 'File' },
+      RoleArn: this.role.roleArn,
+      HyperParameters: hyperparameters.values,
+      OutputDataConfig: definedOnly({
+        S3OutputPath: `s3://${this.outputBucket.bucketName}/${outputPrefix}`,
+        KmsKeyId: props.outputEncryptionKey?.keyArn,
+      }),
+      ResourceConfig: definedOnly({
+        InstanceType: this.instanceType.name,
+        InstanceCount: instanceCount,
+        VolumeSizeInGB: volumeGb,
+        VolumeKmsKeyId: props.volumeEncryptionKey?.keyArn,
+      }),
+      StoppingCondition: definedOnly({
+        MaxRuntimeInSeconds: timing.maxRuntime.toSeconds(),
+        MaxWaitTimeInSeconds: timing.maxWaitTime?.toSeconds(),
+      }),
+      EnableNetworkIsolation: networkIsolation,
+      EnableInterContainerTrafficEncryption: props.interContainerTrafficEncryption ?? false,
+      EnableManagedSpotTraining: props.spotInstances ?? false,
+    };
+    if (inputDataConfig.length > 0) request.InputDataConfig = inputDataConfig;
+    if (vpcConfig) request.VpcConfig = vpcConfig;
+    if (props.environment && Object.keys(props.environment).length > 0) request.Environment = props.environment;
+    if (props.tags && Object.keys(props.tags).length > 0) {
+      request.Tags = Object.keys(props.tags).sort().map((key) => ({ Key: key, Value: props.tags![key] }));
+    }
+    const handlerOnly = {
+      HyperParameterTypes: hyperparameters.types,
+      DeployTimeHyperParameters: hyperparameters.deployTimeEncodings,
+    };
+
+    const checkpointBucket = props.checkpointBucket ?? (props.spotInstances ? this.outputBucket : undefined);
+    if (props.checkpointPrefix !== undefined && !checkpointBucket) {
+      throw new Error('checkpointPrefix needs a checkpoint bucket: set checkpointBucket, or enable spotInstances (which checkpoints to the output bucket).');
+    }
+    if (checkpointBucket) {
+      const checkpointPrefix = props.checkpointPrefix !== undefined
+        ? `${trimSlashes(props.checkpointPrefix)}/`
+        : `${outputPrefix}/checkpoints/${hashOf(stack, { request, handlerOnly }).slice(0, INPUTS_HASH_LENGTH)}/`;
+      checkpointBucket.grantReadWrite(this.role, `${checkpointPrefix}*`);
+      request.CheckpointConfig = { S3Uri: `s3://${checkpointBucket.bucketName}/${checkpointPrefix}` };
+    }
+
+    this.inputsHash = hashOf(stack, { request, handlerOnly }).slice(0, INPUTS_HASH_LENGTH);
+    this.jobNamePrefix = `${jobPrefix}-${this.inputsHash}-`;
+
+    // ---- lifecycle: start, wait for the state-change event, read the result -------------------------------
+    const lifecycle = new lambda.Function(this, 'LifecycleFunction', {
+      description: `Starts, stops and describes the SageMaker training jobs of ${this.node.path}`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: handlerCode('training-job-lifecycle'),
+      timeout: Duration.minutes(2),
+      memorySize: 256,
+      logGroup: new logs.LogGroup(this, 'LifecycleLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+    });
+    this.lifecycleFunction = lifecycle;
+    lifecycle.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob',
+        ...(request.Tags ? ['sagemaker:AddTags'] : [])],
+      // SageMaker ARNs carry the job name in lower case; the prefix (without the hash) covers the jobs of
+      // earlier inputs too, which a later deploy stops or describes.
+      resources: [`arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:training-job/${jobPrefix}-*`],
+    }));
+    lifecycle.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [this.role.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+    }));
+
+    const signaller = new lambda.Function(this, 'SignalFunction', {
+      description: `Signals the wait condition of ${this.node.path} when its SageMaker training job ends`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: handlerCode('training-job-signaller'),
+      timeout: Duration.seconds(30),
+      memorySize: 128,
+      logGroup: new logs.LogGroup(this, 'SignalLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+    });
+    this.signalFunction = signaller;
+
+    // Wait conditions cannot be updated: a changed training gets a new handle and condition (new logical ids).
+    const handle = new CfnWaitConditionHandle(this, `CompletionHandle${this.inputsHash}`);
+    const rule = new events.Rule(this, 'JobStateChange', {
+      description: `Training job state changes of ${this.node.path}`,
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['SageMaker Training Job State Change'],
+        detail: { TrainingJobName: [{ prefix: this.jobNamePrefix }] },
+      },
+    });
+    rule.addTarget(new targets.LambdaFunction(signaller, {
+      event: events.RuleTargetInput.fromObject({
+        waitHandleUrl: handle.ref,
+        detail: events.EventField.fromPath('$.detail'),
+      }),
+      retryAttempts: 20,
+      maxEventAge: Duration.hours(2),
+    }));
+
+    const job = new CustomResource(this, 'Resource', {
+      resourceType: TRAINING_JOB_RESOURCE_TYPE,
+      serviceToken: lifecycle.functionArn,
+      properties: {
+        ...request,
+        TrainingJobNamePrefix: this.jobNamePrefix,
+        ...handlerOnly,
+      },
+    });
+    // The rule (and its target input, the handle URL) must exist before a job can end.
+    job.node.addDependency(rule);
+    job.node.addDependency(lifecycle);
+    this.trainingJobName = job.getAttString('TrainingJobName');
+
+    const waitCondition = new CfnWaitCondition(this, `Completion${this.inputsHash}`, {
+      handle: handle.ref,
+      timeout: String(timing.completionTimeout.toSeconds()),
+      count: 1,
+    });
+    waitCondition.node.addDependency(job);
+    this.completion = waitCondition;
+
+    const result = new CustomResource(this, 'Result', {
+      resourceType: TRAINING_RESULT_RESOURCE_TYPE,
+      serviceToken: lifecycle.functionArn,
+      properties: { TrainingJobName: this.trainingJobName },
+    });
+    result.node.addDependency(waitCondition);
+    this.modelArtifactBucketName = result.getAttString('ModelArtifactBucket');
+    this.modelArtifactKey = result.getAttString('ModelArtifactKey');
+    this.modelDataUrl = result.getAttString('ModelDataUrl');
+    // The role and its policy must exist before SageMaker assumes it for the job.
+    job.node.addDependency(this.role);
+  }
+
+  private defaultSecurityGroup(vpc: ec2.IVpc, instanceCount: number): ec2.ISecurityGroup {
+    const sg = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: `Training containers of ${this.node.path}`,
+      allowAllOutbound: true,
+    });
+    if (instanceCount > 1) {
+      // Distributed training: the instances exchange gradients with each other.
+      sg.connections.allowInternally(ec2.Port.allTraffic(), 'Traffic between the instances of the training job');
+    }
+    return sg;
+  }
+}
+
+function resolveTiming(props: TrainingJobProps) {
+  const completionTimeout = props.completionTimeout ?? Duration.hours(4);
+  if (completionTimeout.toSeconds() > MAX_COMPLETION_TIMEOUT.toSeconds() || completionTimeout.toSeconds() <= COMPLETION_MARGIN.toSeconds()) {
+    throw new Error(`completionTimeout must be more than 30 minutes and at most 12 hours (a CloudFormation wait condition's limit); got ${completionTimeout.toHumanString()}.`);
+  }
+  const room = Duration.seconds(completionTimeout.toSeconds() - COMPLETION_MARGIN.toSeconds());
+  if (props.maxWaitTime && !props.spotInstances) {
+    throw new Error('maxWaitTime applies to spot instances only: set spotInstances: true, or remove maxWaitTime.');
+  }
+  const maxRuntime = props.maxRuntime ?? (props.spotInstances ? (props.maxWaitTime ?? room) : room);
+  const maxWaitTime = props.spotInstances ? (props.maxWaitTime ?? (maxRuntime.toSeconds() > room.toSeconds() ? maxRuntime : room)) : undefined;
+  if (maxRuntime.toSeconds() < 1 || maxRuntime.toSeconds() > MAX_JOB_RUNTIME.toSeconds()) {
+    throw new Error(`maxRuntime must be between 1 second and 28 days; got ${maxRuntime.toHumanString()}.`);
+  }
+  if (maxWaitTime && maxWaitTime.toSeconds() < maxRuntime.toSeconds()) {
+    throw new Error(`maxWaitTime (${maxWaitTime.toHumanString()}) must be at least maxRuntime (${maxRuntime.toHumanString()}): it counts the wait for spot capacity plus the run.`);
+  }
+  const longest = maxWaitTime ?? maxRuntime;
+  if (longest.toSeconds() > completionTimeout.toSeconds()) {
+    throw new Error(`The job may run for ${longest.toHumanString()} (${maxWaitTime ? 'maxWaitTime' : 'maxRuntime'}) but the deploy waits only ${completionTimeout.toHumanString()} (completionTimeout): lower the first or raise completionTimeout (at most 12 hours).`);
+  }
+  return { completionTimeout, maxRuntime, maxWaitTime };
+}
+
+function checkSourceDirectory(directory: string, entryPoint: string): void {
+  if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) {
+    throw new Error(`sourceDirectory '${directory}' is not a directory: give the local folder that holds the training script.`);
+  }
+  if (path.isAbsolute(entryPoint) || entryPoint.split(/[\\/]/).includes('..')) {
+    throw new Error(`entryPoint '${entryPoint}' must be a path relative to sourceDirectory, inside it.`);
+  }
+  const script = path.join(directory, entryPoint);
+  if (!fs.existsSync(script) || !fs.statSync(script).isFile()) {
+    throw new Error(`entryPoint '${entryPoint}' does not exist in sourceDirectory '${directory}': add the script or set entryPoint to the right file.`);
+  }
+}
+
+function checkJobNamePrefix(prefix: string): void {
+  if (prefix.length < 1 || prefix.length > MAX_PREFIX_LENGTH || !/^[a-z0-9](-*[a-z0-9])*$/.test(prefix)) {
+    throw new Error(`jobNamePrefix '${prefix}' must be 1 to ${MAX_PREFIX_LENGTH} lower case letters, digits and inner hyphens: the job name '<prefix>-<16-character hash>-<12-character attempt>' must fit SageMaker's 63 characters.`);
+  }
+}
+
+function checkEnvironment(environment: { [name: string]: string }): void {
+  const names = Object.keys(environment);
+  if (names.length > 100) throw new Error(`A training job takes at most 100 environment variables (got ${names.length}).`);
+  for (const name of names) {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]{0,511}$/.test(name)) {
+      throw new Error(`Environment variable name '${name}' is invalid: use letters, digits and '_', not starting with a digit, at most 512 characters.`);
+    }
+    const value = environment[name];
+    if (!Token.isUnresolved(value) && value.length > 512) {
+      throw new Error(`Environment variable '${name}' has ${value.length} characters: SageMaker accepts at most 512.`);
+    }
+  }
+}
+
+function checkTags(tags: { [key: string]: string }): void {
+  const keys = Object.keys(tags);
+  if (keys.length > 50) throw new Error(`A training job takes at most 50 tags (got ${keys.length}).`);
+  for (const key of keys) {
+    if (key.length < 1 || key.length > 128 || key.startsWith('aws:')) {
+      throw new Error(`Tag key '${key}' is invalid: 1 to 128 characters, not starting with 'aws:'.`);
+    }
+    if (!Token.isUnresolved(tags[key]) && tags[key].length > 256) {
+      throw new Error(`Tag '${key}' has a value of ${tags[key].length} characters: at most 256.`);
+    }
+  }
+}
+
+function checkChannels(names: string[], networkIsolation: boolean): void {
+  const total = names.length + (networkIsolation ? 1 : 0);
+  if (total > 20) throw new Error(`A training job takes at most 20 input channels (got ${total}).`);
+  for (const name of names) {
+    if (!/^[A-Za-z0-9.\-_]{1,64}$/.test(name)) {
+      throw new Error(`Input channel name '${name}' is invalid: 1 to 64 letters, digits, '.', '-' or '_'.`);
+    }
+    if (networkIsolation && name === CODE_CHANNEL) {
+      throw new Error(`Input channel name '${CODE_CHANNEL}' is reserved under network isolation: the source archive travels in it. Rename the channel.`);
+    }
+  }
+}
+
+function grantLogsAndMetrics(role: iam.IRole, stack: Stack): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+    resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/TrainingJobs:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+  }));
+  // PutMetricData has no resource type: the namespace condition is what scopes it.
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['cloudwatch:PutMetricData'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } },
+  }));
+}
+
+/** Read access to exactly the source archive object (the asset bucket holds every asset of the account). */
+function grantSourceRead(role: iam.IRole, asset: s3assets.Asset, asChannel: boolean): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['s3:GetObject'],
+    resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
+  }));
+  if (asChannel) {
+    // The `code` channel (network isolation) lists its S3 prefix: allow listing that one key only.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [asset.bucket.bucketArn],
+      conditions: { StringEquals: { 's3:prefix': asset.s3ObjectKey } },
+    }));
+  }
+  asset.bucket.encryptionKey?.grantDecrypt(role);
+}
+
+function literalKeyName(key: string): string {
+  if (Token.isUnresolved(key)) {
+    throw new Error('enableNetworkIsolation needs the source asset key at synth time (the stack synthesizer gave a token): the container path of the code channel is built from it. Use the DefaultStackSynthesizer or disable network isolation.');
+  }
+  return key.split('/').pop() as string;
+}
+
+function grantVpcAccess(role: iam.IRole): void {
+  // SageMaker creates the training containers' network interfaces with the execution role; the EC2 Describe*
+  // and network-interface actions have no resource-level scoping for this use.
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface',
+      'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs',
+      'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+    resources: ['*'],
+  }));
+}
+
+function defaultJobNamePrefix(scope: Construct): string {
+  const base = Names.uniqueResourceName(scope, { maxLength: 64 }).toLowerCase().replace(/[^a-z0-9]/g, '');
+  // Keep the tail: uniqueResourceName ends with a hash of the path, which keeps prefixes of two jobs apart.
+  return base.slice(-MAX_PREFIX_LENGTH) || 'training';
+}
+
+function trimSlashes(value: string): string {
+  return value.replace(/^\/+|\/+$/g, '');
+}
+
+function definedOnly(values: { [key: string]: unknown }): { [key: string]: unknown } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}
+
+/** sha256 of the resolved (CloudFormation) form of a value, with object keys sorted. */
+function hashOf(stack: Stack, value: unknown): string {
+  return crypto.createHash('sha256').update(stableStringify(stack.resolve(value))).digest('hex');
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as { [key: string]: unknown };
+    return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
