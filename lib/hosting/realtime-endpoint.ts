@@ -231,6 +231,17 @@ export class RealtimeEndpoint extends Construct {
       }],
     });
 
+    if (this.instanceType.hasLocalNvmeStorage) {
+      // The compliance packs ask every endpoint config for a KMS key, which SageMaker refuses on these instances.
+      for (const pack of ['HIPAA.Security', 'NIST.800.53.R4', 'NIST.800.53.R5', 'PCI.DSS.321']) {
+        Validations.of(this.endpointConfig).acknowledge({
+          id: `${pack}-SageMakerEndpointConfigurationKMSKeyConfigured`,
+          reason: `${this.instanceType.name} serves from local NVMe instance storage, encrypted by the hardware; ` +
+            'SageMaker rejects a KMS key for it (CreateEndpointConfig KmsKeyId).',
+        });
+      }
+    }
+
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
       endpointName,
       endpointConfigName: this.endpointConfig.attrEndpointConfigName,

@@ -72,7 +72,8 @@ export function collectAcknowledgements(root: IConstruct): Acknowledgement[] {
     for (const entry of construct.node.metadata) {
       if (entry.type === cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY && entry.data) {
         for (const [id, reason] of Object.entries(entry.data as { [id: string]: string })) {
-          result.push({ id, reason: String(reason ?? ''), path: construct.node.path });
+          // aws-cdk-lib records the id with an 'Annotation::' namespace; report the id as it was acknowledged.
+          result.push({ id: id.replace(/^Annotation::/, ''), reason: String(reason ?? ''), path: construct.node.path });
         }
       }
     }

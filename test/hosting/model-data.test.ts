@@ -1,0 +1,149 @@
+import * as path from 'path';
+import * as cdk from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ModelData } from '../../lib/hosting';
+
+const ARCHIVE = path.join(__dirname, '..', 'fixtures', 'hosting', 'model.tar.gz');
+
+function setup() {
+  const stack = new cdk.Stack(new cdk.App(), 'S');
+  const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+  return { stack, role };
+}
+
+function statements(stack: cdk.Stack): any[] {
+  const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+  return Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+}
+
+describe('ModelData.fromBucket', () => {
+  test('ModelDataUrl of the object, and s3:GetObject on exactly that object', () => {
+    const { stack, role } = setup();
+    const bucket = new s3.Bucket(stack, 'B');
+    const config = ModelData.fromBucket(bucket, 'models/v1/model.tar.gz').bind(stack, role);
+    expect(stack.resolve(config.modelDataUrl)).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: 'B08E7C7AF' }, '/models/v1/model.tar.gz']] });
+    expect(config.modelDataSource).toBeUndefined();
+    expect(statements(stack)).toEqual([{
+      Action: 's3:GetObject',
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['B08E7C7AF', 'Arn'] }, '/models/v1/model.tar.gz']] },
+    }]);
+  });
+
+  test('a KMS-encrypted bucket adds decrypt on its key only', () => {
+    const { stack, role } = setup();
+    const key = new kms.Key(stack, 'K');
+    const bucket = new s3.Bucket(stack, 'B', { encryptionKey: key });
+    ModelData.fromBucket(bucket, 'model.tar.gz').bind(stack, role);
+    const decrypt = statements(stack).find(s => JSON.stringify(s.Action).includes('kms:Decrypt'));
+    expect(decrypt.Resource).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as cdk.CfnElement), 'Arn'] });
+  });
+
+  test('the key may be a token', () => {
+    const { stack, role } = setup();
+    const key = new cdk.CfnParameter(stack, 'Key').valueAsString;
+    const config = ModelData.fromBucket(s3.Bucket.fromBucketName(stack, 'B', 'my-bucket'), key).bind(stack, role);
+    expect(stack.resolve(config.modelDataUrl)).toEqual({ 'Fn::Join': ['', ['s3://my-bucket/', { Ref: 'Key' }]] });
+  });
+
+  test('a prefix is rejected with the way to uncompressed data', () => {
+    const { stack } = setup();
+    const bucket = new s3.Bucket(stack, 'B');
+    expect(() => ModelData.fromBucket(bucket, 'models/')).toThrow(/names a prefix.*fromS3Prefix/);
+    expect(() => ModelData.fromBucket(bucket, '')).toThrow(/names a prefix/);
+  });
+});
+
+describe('ModelData.fromS3Uri', () => {
+  test('parses bucket and key; grants that object only', () => {
+    const { stack, role } = setup();
+    const config = ModelData.fromS3Uri('s3://my-models/a/b/model.tar.gz').bind(stack, role);
+    expect(stack.resolve(config.modelDataUrl)).toBe('s3://my-models/a/b/model.tar.gz');
+    expect(stack.resolve(statements(stack))).toEqual([{
+      Action: 's3:GetObject',
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-models/a/b/model.tar.gz']] },
+    }]);
+  });
+
+  test('rejects what is not s3://bucket/key, and tokens', () => {
+    expect(() => ModelData.fromS3Uri('https://my-models.s3.amazonaws.com/model.tar.gz')).toThrow(/s3:\/\/<bucket>\/<key>/);
+    expect(() => ModelData.fromS3Uri('s3://only-bucket')).toThrow(/s3:\/\/<bucket>\/<key>/);
+    const stack = new cdk.Stack();
+    expect(() => ModelData.fromS3Uri(new cdk.CfnParameter(stack, 'U').valueAsString)).toThrow(/literal URI/);
+  });
+});
+
+describe('ModelData.fromAsset', () => {
+  test('uploads the archive as a file asset and grants read of that object', () => {
+    const { stack, role } = setup();
+    const config = ModelData.fromAsset(ARCHIVE).bind(stack, role);
+    const url = JSON.stringify(stack.resolve(config.modelDataUrl));
+    expect(url).toMatch(/s3:\/\//);
+    expect(url).toMatch(/cdk-hnb659fds-assets/);
+    const assets = stack.node.findAll().filter(c => c.node.id.startsWith('ModelDataAsset'));
+    expect(assets).toHaveLength(1);
+    // The object key is the content hash of the archive (CDK keeps the last extension): exactly one object.
+    const resource = JSON.stringify(stack.resolve(statements(stack)[0].Resource));
+    expect(resource).toMatch(/cdk-hnb659fds-assets-.*\/[0-9a-f]{64}\.gz"\]\]}$/);
+    expect(statements(stack)[0].Action).toBe('s3:GetObject');
+  });
+
+  test('binding the same archive twice in a scope reuses one asset', () => {
+    const { stack, role } = setup();
+    const data = ModelData.fromAsset(ARCHIVE);
+    data.bind(stack, role);
+    ModelData.fromAsset(ARCHIVE).bind(stack, role);
+    expect(stack.node.findAll().filter(c => c.node.id.startsWith('ModelDataAsset'))).toHaveLength(1);
+  });
+
+  test('rejects a path that is not .tar.gz or does not exist', () => {
+    expect(() => ModelData.fromAsset(path.join(__dirname, 'model.zip'))).toThrow(/must be a \.tar\.gz file/);
+    expect(() => ModelData.fromAsset(path.join(__dirname, 'missing.tar.gz'))).toThrow(/does not exist/);
+  });
+});
+
+describe('ModelData.fromS3Prefix', () => {
+  test('ModelDataSource S3Prefix, CompressionType None, trailing slash added; read and list of that prefix only', () => {
+    const { stack, role } = setup();
+    const bucket = new s3.Bucket(stack, 'B');
+    const config = ModelData.fromS3Prefix(bucket, 'models/v1').bind(stack, role);
+    expect(config.modelDataUrl).toBeUndefined();
+    expect(stack.resolve(config.modelDataSource)).toEqual({
+      s3DataSource: {
+        s3Uri: { 'Fn::Join': ['', ['s3://', { Ref: 'B08E7C7AF' }, '/models/v1/']] },
+        s3DataType: 'S3Prefix',
+        compressionType: 'None',
+      },
+    });
+    expect(statements(stack)).toEqual([
+      {
+        Action: 's3:GetObject',
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['B08E7C7AF', 'Arn'] }, '/models/v1/*']] },
+      },
+      {
+        Action: 's3:ListBucket',
+        Condition: { StringLike: { 's3:prefix': ['models/v1/*'] } },
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': ['B08E7C7AF', 'Arn'] },
+      },
+    ]);
+  });
+
+  test('a prefix that already ends in / is kept', () => {
+    const { stack, role } = setup();
+    const config = ModelData.fromS3Prefix(s3.Bucket.fromBucketName(stack, 'B', 'bkt'), 'm/').bind(stack, role);
+    expect(stack.resolve(config.modelDataSource!.s3DataSource)).toMatchObject({ s3Uri: 's3://bkt/m/' });
+  });
+
+  test('rejects an empty prefix, an archive key and a leading slash', () => {
+    const bucket = s3.Bucket.fromBucketName(new cdk.Stack(), 'B', 'bkt');
+    expect(() => ModelData.fromS3Prefix(bucket, '')).toThrow(/must not be empty/);
+    expect(() => ModelData.fromS3Prefix(bucket, 'm/model.tar.gz')).toThrow(/looks like an archive.*fromBucket/);
+    expect(() => ModelData.fromS3Prefix(bucket, '/m/')).toThrow(/must not start with '\/'/);
+  });
+});
