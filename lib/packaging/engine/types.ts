@@ -95,6 +95,8 @@ export type InjectionErrorCode =
   | 'NOT_GZIP_OR_TAR'
   | 'TRUNCATED'
   | 'CRC_MISMATCH'
+  /** The compressed data is invalid (a deflate error other than a checksum). */
+  | 'CORRUPT_DATA'
   | 'NOT_TAR'
   | 'UNSAFE_ENTRY'
   | 'BAD_CODE_FILE'

@@ -1,0 +1,35 @@
+/**
+ * Finds bit offsets where a deflate block could start: a dynamic-Huffman header that zlib would accept, or a stored
+ * block whose LEN is the complement of NLEN. Fixed-Huffman blocks are not searched (any 3 bits look like one); they
+ * are decoded when reached from an earlier start. Candidates are only candidates: the caller accepts one when its
+ * decode ends exactly at the trailer.
+ */
+import { readDynamicHeader } from './deflate-decoder';
+
+/** Candidate block starts in bit range [fromBit, toBit) of `buf`, ascending. */
+export function findBlockStarts(buf: Uint8Array, fromBit: number, toBit: number): number[] {
+  const found: number[] = [];
+  const firstByte = Math.floor(fromBit / 8);
+  const lastByte = Math.min(Math.ceil(toBit / 8), buf.length - 2);
+  for (let i = firstByte; i < lastByte; i++) {
+    const v = (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)) >>> 0;
+    for (let s = 0; s < 8; s++) {
+      const bit = i * 8 + s;
+      if (bit < fromBit || bit >= toBit) continue;
+      const x = v >>> s;
+      const type = (x >>> 1) & 3;
+      if (type === 2) {
+        // HLIT <= 29 and HDIST <= 29 first: cheap, and rejects most offsets.
+        if (((x >>> 3) & 31) > 29 || ((x >>> 8) & 31) > 29) continue;
+        if (readDynamicHeader(buf, bit)) found.push(bit);
+      } else if (type === 0) {
+        const p = s <= 5 ? i + 1 : i + 2;
+        if (p + 4 > buf.length) continue;
+        const len = buf[p] | (buf[p + 1] << 8);
+        const nlen = buf[p + 2] | (buf[p + 3] << 8);
+        if ((len ^ 0xffff) === nlen && p + 4 + len <= buf.length) found.push(bit);
+      }
+    }
+  }
+  return found;
+}

@@ -1,0 +1,94 @@
+/**
+ * The code-injection engine: writes a new `model.tar.gz` = the original + `code/`, described as copy ranges of the
+ * original and new bytes. Pure and I/O-agnostic: the CLI runs it on local files, the Lambda on S3.
+ */
+import * as os from 'os';
+import { looksLikeGzip } from './gzip-format';
+import { scanAndPatch } from './scan';
+import { streamRewrite } from './stream';
+import { tailPatch } from './tail';
+import { parseHeader } from './tar-format';
+import { buildCodeEntries } from './tar-writer';
+import {
+  ByteSource, CodeFile, ConcreteStrategy, InjectionError, InjectionOptions, InjectionResult, InjectionStats, OutputSegment,
+} from './types';
+
+export * from './types';
+export { bufferSource, fileSource } from './source-reader';
+export { buildCodeEntries, validateCodePath, CODE_MTIME } from './tar-writer';
+
+type InputKind = 'gzip' | 'tar';
+
+async function detectInput(source: ByteSource, stats: InjectionStats): Promise<InputKind> {
+  if (source.size === 0) throw new InjectionError('not a gzip or tar file: the input is empty', 'NOT_GZIP_OR_TAR');
+  const head = await source.read(0, Math.min(source.size, 512));
+  stats.bytesRead += head.length;
+  if (looksLikeGzip(head)) {
+    if (source.size < 20) throw new InjectionError(`truncated gzip file: only ${source.size} bytes`, 'TRUNCATED');
+    return 'gzip';
+  }
+  if (head.length === 512 && parseHeader(head)) return 'tar';
+  throw new InjectionError('not a gzip or tar file: the input starts with neither a gzip header nor a tar header', 'NOT_GZIP_OR_TAR');
+}
+
+function patchResult(strategy: ConcreteStrategy, reason: string, size: number, keep: number, bytes: Uint8Array, stats: InjectionStats): InjectionResult {
+  stats.bytesCopied = keep;
+  stats.bytesWritten = keep + bytes.length;
+  async function* segments(): AsyncGenerator<OutputSegment> {
+    if (keep > 0) yield { kind: 'copy', start: 0, end: keep };
+    yield { kind: 'data', bytes };
+  }
+  if (keep > size) throw new Error('internal error: copy range beyond the source');
+  return { strategy, reason, segments: segments(), stats: () => ({ ...stats, entries: [...stats.entries] }) };
+}
+
+function streamResult(source: ByteSource, kind: InputKind, entries: ReturnType<typeof buildCodeEntries>, reason: string, options: InjectionOptions, stats: InjectionStats): InjectionResult {
+  const concurrency = options.concurrency ?? (os.availableParallelism?.() ?? os.cpus().length);
+  return {
+    strategy: 'stream',
+    reason,
+    segments: streamRewrite(source, entries, { gzip: kind === 'gzip', concurrency }, stats),
+    stats: () => ({ ...stats, entries: [...stats.entries] }),
+  };
+}
+
+/**
+ * Plans the new artifact: the original `source` plus `files` under `code/`.
+ *
+ * - `scan`: verifies the whole input (CRC-32, ISIZE, every tar header) in one native inflate pass, then patches only
+ *   the tail; refuses (STRATEGY_NOT_APPLICABLE) when `code/` already exists or the input is a plain tar.
+ * - `tail`: patches from at most 4 MiB at the end; refuses (TAIL_UNRESOLVED) whenever that does not resolve.
+ * - `stream`: rewrites the whole archive, replacing old `code/` entries, with parallel deflate.
+ * - `auto`: `scan`, or `stream` when the archive already has `code/` or is a plain tar.
+ */
+export async function injectCode(source: ByteSource, files: CodeFile[], options: InjectionOptions): Promise<InjectionResult> {
+  const entries = buildCodeEntries(files);
+  const stats: InjectionStats = { bytesRead: 0, bytesInflated: 0, bytesDeflated: 0, bytesCopied: 0, bytesWritten: 0, entries: entries.names };
+  const kind = await detectInput(source, stats);
+  switch (options.strategy) {
+    case 'stream':
+      return streamResult(source, kind, entries, 'requested', options, stats);
+    case 'scan':
+    case 'tail': {
+      if (kind === 'tar') {
+        throw new InjectionError(`${options.strategy} needs a gzip-compressed archive; this is a plain tar (use stream)`, 'STRATEGY_NOT_APPLICABLE');
+      }
+      const patch = options.strategy === 'scan' ? await scanAndPatch(source, entries, stats) : await tailPatch(source, entries, stats);
+      return patchResult(options.strategy, 'requested', source.size, patch.keep, patch.bytes, stats);
+    }
+    case 'auto': {
+      if (kind === 'tar') {
+        return streamResult(source, kind, entries, 'the input is a plain tar: stream writes it gzip-compressed, as SageMaker expects', options, stats);
+      }
+      try {
+        const patch = await scanAndPatch(source, entries, stats);
+        return patchResult('scan', 'the archive has no code/ entries: one verifying inflate pass, then only the tail is rewritten', source.size, patch.keep, patch.bytes, stats);
+      } catch (err) {
+        if (!(err instanceof InjectionError) || err.code !== 'STRATEGY_NOT_APPLICABLE') throw err;
+        return streamResult(source, kind, entries, `scan does not apply (${err.message}); stream rewrites the archive`, options, stats);
+      }
+    }
+    default:
+      throw new InjectionError(`unknown strategy ${JSON.stringify(options.strategy)}: use auto, scan, tail or stream`, 'STRATEGY_NOT_APPLICABLE');
+  }
+}
