@@ -1,0 +1,192 @@
+/**
+ * What `npm pack` puts in the package a user installs.
+ *
+ * The compiled library exists only after `npm run build`, so this test builds a copy of the repository the way a
+ * publisher does (bundles, jsii, jsii-docgen) in a temporary directory, with the build outputs of the working tree
+ * left out (a stale `lib/**\/*.js` must not make the test pass) and with the clutter of a developer's tree planted
+ * in it (cdk.out, .bench, coverage, ...), then reads `npm pack --dry-run --json`. It also packs the real tarball,
+ * unpacks it alone and loads the library from it, so a file the library needs at run time cannot be missing.
+ *
+ * One build (about 15 s here) serves every assertion; it runs once, in `beforeAll`.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+
+/** Folders jsii does not compile: they ship as esbuild bundles in assets/ (package.json `jsii.excludeTypescript`). */
+const BUNDLED_SOURCES = [/^lib\/[^/]+\/handlers\//, /^lib\/[^/]+\/runtime\//, /^lib\/packaging\/engine\//, /^lib\/cli\//];
+
+/** Leftovers of a developer's tree that must never ship. */
+const CLUTTER = [
+  'cdk.out/manifest.json',
+  'examples/cdk.out/manifest.json',
+  '.bench/results.json',
+  'coverage/lcov.info',
+  'dist/js/cdk-pytorch-sagemaker@0.1.0.jsii.tgz',
+  'cdk-pytorch-sagemaker-0.1.0.tgz',
+];
+
+let workDir: string;
+let packed: string[];
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+/** Copies the repository's sources: no node_modules, no git, no build outputs, no earlier synth or bench output. */
+function copySources(from: string, to: string): void {
+  const skip = new Set(['node_modules', '.git', 'cdk.out', 'dist', 'coverage', '.bench', 'API.md', '.jsii', 'tsconfig.jsii.json']);
+  fs.cpSync(from, to, {
+    recursive: true,
+    filter: (source) => {
+      const rel = path.relative(from, source).split(path.sep).join('/');
+      if (rel === '') return true;
+      if (skip.has(path.basename(source)) || rel.endsWith('.tgz')) return false;
+      if (rel === 'assets/handlers' || rel === 'assets/cli') return false;
+      // Compiled output next to the sources: the build in the copy must make its own.
+      if (rel.startsWith('lib/') && /\.(js|d\.ts)$/.test(rel) && fs.existsSync(source.replace(/\.(js|d\.ts)$/, '.ts'))) {
+        return false;
+      }
+      return true;
+    },
+  });
+}
+
+/** The construct sources jsii compiles into lib/**\/*.js and .d.ts. */
+function compiledSources(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = `${rel}/${entry.name}`;
+      if (entry.isDirectory()) walk(child);
+      else if (child.endsWith('.ts') && !child.endsWith('.d.ts') && !BUNDLED_SOURCES.some((re) => re.test(child))) out.push(child);
+    }
+  };
+  walk('lib');
+  return out.sort();
+}
+
+beforeAll(() => {
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'package-test-'));
+  copySources(ROOT, workDir);
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(workDir, 'node_modules'), 'dir');
+  for (const file of CLUTTER) {
+    fs.mkdirSync(path.dirname(path.join(workDir, file)), { recursive: true });
+    fs.writeFileSync(path.join(workDir, file), 'not for the package\n');
+  }
+  try {
+    run('npm', ['run', 'build', '--silent'], workDir);
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    throw new Error(`npm run build failed in a copy of the repository:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+  }
+  // --ignore-scripts: the build above already ran; `prepare` would only bundle again.
+  const report = JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], workDir));
+  packed = report[0].files.map((f: { path: string }) => f.path).sort();
+}, 240_000);
+
+afterAll(() => {
+  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('npm pack contains', () => {
+  test('the compiled library: a .js and a .d.ts for every construct source, and the entry points', () => {
+    const sources = compiledSources(workDir);
+    expect(sources.length).toBeGreaterThan(0);
+    const missing = sources.flatMap((ts) => [ts.replace(/\.ts$/, '.js'), ts.replace(/\.ts$/, '.d.ts')])
+      .filter((file) => !packed.includes(file));
+    expect(missing).toEqual([]);
+    expect(packed).toContain(pkg.main);
+    expect(packed).toContain(pkg.types);
+  });
+
+  test('the jsii assembly and the API reference generated from it', () => {
+    expect(packed).toEqual(expect.arrayContaining(['.jsii', 'API.md', 'LICENSE', 'package.json']));
+    const assembly = JSON.parse(fs.readFileSync(path.join(workDir, '.jsii'), 'utf8'));
+    expect(assembly.name).toBe(pkg.name);
+    const api = fs.readFileSync(path.join(workDir, 'API.md'), 'utf8');
+    const classes = Object.values(assembly.types as { [fqn: string]: { kind: string; name: string } })
+      .filter((t) => t.kind === 'class').map((t) => t.name);
+    expect(classes.length).toBeGreaterThan(0);
+    expect(classes.filter((name) => !api.includes(`### ${name}`))).toEqual([]);
+  });
+
+  test('the Apache-2.0 license text', () => {
+    expect(pkg.license).toBe('Apache-2.0');
+    const license = fs.readFileSync(path.join(ROOT, 'LICENSE'), 'utf8');
+    expect(license).toMatch(/Apache License\s+Version 2\.0, January 2004/);
+    expect(license).toMatch(/END OF TERMS AND CONDITIONS/);
+  });
+
+  const handlerSources = fs.readdirSync(path.join(ROOT, 'lib'), { withFileTypes: true })
+    .filter((area) => area.isDirectory() && fs.existsSync(path.join(ROOT, 'lib', area.name, 'handlers')))
+    .flatMap((area) => fs.readdirSync(path.join(ROOT, 'lib', area.name, 'handlers')))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
+  (handlerSources.length > 0 ? test : test.skip)('the bundle of every Lambda handler in lib/<area>/handlers', () => {
+    const expected = handlerSources.map((file) => `assets/handlers/${file.replace(/\.ts$/, '')}/index.js`);
+    expect(expected.filter((file) => !packed.includes(file))).toEqual([]);
+  });
+
+  const hasCli = fs.existsSync(path.join(ROOT, 'lib', 'cli', 'main.ts'));
+  (hasCli ? test : test.skip)('the CLI: its launcher in bin/ and its bundle', () => {
+    const launchers = Object.values(pkg.bin ?? {}) as string[];
+    expect(launchers.length).toBeGreaterThan(0);
+    expect([...launchers.map((f) => f.replace(/^\.\//, '')), 'assets/cli/main.js'].filter((f) => !packed.includes(f))).toEqual([]);
+  });
+
+  (fs.existsSync(path.join(ROOT, 'README.md')) ? test : test.skip)('the README', () => {
+    expect(packed).toContain('README.md');
+  });
+});
+
+describe('npm pack leaves out', () => {
+  test('tests, examples, synth and bench output, coverage, tarballs and jsii build leftovers', () => {
+    const unwanted = packed.filter((file) => /^(test|examples|cdk\.out|\.bench|coverage|dist|scripts)\//.test(file)
+      || /\.tgz$/.test(file) || /(^|\/)tsconfig[^/]*\.json$/.test(file) || /\.test\.[jt]s$/.test(file)
+      || /^(jest\.config\.js|cdk\.json|\.gitignore)$/.test(file));
+    expect(unwanted).toEqual([]);
+  });
+
+  test('the planted clutter (the check is not vacuous: those files exist in the packed directory)', () => {
+    for (const file of CLUTTER) expect(fs.existsSync(path.join(workDir, file))).toBe(true);
+    expect(packed.filter((file) => CLUTTER.includes(file))).toEqual([]);
+  });
+
+  test('TypeScript sources: consumers would compile them instead of reading the .d.ts', () => {
+    expect(packed.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.startsWith('node_modules/'))).toEqual([]);
+  });
+
+  test('sources of the bundled handlers, runtime, engine and CLI (they ship as bundles)', () => {
+    expect(packed.filter((file) => BUNDLED_SOURCES.some((re) => re.test(file)))).toEqual([]);
+  });
+});
+
+test('the packed tarball alone loads, and exports every class and enum of the jsii assembly', () => {
+  const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'package-tarball-'));
+  try {
+    const [{ filename }] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], workDir));
+    run('tar', ['-xzf', path.join(packDir, filename), '-C', packDir], packDir);
+    const assembly = JSON.parse(fs.readFileSync(path.join(packDir, 'package', '.jsii'), 'utf8'));
+    const runtimeTypes = Object.values(assembly.types as { [fqn: string]: { kind: string; name: string } })
+      .filter((t) => t.kind === 'class' || t.kind === 'enum').map((t) => t.name).sort();
+    // Peer dependencies (aws-cdk-lib, constructs) come from the repository, as from a consumer's node_modules.
+    const script = 'const lib = require(process.argv[1]); console.log(JSON.stringify(Object.keys(lib).sort()));';
+    const exported: string[] = JSON.parse(execFileSync(process.execPath, ['-e', script, path.join(packDir, 'package')], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
+    }));
+    expect(runtimeTypes.filter((name) => !exported.includes(name))).toEqual([]);
+  } finally {
+    fs.rmSync(packDir, { recursive: true, force: true });
+  }
+});
