@@ -118,8 +118,6 @@ class ArtifactWriter {
   private speculativePartsDiscarded = 0;
   private copyUnsupported = false;
   private firstError: unknown;
-  private bytesCopiedServerSide = 0;
-  private bytesCopiedThrough = 0;
   private bytesUploaded = 0;
 
   constructor(private readonly options: WriteArtifactOptions) {
@@ -301,7 +299,6 @@ class ArtifactWriter {
           },
           this.call,
         );
-        this.bytesCopiedServerSide += size;
         return { etag: requireEtag(response.CopyPartResult?.ETag, partNumber), kind: 'copy' as const };
       } catch (error) {
         if (isPreconditionFailed(error)) throw sourceChanged(this.source);
@@ -326,7 +323,6 @@ class ArtifactWriter {
       { ...this.destinationParams(), UploadId: uploadId, PartNumber: partNumber, Body: body as never, ContentLength: size },
       this.call,
     );
-    this.bytesCopiedThrough += size;
     return { etag: requireEtag(response.ETag, partNumber), kind: 'copy-through' as const };
   }
 
@@ -410,8 +406,9 @@ class ArtifactWriter {
       method,
       size: this.outputLength,
       parts,
-      bytesCopiedServerSide: this.bytesCopiedServerSide,
-      bytesCopiedThrough: this.bytesCopiedThrough,
+      // Counted on the parts kept: a discarded speculative copy is work done, not bytes of the new object.
+      bytesCopiedServerSide: sumOf(parts, 'copy'),
+      bytesCopiedThrough: sumOf(parts, 'copy-through'),
       bytesUploaded: this.bytesUploaded,
       speculativePartsDiscarded: this.speculativePartsDiscarded,
     };
@@ -438,6 +435,10 @@ class ArtifactWriter {
       this.log(`could not abort multipart upload ${uploadId}: ${(error as Error).message}`);
     }
   }
+}
+
+function sumOf(parts: readonly PartRecord[], kind: PartRecord['kind']): number {
+  return parts.filter((part) => part.kind === kind).reduce((sum, part) => sum + part.size, 0);
 }
 
 function requireEtag(etag: string | undefined, partNumber: number): string {

@@ -1,6 +1,6 @@
 import type { ByteSource, CodeFile, InjectionOptions, InjectionResult, InjectionStats, StrategyName } from '../engine/types';
 import { WriteArtifactResult, writeArtifact } from './artifact-writer';
-import { CustomResourceEvent, CustomResourceResponse, failedResponse, oneLine, successResponse } from './cfn-response';
+import { CustomResourceEvent, CustomResourceResponse, SendOptions, failedResponse, oneLine, sendResponse, successResponse } from './cfn-response';
 import { codeDigest, readZip } from './code-archive';
 import { ARTIFACT_FILE_NAME, ArtifactInputs, MANIFEST_FILE_NAME, artifactMetadata, contentDirectory, metadataMatches } from './content-key';
 import { SourceObject, s3ByteSource } from './s3-byte-source';
@@ -61,6 +61,8 @@ export interface InjectionManifest {
   readonly reason: string;
   readonly entries: string[];
   readonly stats: InjectionStats;
+  /** Bytes fetched from the original, by the engine and by the writer (short ranges it re-uploads). */
+  readonly sourceBytesRead: number;
   readonly write: Omit<WriteArtifactResult, 'parts'> & { readonly parts: number };
 }
 
@@ -131,6 +133,17 @@ export async function handleEvent(event: CustomResourceEvent, deps: InjectCodeDe
   }
 }
 
+/**
+ * Answers one CloudFormation request and PUTs the answer to its ResponseURL. Throws only when the answer cannot
+ * be delivered (then Lambda's retry of the asynchronous invocation tries again, and finds the work done).
+ */
+export async function respondToEvent(event: CustomResourceEvent, deps: InjectCodeDependencies, send: SendOptions = {}): Promise<CustomResourceResponse> {
+  const response = await handleEvent(event, deps);
+  deps.log?.(`answering ${response.Status}${response.Reason ? `: ${response.Reason}` : ''} (${response.PhysicalResourceId})`);
+  await sendResponse(event.ResponseURL, response, send);
+  return response;
+}
+
 async function processEvent(event: CustomResourceEvent, deps: InjectCodeDependencies, signal: AbortSignal): Promise<CustomResourceResponse> {
   if (event.RequestType === 'Delete') {
     let props: InjectCodeProperties;
@@ -198,7 +211,8 @@ export async function inject(props: InjectCodeProperties, deps: InjectCodeDepend
     strategy: result.strategy,
     reason: result.reason,
     entries: stats.entries,
-    stats: { ...stats, bytesRead: reader.bytesRead },
+    stats,
+    sourceBytesRead: reader.bytesRead,
     write: { ...written, parts: written.parts.length },
   };
   log(JSON.stringify(manifest));
