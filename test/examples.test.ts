@@ -1,0 +1,91 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildModelArchive } from '../examples/common/model-archive';
+import { ExistingArtifactStack } from '../examples/existing-artifact/stack';
+import { checkedApp, expectCleanSynth } from './helpers/synth-checks';
+
+const ROOT = path.join(__dirname, '..');
+const MODEL_DIR = path.join(ROOT, 'examples', 'existing-artifact', 'model');
+
+function tmp(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+describe('example: existing artifact on a GPU endpoint', () => {
+  test('synthesizes with no CloudFormation validation finding and no unsuppressed AwsSolutions finding', () => {
+    const app = checkedApp();
+    const stack = new ExistingArtifactStack(app, 'Example', { archiveDir: tmp('example-archive-') });
+    const result = expectCleanSynth(app);
+    const template = Template.fromJSON(result.assembly.getStackByName(stack.stackName).template);
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [{ InstanceType: 'ml.g5.xlarge', InitialInstanceCount: 1, ContainerStartupHealthCheckTimeoutInSeconds: 600 }],
+    });
+    const outputs = template.toJSON().Outputs;
+    expect(Object.keys(outputs).sort()).toEqual(['EndpointName', 'InvokeCommand']);
+    const command = JSON.stringify(outputs.InvokeCommand.Value);
+    expect(command).toContain('aws sagemaker-runtime invoke-endpoint');
+    expect(command).toContain('--endpoint-name ');
+    expect(command).toContain(JSON.stringify(outputs.EndpointName.Value));
+    expect(command).toContain('--content-type application/json');
+  });
+
+  test('the model archive is deterministic and has the serving layout (checked with GNU tar, gzip and Python tarfile)', () => {
+    const a = buildModelArchive(MODEL_DIR, tmp('archive-a-'));
+    const b = buildModelArchive(MODEL_DIR, tmp('archive-b-'));
+    expect(fs.readFileSync(a).equals(fs.readFileSync(b))).toBe(true);
+
+    execFileSync('gzip', ['-t', a]);
+    expect(execFileSync('tar', ['-tzf', a], { encoding: 'utf8' }).trim().split('\n')).toEqual(['code/inference.py', 'weights.json']);
+    const python = [
+      'import sys, tarfile',
+      'with tarfile.open(sys.argv[1], "r:gz") as t:',
+      '    for m in t.getmembers():',
+      '        print(m.name, m.isfile(), m.mtime, m.uname or "-", len(t.extractfile(m).read()))',
+    ].join('\n');
+    const listing = execFileSync('python3', ['-c', python, a], { encoding: 'utf8' }).trim().split('\n');
+    expect(listing).toEqual([
+      `code/inference.py True 0 - ${fs.statSync(path.join(MODEL_DIR, 'code', 'inference.py')).size}`,
+      `weights.json True 0 - ${fs.statSync(path.join(MODEL_DIR, 'weights.json')).size}`,
+    ]);
+    // The extracted files are byte-identical to the sources.
+    const out = tmp('archive-x-');
+    execFileSync('tar', ['-xzf', a, '-C', out]);
+    for (const file of ['code/inference.py', 'weights.json']) {
+      expect(fs.readFileSync(path.join(out, file)).equals(fs.readFileSync(path.join(MODEL_DIR, file)))).toBe(true);
+    }
+  });
+
+  test('inference.py is valid Python with the four handler functions', () => {
+    const python = [
+      'import ast, sys',
+      'tree = ast.parse(open(sys.argv[1]).read())',
+      'print(" ".join(sorted(f.name for f in tree.body if isinstance(f, ast.FunctionDef))))',
+    ].join('\n');
+    const names = execFileSync('python3', ['-c', python, path.join(MODEL_DIR, 'code', 'inference.py')], { encoding: 'utf8' }).trim();
+    expect(names).toBe('input_fn model_fn output_fn predict_fn');
+  });
+
+  test('an archive without code/inference.py is refused', () => {
+    const dir = tmp('no-code-');
+    fs.writeFileSync(path.join(dir, 'model.pth'), 'x');
+    expect(() => buildModelArchive(dir, dir)).toThrow(/no code\/inference\.py/);
+  });
+
+  test('`cdk synth` of the app in cdk.json succeeds offline with an empty validation report', () => {
+    const outdir = tmp('cdk-synth-');
+    const env = { ...process.env, NODE_ENV: 'production', CDK_DISABLE_VERSION_CHECK: '1' };
+    const cdkBin = path.join(ROOT, 'node_modules', '.bin', 'cdk');
+    const run = spawnSync(cdkBin, ['synth', '--quiet', '--no-notices', '-o', outdir], { cwd: ROOT, env, encoding: 'utf8' });
+    expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    const violations = (report.pluginReports ?? []).flatMap((r: any) => r.violations ?? []);
+    expect(violations).toEqual([]);
+    const template = JSON.parse(fs.readFileSync(path.join(outdir, 'PytorchExistingArtifactExample.template.json'), 'utf8'));
+    expect(Object.values(template.Resources).map((r: any) => r.Type)).toEqual(expect.arrayContaining([
+      'AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint',
+    ]));
+  });
+});
