@@ -1,0 +1,66 @@
+// The public API must compile under jsii (no unions, generics or `any` in the surface), with the same flags as
+// `npm run build`. jsii runs on a copy of the package so that its output (lib/**/*.js, .jsii) never lands in the
+// shared tree, where jest would resolve the compiled .js before the .ts sources.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..');
+const JSII_FLAGS = ['--generate-tsconfig', 'tsconfig.jsii.json', '--silence-warnings=reserved-word'];
+
+/** The files of the hosting foundation: errors naming them fail this test whatever the rest of the package does. */
+const HOSTING_FILES = [
+  'lib/index.ts',
+  'lib/pytorch-custom-endpoint.ts',
+  'lib/common/',
+  'lib/hosting/index.ts',
+  'lib/hosting/instance-type.ts',
+  'lib/hosting/dlc-registry.ts',
+  'lib/hosting/container-image.ts',
+  'lib/hosting/model-data.ts',
+  'lib/hosting/realtime-endpoint.ts',
+];
+
+/** The public types of the hosting foundation that the assembly must declare. */
+const HOSTING_TYPES = [
+  'InstanceType', 'PytorchVersion', 'ImageVariant', 'ContainerImage', 'ContainerImageBindOptions', 'ContainerImageConfig',
+  'ModelData', 'ModelDataConfig', 'RealtimeEndpoint', 'RealtimeEndpointOptions', 'RealtimeEndpointProps',
+  'PytorchCustomEndpoint', 'PytorchCustomEndpointProps',
+];
+
+function copyPackage(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jsii-'));
+  for (const entry of ['package.json', 'README.md', 'lib']) {
+    const from = path.join(ROOT, entry);
+    if (fs.existsSync(from)) {
+      fs.cpSync(from, path.join(dir, entry), {
+        recursive: true,
+        // Only sources: compiled output of an earlier `npm run build` would only confuse the copy.
+        filter: src => !/\.(js|d\.ts)$/.test(src) || src.includes(`${path.sep}handlers${path.sep}`),
+      });
+    }
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+test('npm run build runs jsii with the flags this test uses', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  expect(pkg.scripts.build).toContain(`jsii ${JSII_FLAGS.join(' ')}`);
+});
+
+test('jsii compiles the package; no error names a hosting file; the assembly has the hosting API', () => {
+  const dir = copyPackage();
+  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'jsii'), JSII_FLAGS, { cwd: dir, encoding: 'utf8' });
+  const output = `${run.stdout}\n${run.stderr}`;
+  const errorLines = output.split('\n').filter(line => /error/i.test(line) && !/Errors: 0/.test(line));
+  expect(errorLines.filter(line => HOSTING_FILES.some(file => line.includes(file)))).toEqual([]);
+  // The whole package must compile too: any error here is reported with jsii's own words.
+  expect({ status: run.status, errors: errorLines }).toEqual({ status: 0, errors: [] });
+
+  const assembly = JSON.parse(fs.readFileSync(path.join(dir, '.jsii'), 'utf8'));
+  const declared = Object.keys(assembly.types).map(fqn => fqn.replace(/^cdk-pytorch-sagemaker\./, ''));
+  expect(declared).toEqual(expect.arrayContaining(HOSTING_TYPES));
+  expect(assembly.types['cdk-pytorch-sagemaker.RealtimeEndpoint'].methods.map((m: any) => m.name)).toContain('grantInvoke');
+});
