@@ -1,2 +1,4 @@
 // Public API of lib/packaging: each module of the area is exported here.
-export {};
+export * from './inference-code';
+export * from './injection-strategy';
+export * from './inference-code-injection';

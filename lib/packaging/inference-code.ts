@@ -1,0 +1,115 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+
+/** Where the bound inference code is stored for the deployment. */
+export interface InferenceCodeConfig {
+  /** The bucket holding the zipped code directory (the CDK assets bucket). */
+  readonly bucket: s3.IBucket;
+  /** The key of the zip file in that bucket. */
+  readonly objectKey: string;
+}
+
+/**
+ * The SageMaker PyTorch inference handler: a local directory holding `inference.py` (which must define
+ * `model_fn`), an optional `requirements.txt` and any helper modules. Everything in the directory ends up under
+ * `code/` in the model archive, except `__pycache__`, `*.pyc`, `.git` and `.DS_Store`.
+ */
+export class InferenceCode {
+  /**
+   * Checks the directory now, at synth time: it must exist, hold a regular file `inference.py` that defines
+   * `model_fn` at top level, contain no symbolic links, and hold at most 100 MiB.
+   *
+   * @param directory path of the code directory
+   */
+  public static fromDirectory(directory: string): InferenceCode {
+    return new InferenceCode(path.resolve(directory));
+  }
+
+  /** Absolute path of the code directory. */
+  public readonly directory: string;
+
+  /** The files that will be placed under `code/`, relative to the directory, `/`-separated, sorted. */
+  public readonly files: string[];
+
+  /**
+   * True when `requirements.txt` names at least one package (lines other than blanks and comments). The
+   * serving container pip-installs them at start-up, which fails without internet access (e.g. with network
+   * isolation) unless the packages are vendored.
+   */
+  public readonly hasRequirements: boolean;
+
+  private readonly assets = new WeakMap<Construct, s3assets.Asset>();
+
+  private constructor(directory: string) {
+    this.directory = directory;
+    if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) {
+      throw new Error(`InferenceCode: ${directory} is not a directory; give the folder that holds inference.py.`);
+    }
+    const entry = path.join(directory, 'inference.py');
+    if (!fs.existsSync(entry) || !fs.lstatSync(entry).isFile()) {
+      throw new Error(
+        `InferenceCode: ${entry} is missing; the PyTorch serving container imports inference.py from code/, so add it to ${directory}.`,
+      );
+    }
+    if (!/^def\s+model_fn\s*\(/m.test(fs.readFileSync(entry, 'utf8'))) {
+      throw new Error(
+        `InferenceCode: ${entry} does not define model_fn at top level; add 'def model_fn(model_dir):' that loads and returns the model ` +
+          '(without it the container only loads a TorchScript model.pt).',
+      );
+    }
+    this.files = listFiles(directory);
+    const total = this.files.reduce((sum, file) => sum + fs.statSync(path.join(directory, file)).size, 0);
+    if (total > MAX_CODE_BYTES) {
+      throw new Error(
+        `InferenceCode: ${directory} holds ${total} bytes; the limit is ${MAX_CODE_BYTES} (100 MiB). Keep weights in the model artifact, not in the code directory.`,
+      );
+    }
+    const requirements = path.join(directory, 'requirements.txt');
+    this.hasRequirements =
+      fs.existsSync(requirements) &&
+      fs.readFileSync(requirements, 'utf8').split(/\r?\n/).some((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+  }
+
+  /**
+   * Uploads the directory as a zip file asset (one per scope; the CDK deduplicates identical content) and
+   * returns where it is.
+   */
+  public bind(scope: Construct): InferenceCodeConfig {
+    let asset = this.assets.get(scope);
+    if (!asset) {
+      asset = new s3assets.Asset(scope, 'InferenceCode', { path: this.directory, exclude: [...EXCLUDED] });
+      this.assets.set(scope, asset);
+    }
+    return { bucket: asset.bucket, objectKey: asset.s3ObjectKey };
+  }
+}
+
+const MAX_CODE_BYTES = 100 * 1024 * 1024;
+
+/** Left out of the code (basename patterns, any depth): build and editor debris. */
+const EXCLUDED = ['__pycache__', '*.pyc', '.git', '.DS_Store'];
+
+function isExcluded(name: string): boolean {
+  return name === '__pycache__' || name === '.git' || name === '.DS_Store' || name.endsWith('.pyc');
+}
+
+function listFiles(root: string): string[] {
+  const files: string[] = [];
+  const walk = (relative: string) => {
+    for (const entry of fs.readdirSync(path.join(root, relative), { withFileTypes: true })) {
+      if (isExcluded(entry.name)) continue;
+      const child = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isSymbolicLink()) {
+        throw new Error(`InferenceCode: ${path.join(root, child)} is a symbolic link; replace it with the file it points to.`);
+      }
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile()) files.push(child);
+      else throw new Error(`InferenceCode: ${path.join(root, child)} is not a regular file or directory.`);
+    }
+  };
+  walk('');
+  return files.sort();
+}
