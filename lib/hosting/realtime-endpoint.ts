@@ -151,6 +151,10 @@ export class RealtimeEndpoint extends Construct {
   public readonly instanceType: InstanceType;
   /** The URI of the serving image. */
   public readonly imageUri: string;
+  /** The name of the production variant (for metrics and autoscaling: `endpoint/<name>/variant/<variant>`). */
+  public readonly variantName: string;
+  /** The initial number of instances of the variant. */
+  public readonly instanceCount: number;
 
   constructor(scope: Construct, id: string, props: RealtimeEndpointProps) {
     super(scope, id);
@@ -159,6 +163,7 @@ export class RealtimeEndpoint extends Construct {
     this.instanceType = props.instanceType ?? InstanceType.ML_G5_XLARGE;
     const instanceCount = props.instanceCount ?? 1;
     validateIntegerInRange('instanceCount', instanceCount, 1, 1000);
+    this.instanceCount = instanceCount;
     const volumeSizeInGb = props.volumeSize ? toGibibytes(props.volumeSize) : undefined;
     if (props.volumeEncryptionKey && this.instanceType.hasLocalNvmeStorage) {
       throw new Error(
@@ -182,6 +187,7 @@ export class RealtimeEndpoint extends Construct {
     }
     const variantName = props.variantName ?? 'AllTraffic';
     validateSageMakerName('variantName', variantName);
+    this.variantName = variantName;
 
     const endpointName = props.endpointName ?? Names.uniqueResourceName(this, { maxLength: SAGEMAKER_MAX_NAME_LENGTH, separator: '-' });
     validateSageMakerName('endpointName', endpointName);

@@ -187,6 +187,11 @@ describe('RealtimeEndpoint options', () => {
     expect(only(template, 'AWS::SageMaker::Endpoint').EndpointName).toBe('my-classifier');
   });
 
+  test('variant name and instance count are exposed for metrics and autoscaling', () => {
+    expect(endpointIn().endpoint).toMatchObject({ variantName: 'AllTraffic', instanceCount: 1 });
+    expect(endpointIn({ variantName: 'Blue', instanceCount: 4 }).endpoint).toMatchObject({ variantName: 'Blue', instanceCount: 4 });
+  });
+
   test('a CPU instance gets the CPU image', () => {
     const { template } = endpointIn({ instanceType: InstanceType.ML_C5_XLARGE });
     expect(JSON.stringify(only(template, 'AWS::SageMaker::Model').PrimaryContainer.Image)).toContain('pytorch-inference:2.6.0-cpu-py312');
