@@ -55,7 +55,7 @@ export function listSourceEntries(directory: string): string[] {
 /**
  * Packs a directory into a deterministic gzip tar (the `sourcedir.tar.gz` the SageMaker training toolkit
  * downloads and extracts into `/opt/ml/code`): sorted entries, a fixed mtime, no owner ids or names
- * (`portable`), normalized modes, and a gzip header without time or OS. The same directory contents always give
+ * (`portable`), normalized modes (0644, 0755 for executables), and a gzip header without time or OS. The same directory contents always give
  * the same bytes, on any machine.
  */
 export function packSourceDirectory(directory: string): Buffer {
@@ -65,15 +65,29 @@ export function packSourceDirectory(directory: string): Buffer {
   }
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sourcedir-'));
   try {
+    // Copy into a scratch tree with normalized modes (0644, or 0755 for executables and directories): the umask of
+    // the machine that checked the code out must not change the archive.
+    const staged = path.join(scratch, 'src');
+    fs.mkdirSync(staged);
+    for (const entry of entries) {
+      const target = path.join(staged, entry);
+      if (entry.endsWith('/')) {
+        fs.mkdirSync(target);
+        fs.chmodSync(target, 0o755);
+      } else {
+        fs.copyFileSync(path.join(directory, entry), target);
+        const executable = (fs.statSync(path.join(directory, entry)).mode & 0o100) !== 0;
+        fs.chmodSync(target, executable ? 0o755 : 0o644);
+      }
+    }
     const tarFile = path.join(scratch, 'sourcedir.tar');
     tar.create({
       sync: true,
       file: tarFile,
-      cwd: directory,
+      cwd: staged,
       portable: true,
       mtime: FIXED_MTIME,
       noDirRecurse: true,
-      // PAX headers would carry atime/ctime for long names; with portable they only appear when needed.
     }, entries);
     const gz = zlib.gzipSync(fs.readFileSync(tarFile), { level: 9 });
     // RFC 1952 header: bytes 4-7 MTIME (zlib writes 0), byte 9 OS (zlib writes the build's OS): 255 = unknown.

@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ArnFormat, Aws, CfnWaitCondition, CfnWaitConditionHandle, CustomResource, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnWaitCondition, CfnWaitConditionHandle, CustomResource, Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -312,7 +312,7 @@ export class TrainingJob extends Construct {
     if (!Number.isInteger(instanceCount) || instanceCount < 1) {
       throw new Error(`instanceCount must be a whole number of at least 1 (got ${instanceCount}).`);
     }
-    const volumeGb = (props.volumeSize ?? Size.gibibytes(30)).toGibibytes();
+    const volumeGb = (props.volumeSize ?? Size.gibibytes(30)).toGibibytes({ rounding: SizeRoundingBehavior.NONE });
     if (!Number.isInteger(volumeGb) || volumeGb < 1) {
       throw new Error(`volumeSize must be a whole number of GiB, at least 1 (got ${volumeGb}).`);
     }
