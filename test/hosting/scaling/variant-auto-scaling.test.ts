@@ -6,9 +6,7 @@ import { checkedApp, expectCleanSynth } from '../../helpers/synth-checks';
 
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
 // The real Application Auto Scaling API model (aws-sdk v2 ships it) and its request validator.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ApplicationAutoScaling = require('aws-sdk/clients/applicationautoscaling');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const AWS = require('aws-sdk/lib/core');
 
 const BASE: VariantAutoScalingProps = {
