@@ -48,7 +48,10 @@ const VARIANT_INSTANCE_COUNT = 'sagemaker:variant:DesiredInstanceCount';
  * created in the stack.
  */
 export class VariantAutoScaling extends Construct {
-  /** The production variant, registered with Application Auto Scaling. */
+  /**
+   * The production variant, registered with Application Auto Scaling. Its `role` is a placeholder that is not
+   * deployed (the service-linked role acts): do not add policies to it.
+   */
   public readonly scalableTarget: appscaling.ScalableTarget;
 
   /**
@@ -77,7 +80,9 @@ export class VariantAutoScaling extends Construct {
       scalableDimension: VARIANT_INSTANCE_COUNT,
       minCapacity: minInstanceCount,
       maxCapacity: props.maxInstanceCount,
-      // Placeholder, removed below: SageMaker endpoints scale through a service-linked role.
+      // ScalableTarget would otherwise create a role with no permissions, useless here: SageMaker endpoints scale
+      // through Application Auto Scaling's service-linked role. An imported placeholder creates nothing, and its
+      // ARN is removed from the template below.
       role: iam.Role.fromRoleName(this, 'UnusedRole', 'unused'),
     });
     useServiceLinkedRole(this.scalableTarget);
