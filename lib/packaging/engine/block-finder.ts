@@ -6,6 +6,30 @@
  */
 import { readDynamicHeader } from './deflate-decoder';
 
+function bitsAt(buf: Uint8Array, bit: number, n: number): number {
+  const i = Math.floor(bit / 8);
+  const v = (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)) >>> (bit % 8);
+  return v & ((1 << n) - 1);
+}
+
+/**
+ * A cheap first test of a dynamic header, without allocating: the code-length code (HCLEN + 4 lengths of 3 bits)
+ * must be complete (Kraft sum exactly 1), as zlib requires. Rejects the vast majority of false offsets.
+ */
+function codeLengthCodeComplete(buf: Uint8Array, bit: number): boolean {
+  const hclen = bitsAt(buf, bit + 13, 4) + 4;
+  let kraft = 0;
+  let b = bit + 17;
+  for (let i = 0; i < hclen; i++, b += 3) {
+    const len = bitsAt(buf, b, 3);
+    if (len) {
+      kraft += 128 >> len;
+      if (kraft > 128) return false; // over-subscribed: most false offsets stop here
+    }
+  }
+  return kraft === 128;
+}
+
 /** Candidate block starts in bit range [fromBit, toBit) of `buf`, ascending. */
 export function findBlockStarts(buf: Uint8Array, fromBit: number, toBit: number): number[] {
   const found: number[] = [];
@@ -21,6 +45,7 @@ export function findBlockStarts(buf: Uint8Array, fromBit: number, toBit: number)
       if (type === 2) {
         // HLIT <= 29 and HDIST <= 29 first: cheap, and rejects most offsets.
         if (((x >>> 3) & 31) > 29 || ((x >>> 8) & 31) > 29) continue;
+        if (!codeLengthCodeComplete(buf, bit)) continue;
         if (readDynamicHeader(buf, bit)) found.push(bit);
       } else if (type === 0) {
         const p = s <= 5 ? i + 1 : i + 2;

@@ -143,7 +143,7 @@ export function readDynamicHeader(buf: Uint8Array, bit: number): DynamicHeader |
  */
 export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOptions): TailDecoding | undefined {
   const end = buf.length;
-  let capacity = Math.min(options.maxOut, Math.max(1 << 16, end * 4));
+  let capacity = Math.min(options.maxOut, 1 << 16);
   let out = new Uint8Array(capacity);
   let unknown = new Uint8Array(capacity);
   let o = 0;
