@@ -34,3 +34,21 @@ export function compactShape(shape: any, seen: string[] = []): unknown {
     default: return 's';
   }
 }
+
+/**
+ * aws-sdk v2's validator accepts a numeric string for a number member (it casts): this walk is strict, so a
+ * number CloudFormation delivered as a string and left unconverted is caught.
+ */
+export function strictScalarTypes(shape: any, value: any, where = 'params'): string[] {
+  if (value === undefined || value === null) return [];
+  switch (shape.type) {
+    case 'structure':
+      return Object.keys(value).flatMap((k) => (shape.members[k] ? strictScalarTypes(shape.members[k], value[k], `${where}.${k}`) : []));
+    case 'list': return (value as any[]).flatMap((v, i) => strictScalarTypes(shape.member, v, `${where}[${i}]`));
+    case 'map': return Object.keys(value).flatMap((k) => strictScalarTypes(shape.value, value[k], `${where}.${k}`));
+    case 'integer': case 'long': return Number.isInteger(value) ? [] : [`${where} is ${JSON.stringify(value)}, not an integer`];
+    case 'float': case 'double': return typeof value === 'number' ? [] : [`${where} is ${JSON.stringify(value)}, not a number`];
+    case 'boolean': return typeof value === 'boolean' ? [] : [`${where} is ${JSON.stringify(value)}, not a boolean`];
+    default: return typeof value === 'string' ? [] : [`${where} is ${JSON.stringify(value)}, not a string`];
+  }
+}
