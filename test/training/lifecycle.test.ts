@@ -77,7 +77,7 @@ describe('CreateTrainingJob requests built from synthesized templates are valid 
     const synthesized = synthJob(props);
     const delivered = deliveredProperties(synthesized.json, JOB, parameters);
     // CloudFormation really delivers strings: the raw properties fail the model...
-    const raw = { TrainingJobName: NAME, ...withoutHandlerOnly(delivered) };
+    const raw: any = { TrainingJobName: NAME, ...withoutHandlerOnly(delivered) };
     expect(() => validateRequest('createTrainingJob', raw)).toThrow(/to be a boolean/);
     expect(strictScalarTypes(inputShape('createTrainingJob'), raw)).toContain('params.ResourceConfig.InstanceCount is "1", not an integer'.replace('"1"', JSON.stringify(raw.ResourceConfig.InstanceCount)));
     // ...and the handler's request passes it.
