@@ -3,11 +3,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ContainerImage, InstanceType, ModelData, PytorchCustomEndpoint, PytorchVersion, RealtimeEndpoint } from '../lib';
-import { checkedApp, expectCleanSynth } from './helpers/synth-checks';
+import { checkedApp, expectCleanSynth, fastApp } from './helpers/synth-checks';
 
 describe('PytorchCustomEndpoint', () => {
   test('defaults: one GPU endpoint serving the artifact, inference.py as the entry point', () => {
-    const stack = new cdk.Stack(new cdk.App(), 'S');
+    const stack = new cdk.Stack(fastApp(), 'S');
     const endpoint = new PytorchCustomEndpoint(stack, 'Classifier', { model: ModelData.fromS3Uri('s3://my-models/model.tar.gz') });
     expect(endpoint.endpoint).toBeInstanceOf(RealtimeEndpoint);
     expect(endpoint.endpointName).toBe(endpoint.endpoint.endpointName);
@@ -25,7 +25,7 @@ describe('PytorchCustomEndpoint', () => {
   });
 
   test('the endpoint group reaches the RealtimeEndpoint', () => {
-    const stack = new cdk.Stack(new cdk.App(), 'S', { env: { region: 'us-west-2' } });
+    const stack = new cdk.Stack(fastApp(), 'S', { env: { region: 'us-west-2' } });
     new PytorchCustomEndpoint(stack, 'Classifier', {
       model: ModelData.fromS3Prefix(s3.Bucket.fromBucketName(stack, 'B', 'my-models'), 'v3'),
       endpoint: {
@@ -51,7 +51,7 @@ describe('PytorchCustomEndpoint', () => {
   });
 
   test('grantInvoke grants InvokeEndpoint on this endpoint only', () => {
-    const stack = new cdk.Stack(new cdk.App(), 'S');
+    const stack = new cdk.Stack(fastApp(), 'S');
     const endpoint = new PytorchCustomEndpoint(stack, 'Classifier', { model: ModelData.fromS3Uri('s3://my-models/model.tar.gz') });
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
     endpoint.grantInvoke(caller);
@@ -64,7 +64,7 @@ describe('PytorchCustomEndpoint', () => {
   });
 
   test('invalid endpoint options fail at synth', () => {
-    const stack = new cdk.Stack(new cdk.App(), 'S');
+    const stack = new cdk.Stack(fastApp(), 'S');
     expect(() => new PytorchCustomEndpoint(stack, 'C', {
       model: ModelData.fromS3Uri('s3://my-models/model.tar.gz'),
       endpoint: { endpointName: 'bad_name' },

@@ -4,13 +4,14 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ContainerImage, ImageVariant, InstanceType, PytorchVersion } from '../../lib/hosting';
 import { DLC_REGISTRY_ACCOUNTS } from '../../lib/hosting/dlc-registry';
+import { fastApp } from '../helpers/synth-checks';
 
 function bindIn(stack: cdk.Stack, image: ContainerImage, instanceType = InstanceType.ML_G5_XLARGE, grantee?: iam.IGrantable): string {
   return stack.resolve(image.bind(stack, { instanceType, grantee }).imageUri);
 }
 
 function stackIn(region?: string): cdk.Stack {
-  return new cdk.Stack(new cdk.App(), 'S', region ? { env: { region, account: '111122223333' } } : undefined);
+  return new cdk.Stack(fastApp(), 'S', region ? { env: { region, account: '111122223333' } } : undefined);
 }
 
 describe('PyTorch inference DLC', () => {

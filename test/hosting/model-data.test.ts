@@ -5,11 +5,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ModelData } from '../../lib/hosting';
+import { fastApp } from '../helpers/synth-checks';
 
 const ARCHIVE = path.join(__dirname, '..', 'fixtures', 'hosting', 'model.tar.gz');
 
 function setup() {
-  const stack = new cdk.Stack(new cdk.App(), 'S');
+  const stack = new cdk.Stack(fastApp(), 'S');
   const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
   return { stack, role };
 }

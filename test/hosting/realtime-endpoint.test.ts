@@ -9,14 +9,14 @@ import {
 } from '../../lib/hosting';
 import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
 import { SAGEMAKER_NAME_PATTERN } from '../../lib/common/validation';
-import { checkedApp, describeFindings, expectCleanSynth, synthWithChecks } from '../helpers/synth-checks';
+import { checkedApp, describeFindings, expectCleanSynth, fastApp, synthWithChecks } from '../helpers/synth-checks';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const AWS = require('aws-sdk');
 const sagemakerApi = new AWS.Model.Api(require('aws-sdk/apis/sagemaker-2017-07-24.min.json'));
 
 function endpointIn(props: Partial<RealtimeEndpointProps> = {}, env?: cdk.Environment) {
-  const stack = new cdk.Stack(new cdk.App(), 'S', { env });
+  const stack = new cdk.Stack(fastApp(), 'S', { env });
   const bucket = s3.Bucket.fromBucketName(stack, 'Models', 'my-models');
   const endpoint = new RealtimeEndpoint(stack, 'Endpoint', {
     modelData: ModelData.fromBucket(bucket, 'classifier/model.tar.gz'),
@@ -125,7 +125,7 @@ describe('RealtimeEndpoint execution role', () => {
   });
 
   test('a given role is used and receives the grants; no role is created', () => {
-    const stack = new cdk.Stack(new cdk.App(), 'S');
+    const stack = new cdk.Stack(fastApp(), 'S');
     const role = new iam.Role(stack, 'Mine', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
     const endpoint = new RealtimeEndpoint(stack, 'E', {
       modelData: ModelData.fromS3Uri('s3://bkt/model.tar.gz'),
@@ -198,7 +198,7 @@ describe('RealtimeEndpoint options', () => {
   });
 
   test('a volume KMS key on an instance without instance storage', () => {
-    const stack = new cdk.Stack(new cdk.App(), 'S');
+    const stack = new cdk.Stack(fastApp(), 'S');
     const key = new kms.Key(stack, 'K');
     new RealtimeEndpoint(stack, 'E', {
       modelData: ModelData.fromS3Uri('s3://bkt/model.tar.gz'),
@@ -210,7 +210,7 @@ describe('RealtimeEndpoint options', () => {
   });
 
   test('an endpoint name given as a token is passed through', () => {
-    const stack = new cdk.Stack(new cdk.App(), 'S');
+    const stack = new cdk.Stack(fastApp(), 'S');
     const name = new cdk.CfnParameter(stack, 'Name').valueAsString;
     new RealtimeEndpoint(stack, 'E', { modelData: ModelData.fromS3Uri('s3://bkt/model.tar.gz'), endpointName: name });
     expect(only(Template.fromStack(stack), 'AWS::SageMaker::Endpoint').EndpointName).toEqual({ Ref: 'Name' });
@@ -301,6 +301,29 @@ describe('validation and cdk-nag', () => {
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::bkt/m/files/*]',
     ]));
+  });
+
+  test('every option set at once still passes the CloudFormation schemas and AwsSolutionsChecks', () => {
+    const app = checkedApp();
+    const stack = new cdk.Stack(app, 'S', { env: { account: '111122223333', region: 'ap-southeast-2' } });
+    const role = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    const endpoint = new RealtimeEndpoint(stack, 'E', {
+      modelData: ModelData.fromBucket(s3.Bucket.fromBucketName(stack, 'B', 'bkt'), 'm/model.tar.gz'),
+      image: ContainerImage.pytorchInference(PytorchVersion.V2_4_0),
+      instanceType: InstanceType.ML_P3_2XLARGE,
+      instanceCount: 2,
+      volumeSize: cdk.Size.gibibytes(64),
+      volumeEncryptionKey: new kms.Key(stack, 'K', { enableKeyRotation: true }),
+      modelDataDownloadTimeout: cdk.Duration.minutes(30),
+      containerStartupHealthCheckTimeout: cdk.Duration.minutes(30),
+      entryPoint: 'serve.py',
+      environment: { SAGEMAKER_MODEL_SERVER_WORKERS: '1' },
+      endpointName: 'all-options',
+      networkIsolation: true,
+      variantName: 'Primary',
+    });
+    endpoint.grantInvoke(role);
+    expectCleanSynth(app);
   });
 
   test('without the acknowledgements the wildcard findings would be there (the check can fail)', () => {
