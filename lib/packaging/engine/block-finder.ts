@@ -6,22 +6,28 @@
  */
 import { readDynamicHeader } from './deflate-decoder';
 
-function bitsAt(buf: Uint8Array, bit: number, n: number): number {
-  const i = Math.floor(bit / 8);
-  const v = (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)) >>> (bit % 8);
-  return v & ((1 << n) - 1);
-}
-
 /**
  * A cheap first test of a dynamic header, without allocating: the code-length code (HCLEN + 4 lengths of 3 bits)
  * must be complete (Kraft sum exactly 1), as zlib requires. Rejects the vast majority of false offsets.
  */
 function codeLengthCodeComplete(buf: Uint8Array, bit: number): boolean {
-  const hclen = bitsAt(buf, bit + 13, 4) + 4;
+  // 4 bits of HCLEN then up to 19 fields of 3 bits, read through a small running bit buffer.
+  let p = Math.floor((bit + 13) / 8);
+  let acc = (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16)) >>> ((bit + 13) % 8);
+  let avail = 24 - ((bit + 13) % 8);
+  p += 3;
+  const hclen = (acc & 15) + 4;
+  acc >>>= 4;
+  avail -= 4;
   let kraft = 0;
-  let b = bit + 17;
-  for (let i = 0; i < hclen; i++, b += 3) {
-    const len = bitsAt(buf, b, 3);
+  for (let i = 0; i < hclen; i++) {
+    if (avail < 3) {
+      acc |= buf[p++] << avail;
+      avail += 8;
+    }
+    const len = acc & 7;
+    acc >>>= 3;
+    avail -= 3;
     if (len) {
       kraft += 128 >> len;
       if (kraft > 128) return false; // over-subscribed: most false offsets stop here
