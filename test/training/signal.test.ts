@@ -1,0 +1,116 @@
+import { handler } from '../../lib/training/handlers/training-job-signaller';
+import { buildResponseBody, oneLineReason, putToPresignedUrl } from '../../lib/training/runtime/cfn-response';
+import { CustomResourceEvent } from '../../lib/training/runtime/lifecycle';
+import { signalForStateChange } from '../../lib/training/runtime/signal';
+import { startServer } from './local-http';
+
+const NAME = 'train-0123456789abcdef-0123456789ab';
+
+describe('the signaller PUTs the wait condition signal to the handle URL (real HTTP server on 127.0.0.1)', () => {
+  test('Completed: SUCCESS with the artifact location', async () => {
+    const server = await startServer();
+    try {
+      await handler({
+        waitHandleUrl: server.url,
+        detail: { TrainingJobName: NAME, TrainingJobStatus: 'Completed', SecondaryStatus: 'Completed', ModelArtifacts: { S3ModelArtifacts: 's3://b/k/model.tar.gz' } },
+      });
+      expect(server.received).toHaveLength(1);
+      const [req] = server.received;
+      expect(req.method).toBe('PUT');
+      expect(req.url).toBe('/signal?X-Amz-Signature=abc&X-Amz-Expires=86400');
+      expect(req.headers['content-type']).toBe('');
+      expect(JSON.parse(req.body)).toEqual({ Status: 'SUCCESS', Reason: `Training job ${NAME} completed`, UniqueId: NAME, Data: 's3://b/k/model.tar.gz' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('Failed: FAILURE carrying the FailureReason', async () => {
+    const server = await startServer();
+    try {
+      await handler({
+        waitHandleUrl: server.url,
+        detail: { TrainingJobName: NAME, TrainingJobStatus: 'Failed', SecondaryStatus: 'Failed', FailureReason: 'AlgorithmError: ExecuteUserScriptError:\nExitCode 1\nValueError: bad' },
+      });
+      const body = JSON.parse(server.received[0].body);
+      expect(body.Status).toBe('FAILURE');
+      expect(body.Reason).toBe(`Training job ${NAME} failed (Failed): AlgorithmError: ExecuteUserScriptError: ExitCode 1 ValueError: bad`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('Stopped counts as a failure', async () => {
+    const server = await startServer();
+    try {
+      await handler({ waitHandleUrl: server.url, detail: { TrainingJobName: NAME, TrainingJobStatus: 'Stopped', SecondaryStatus: 'MaxRuntimeExceeded' } });
+      const body = JSON.parse(server.received[0].body);
+      expect(body.Status).toBe('FAILURE');
+      expect(body.Reason).toMatch(/was stopped \(MaxRuntimeExceeded\) before completing/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('InProgress and Stopping send nothing', async () => {
+    const server = await startServer();
+    try {
+      await handler({ waitHandleUrl: server.url, detail: { TrainingJobName: NAME, TrainingJobStatus: 'InProgress', SecondaryStatus: 'Downloading' } });
+      await handler({ waitHandleUrl: server.url, detail: { TrainingJobName: NAME, TrainingJobStatus: 'Stopping' } });
+      expect(server.received).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a rejected PUT throws, so EventBridge retries the invocation', async () => {
+    const server = await startServer([403]);
+    try {
+      await expect(handler({ waitHandleUrl: server.url, detail: { TrainingJobName: NAME, TrainingJobStatus: 'Completed' } })).rejects.toThrow(/HTTP 403/);
+      expect(server.received).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('long reasons are clipped to one line', () => {
+    const signal = signalForStateChange({ TrainingJobName: NAME, TrainingJobStatus: 'Failed', FailureReason: 'x\n'.repeat(2000) });
+    expect(signal!.Reason.length).toBeLessThanOrEqual(1000);
+    expect(signal!.Reason).not.toContain('\n');
+  });
+});
+
+describe('custom resource responses', () => {
+  const event: CustomResourceEvent = {
+    RequestType: 'Create', ResourceType: 'Custom::SageMakerTrainingJob', RequestId: 'req-1', StackId: 'arn:stack',
+    LogicalResourceId: 'Train', ResponseURL: 'unused', ResourceProperties: {},
+  };
+
+  test('success body', () => {
+    expect(JSON.parse(buildResponseBody(event, { outcome: { physicalResourceId: NAME, data: { TrainingJobName: NAME } } }))).toEqual({
+      Status: 'SUCCESS', Reason: 'OK', PhysicalResourceId: NAME, StackId: 'arn:stack', RequestId: 'req-1', LogicalResourceId: 'Train', Data: { TrainingJobName: NAME },
+    });
+  });
+
+  test('failure body: one line, and a failed create reports no job name', () => {
+    const body = JSON.parse(buildResponseBody(event, { error: new Error('line one\nline two') }, '2026/11/24/[$LATEST]abc'));
+    expect(body).toEqual({
+      Status: 'FAILED', Reason: 'line one line two (log stream 2026/11/24/[$LATEST]abc)', PhysicalResourceId: 'failed-req-1',
+      StackId: 'arn:stack', RequestId: 'req-1', LogicalResourceId: 'Train',
+    });
+    const update = JSON.parse(buildResponseBody({ ...event, RequestType: 'Update', PhysicalResourceId: NAME }, { error: new Error('x') }));
+    expect(update.PhysicalResourceId).toBe(NAME);
+    expect(oneLineReason('y'.repeat(5000))).toHaveLength(1000);
+  });
+
+  test('PUT retries a 5xx answer, then succeeds', async () => {
+    const server = await startServer([503, 200]);
+    try {
+      await putToPresignedUrl(server.url, '{"a":1}');
+      expect(server.received.map((r) => r.body)).toEqual(['{"a":1}', '{"a":1}']);
+      expect(server.received[0].headers['content-length']).toBe('7');
+    } finally {
+      await server.close();
+    }
+  });
+});
