@@ -85,6 +85,12 @@ export abstract class ModelData {
     if (!fs.existsSync(archivePath) || !fs.statSync(archivePath).isFile()) {
       throw new Error(`Model data asset '${archivePath}' does not exist or is not a file (resolved to ${path.resolve(archivePath)}).`);
     }
+    if (!isGzip(archivePath)) {
+      throw new Error(
+        `Model data asset '${archivePath}' is not gzip-compressed (no gzip magic bytes): SageMaker reads ModelDataUrl ` +
+        'as a tar.gz. Build it with `tar czf model.tar.gz -C <model dir> .` (weights at the root, code/inference.py).',
+      );
+    }
     return new AssetModelData(path.resolve(archivePath));
   }
 
@@ -117,6 +123,17 @@ export abstract class ModelData {
    * Resolves the model data, granting `grantee` read access to exactly these artifacts.
    */
   public abstract bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig;
+}
+
+/** Whether a file starts with the gzip magic bytes 1f 8b (RFC 1952): reads two bytes, whatever the file's size. */
+function isGzip(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const magic = Buffer.alloc(2);
+    return fs.readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Read access to one object: `s3:GetObject` on its ARN, plus decrypt with the bucket key if any. */

@@ -1,3 +1,6 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -7,7 +10,17 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ModelData } from '../../lib/hosting';
 import { fastApp } from '../helpers/synth-checks';
 
-const ARCHIVE = path.join(__dirname, '..', 'fixtures', 'hosting', 'model.tar.gz');
+const NOT_GZIP = path.join(__dirname, '..', 'fixtures', 'hosting', 'not-gzip.tar.gz');
+
+/** A small real model.tar.gz made by GNU tar, as a user would. */
+function gnuTarArchive(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-data-'));
+  fs.mkdirSync(path.join(dir, 'model', 'code'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'model', 'model.pth'), 'weights');
+  fs.writeFileSync(path.join(dir, 'model', 'code', 'inference.py'), 'def model_fn(model_dir):\n    return None\n');
+  execFileSync('tar', ['czf', path.join(dir, 'model.tar.gz'), '-C', path.join(dir, 'model'), '.']);
+  return path.join(dir, 'model.tar.gz');
+}
 
 function setup() {
   const stack = new cdk.Stack(fastApp(), 'S');
@@ -79,9 +92,11 @@ describe('ModelData.fromS3Uri', () => {
 });
 
 describe('ModelData.fromAsset', () => {
+  const archive = gnuTarArchive();
+
   test('uploads the archive as a file asset and grants read of that object', () => {
     const { stack, role } = setup();
-    const config = ModelData.fromAsset(ARCHIVE).bind(stack, role);
+    const config = ModelData.fromAsset(archive).bind(stack, role);
     const url = JSON.stringify(stack.resolve(config.modelDataUrl));
     expect(url).toMatch(/s3:\/\//);
     expect(url).toMatch(/cdk-hnb659fds-assets/);
@@ -95,10 +110,14 @@ describe('ModelData.fromAsset', () => {
 
   test('binding the same archive twice in a scope reuses one asset', () => {
     const { stack, role } = setup();
-    const data = ModelData.fromAsset(ARCHIVE);
+    const data = ModelData.fromAsset(archive);
     data.bind(stack, role);
-    ModelData.fromAsset(ARCHIVE).bind(stack, role);
+    ModelData.fromAsset(archive).bind(stack, role);
     expect(stack.node.findAll().filter(c => c.node.id.startsWith('ModelDataAsset'))).toHaveLength(1);
+  });
+
+  test('rejects a .tar.gz that is not gzip-compressed', () => {
+    expect(() => ModelData.fromAsset(NOT_GZIP)).toThrow(/is not gzip-compressed/);
   });
 
   test('rejects a path that is not .tar.gz or does not exist', () => {
