@@ -83,17 +83,48 @@ interface PartJob {
  */
 export async function writeArtifact(options: WriteArtifactOptions): Promise<WriteArtifactResult> {
   const writer = new ArtifactWriter(options);
+  let iterator: AsyncIterator<OutputSegment> | undefined;
   try {
     writer.startSpeculativeCopies();
-    const segments = await options.produce();
-    for await (const segment of segments) {
-      await writer.add(segment);
+    const segments = await untilAborted(options.produce(), options.signal);
+    iterator = segments[Symbol.asyncIterator]();
+    for (;;) {
+      // The engine does not know the signal: stop waiting for it when the work is abandoned.
+      const next = await untilAborted(iterator.next(), options.signal);
+      if (next.done) break;
+      await writer.add(next.value);
     }
+    iterator = undefined;
     return await writer.finish();
   } catch (error) {
+    // Let the engine release what it holds; not awaited, since an engine stuck in a read may never answer.
+    iterator?.return?.().catch(() => undefined);
     await writer.abort();
     throw error;
   }
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it is aborted. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 class ArtifactWriter {

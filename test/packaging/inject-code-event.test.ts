@@ -1,0 +1,308 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { injectCode } from '../../lib/packaging/engine';
+import type { OutputSegment } from '../../lib/packaging/engine/types';
+import { CustomResourceEvent, failedCreatePhysicalId, oneLine, sendResponse } from '../../lib/packaging/runtime/cfn-response';
+import { InjectCodeDependencies, InjectCodeFunction, respondToEvent } from '../../lib/packaging/runtime/inject-code-event';
+import { S3Operations } from '../../lib/packaging/runtime/s3-operations';
+import { checkWithGnuTools, makeModelArchive, ResponseReceiver, sha256, startResponseReceiver, tarMembers, zipDirectory } from './helpers/artifacts';
+import { LocalS3, randomBytes, startLocalS3 } from './helpers/s3-server';
+
+const MODELS = 'training-output';
+const ASSETS = 'cdk-assets';
+const OUT = 'injected';
+const PREFIX = 'inference-code-injection/abc/';
+
+let s3: LocalS3;
+let cfn: ResponseReceiver;
+let work: string;
+const originals: Record<string, Buffer> = {};
+
+const INFERENCE_V1 = 'import torch\n\ndef model_fn(model_dir):\n    return torch.jit.load(model_dir + "/model.pt")\n';
+const INFERENCE_V2 = INFERENCE_V1 + '\n\ndef predict_fn(data, model):\n    return model(data)\n';
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'inject-event-'));
+  [s3, cfn] = await Promise.all([startLocalS3(), startResponseReceiver()]);
+  for (const bucket of [MODELS, ASSETS, OUT]) await s3.createBucket(bucket);
+
+  // A small artifact (single PutObject) and a 30 MiB one (multipart, speculative copy), both made by tarfile.
+  const small = path.join(work, 'small.tar.gz');
+  makeModelArchive(small, { 'model.pt': 300_000, 'config.json': '{"layers": 2}\n' });
+  const large = path.join(work, 'large.tar.gz');
+  makeModelArchive(large, { 'model-00001.safetensors': 20 * 1024 * 1024, 'model-00002.safetensors': 10 * 1024 * 1024, 'tokenizer.json': '{"vocab": []}' }, { level: 1 });
+  const withCode = path.join(work, 'with-code.tar.gz');
+  makeModelArchive(withCode, { 'model.pt': 100_000, 'code/inference.py': 'old\n', 'code/old_helper.py': 'old\n' });
+  for (const [key, file] of [['jobs/small/model.tar.gz', small], ['jobs/large/model.tar.gz', large], ['jobs/with-code/model.tar.gz', withCode]]) {
+    originals[key] = fs.readFileSync(file);
+    await s3.put(MODELS, key, originals[key]);
+  }
+  await s3.put(MODELS, 'jobs/garbage/model.tar.gz', randomBytes(30 * 1024 * 1024, 99));
+
+  for (const [name, inference] of [['v1', INFERENCE_V1], ['v2', INFERENCE_V2]]) {
+    const dir = path.join(work, `code-${name}`);
+    fs.mkdirSync(path.join(dir, 'lib'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'inference.py'), inference);
+    fs.writeFileSync(path.join(dir, 'requirements.txt'), 'numpy\n');
+    fs.writeFileSync(path.join(dir, 'lib', 'helpers.py'), 'X = 1\n');
+    await s3.put(ASSETS, `${name}.zip`, zipDirectory(dir, path.join(work, `${name}.zip`)));
+  }
+});
+
+afterAll(async () => {
+  await Promise.all([s3.close(), cfn.close()]);
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+let requestCounter = 0;
+function event(type: 'Create' | 'Update' | 'Delete', props: Record<string, string> = {}, physicalResourceId?: string): CustomResourceEvent {
+  const id = `req-${++requestCounter}`;
+  return {
+    RequestType: type,
+    ResponseURL: cfn.url(id),
+    StackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/S/1',
+    RequestId: id,
+    LogicalResourceId: 'Injection',
+    ResourceType: 'Custom::InferenceCodeInjection',
+    PhysicalResourceId: physicalResourceId,
+    ResourceProperties: {
+      ServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:f',
+      SourceBucket: MODELS,
+      SourceKey: 'jobs/small/model.tar.gz',
+      CodeBucket: ASSETS,
+      CodeKey: 'v1.zip',
+      Strategy: 'auto',
+      OutputBucket: OUT,
+      OutputPrefix: PREFIX,
+      RemovalPolicy: 'destroy',
+      ...props,
+    },
+  };
+}
+
+/** Counts the calls that write. */
+function spied(ops: S3Operations) {
+  const writes: string[] = [];
+  const wrapped: S3Operations = { ...ops };
+  for (const name of ['putObject', 'createMultipartUpload', 'uploadPart', 'uploadPartCopy', 'deleteObject'] as const) {
+    wrapped[name] = ((input: any, options: any) => {
+      writes.push(`${name} ${input.Key}`);
+      return (ops[name] as any)(input, options);
+    }) as any;
+  }
+  return { ops: wrapped, writes };
+}
+
+function deps(extra: Partial<InjectCodeDependencies> = {}): InjectCodeDependencies {
+  return { ops: s3.ops, injectCode, timeoutMs: 60_000, ...extra };
+}
+
+async function run(e: CustomResourceEvent, d: InjectCodeDependencies = deps()) {
+  await respondToEvent(e, d, { retryDelaysMs: [] });
+  const answer = cfn.received.find((r) => r.path.startsWith(`/${e.RequestId}?`));
+  expect(answer).toBeDefined();
+  expect(answer!.method).toBe('PUT');
+  // The presigned URL is signed without a content type.
+  expect(answer!.contentType).toBe('');
+  return answer!.body;
+}
+
+async function download(uri: string): Promise<string> {
+  const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri)!;
+  const file = path.join(work, `${sha256(Buffer.from(uri)).slice(0, 12)}.tar.gz`);
+  fs.writeFileSync(file, (await s3.get(bucket, key))!);
+  return file;
+}
+
+function expectCodeInside(archive: string, inference: string, without: string[] = []) {
+  const listing = checkWithGnuTools(archive);
+  expect(listing).toEqual(expect.arrayContaining(['code/inference.py', 'code/requirements.txt', 'code/lib/helpers.py']));
+  const members = tarMembers(archive);
+  expect(members['code/inference.py']).toBe(sha256(Buffer.from(inference)));
+  expect(members['code/requirements.txt']).toBe(sha256(Buffer.from('numpy\n')));
+  for (const name of without) expect(members[name]).toBeUndefined();
+  return members;
+}
+
+async function expectOriginalsUntouched() {
+  for (const [key, bytes] of Object.entries(originals)) expect((await s3.get(MODELS, key))!.equals(bytes)).toBe(true);
+}
+
+describe('Create', () => {
+  test('answers SUCCESS with the new artifact, content-addressed under the prefix, and a manifest beside it', async () => {
+    const answer = await run(event('Create'));
+    expect(answer).toMatchObject({
+      Status: 'SUCCESS',
+      RequestId: `req-${requestCounter}`,
+      LogicalResourceId: 'Injection',
+      StackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/S/1',
+      Data: { ArtifactBucket: OUT, Strategy: 'scan', Reason: expect.stringContaining('no code/ entries') },
+    });
+    expect(answer.PhysicalResourceId).toBe(answer.Data.ArtifactS3Uri);
+    expect(answer.Data.ArtifactKey).toMatch(new RegExp(`^${PREFIX}[0-9a-f]{32}/model\\.tar\\.gz$`));
+    const members = expectCodeInside(await download(answer.Data.ArtifactS3Uri), INFERENCE_V1);
+    const originalMembers = tarMembers(path.join(work, 'small.tar.gz'));
+    for (const [name, digest] of Object.entries(originalMembers)) expect(members[name]).toBe(digest);
+    const head = await s3.head(OUT, answer.Data.ArtifactKey);
+    expect(head!.metadata).toMatchObject({ 'strategy-requested': 'auto', 'source-size': String(originals['jobs/small/model.tar.gz'].length) });
+    const manifest = JSON.parse((await s3.get(OUT, answer.Data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json')))!.toString());
+    expect(manifest).toMatchObject({ strategy: 'scan', artifact: answer.Data.ArtifactS3Uri, write: { method: 'PutObject' } });
+    await expectOriginalsUntouched();
+  });
+
+  test('a 30 MiB artifact goes through the multipart path; the result passes gzip -t, tar and tarfile', async () => {
+    const answer = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'scan' }));
+    expect(answer.Status).toBe('SUCCESS');
+    const archive = await download(answer.Data.ArtifactS3Uri);
+    const members = expectCodeInside(archive, INFERENCE_V1);
+    for (const [name, digest] of Object.entries(tarMembers(path.join(work, 'large.tar.gz')))) expect(members[name]).toBe(digest);
+    const manifest = JSON.parse((await s3.get(OUT, answer.Data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json')))!.toString());
+    expect(manifest.write.method).toBe('MultipartUpload');
+    // s3rver has no UploadPartCopy: the unchanged prefix was streamed through; only the tail is new.
+    expect(manifest.write.bytesCopiedThrough).toBeGreaterThan(10 * 1024 * 1024);
+    expect(manifest.stats.bytesDeflated).toBeLessThan(1024 * 1024);
+    expect(s3.openUploads(OUT)).toEqual([]);
+    await expectOriginalsUntouched();
+  });
+
+  test('tail strategy, and auto on an archive that already has code/ (stream replaces it)', async () => {
+    const tail = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'tail' }));
+    expect(tail.Data.Strategy).toBe('tail');
+    expectCodeInside(await download(tail.Data.ArtifactS3Uri), INFERENCE_V1);
+
+    const replaced = await run(event('Create', { SourceKey: 'jobs/with-code/model.tar.gz' }));
+    expect(replaced.Data.Strategy).toBe('stream');
+    const members = expectCodeInside(await download(replaced.Data.ArtifactS3Uri), INFERENCE_V1, ['code/old_helper.py']);
+    expect(Object.keys(members).filter((name) => name === 'code/inference.py')).toHaveLength(1);
+  });
+
+  test('a retry with the same inputs finds the artifact and writes nothing', async () => {
+    const first = await run(event('Create', { CodeKey: 'v2.zip' }));
+    const { ops, writes } = spied(s3.ops);
+    const again = await run(event('Create', { CodeKey: 'v2.zip' }), deps({ ops }));
+    expect(again.Status).toBe('SUCCESS');
+    expect(again.PhysicalResourceId).toBe(first.PhysicalResourceId);
+    expect(again.Data).toEqual(first.Data);
+    expect(writes).toEqual([]);
+  });
+
+  test('an artifact left without its manifest (an interrupted attempt) is written again', async () => {
+    const first = await run(event('Create', { Strategy: 'stream' }));
+    await s3.ops.deleteObject({ Bucket: OUT, Key: first.Data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json') });
+    const { ops, writes } = spied(s3.ops);
+    const again = await run(event('Create', { Strategy: 'stream' }), deps({ ops }));
+    expect(again.PhysicalResourceId).toBe(first.PhysicalResourceId);
+    expect(writes).toEqual(expect.arrayContaining([`putObject ${first.Data.ArtifactKey}`]));
+  });
+});
+
+describe('Update and Delete', () => {
+  test('an update that changes the code writes a new key; the Delete of the old id removes only the old object', async () => {
+    const created = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'tail' }));
+    const updated = await run(event('Update', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'tail', CodeKey: 'v2.zip' }, created.PhysicalResourceId));
+    expect(updated.Status).toBe('SUCCESS');
+    expect(updated.PhysicalResourceId).not.toBe(created.PhysicalResourceId);
+    expectCodeInside(await download(updated.Data.ArtifactS3Uri), INFERENCE_V2);
+
+    // CloudFormation's cleanup: Delete of the old physical id, with the old properties.
+    const deleted = await run(event('Delete', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'tail' }, created.PhysicalResourceId));
+    expect(deleted).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: created.PhysicalResourceId });
+    expect(await s3.head(OUT, created.Data.ArtifactKey)).toBeUndefined();
+    expect(await s3.head(OUT, created.Data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json'))).toBeUndefined();
+    expect(await s3.head(OUT, updated.Data.ArtifactKey)).toBeDefined();
+    await expectOriginalsUntouched();
+  });
+
+  test('an update that changes nothing the bytes depend on keeps the physical id (no Delete follows)', async () => {
+    const created = await run(event('Create', { CodeKey: 'v2.zip', Strategy: 'scan' }));
+    const updated = await run(event('Update', { CodeKey: 'v2.zip', Strategy: 'scan', RemovalPolicy: 'retain' }, created.PhysicalResourceId));
+    expect(updated.PhysicalResourceId).toBe(created.PhysicalResourceId);
+  });
+
+  test('with RETAIN, a Delete keeps the artifact', async () => {
+    const created = await run(event('Create', { Strategy: 'scan', RemovalPolicy: 'retain' }));
+    const deleted = await run(event('Delete', { Strategy: 'scan', RemovalPolicy: 'retain' }, created.PhysicalResourceId));
+    expect(deleted.Status).toBe('SUCCESS');
+    expect(await s3.head(OUT, created.Data.ArtifactKey)).toBeDefined();
+  });
+
+  test('a Delete removes nothing it did not write: a failed Create, another prefix, another bucket', async () => {
+    const { ops, writes } = spied(s3.ops);
+    const e = event('Create');
+    for (const physicalId of [failedCreatePhysicalId(e), `s3://${OUT}/elsewhere/abc/model.tar.gz`, `s3://${MODELS}/${PREFIX}abc/model.tar.gz`, `s3://${OUT}/${PREFIX}abc/other.bin`]) {
+      const answer = await run(event('Delete', {}, physicalId), deps({ ops }));
+      expect(answer).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalId });
+    }
+    // Even invalid properties (whose Create must have failed) do not block the stack's deletion.
+    const invalid = await run(event('Delete', { Strategy: 'fastest' }, 'failed-create:x'), deps({ ops }));
+    expect(invalid.Status).toBe('SUCCESS');
+    expect(writes).toEqual([]);
+  });
+});
+
+describe('failures answer FAILED with a one-line reason, abort the upload, and leave the original alone', () => {
+  test('a missing original', async () => {
+    const e = event('Create', { SourceKey: 'jobs/none/model.tar.gz' });
+    const answer = await run(e);
+    expect(answer).toMatchObject({ Status: 'FAILED', PhysicalResourceId: failedCreatePhysicalId(e) });
+    expect(answer.Reason).toBe(`the model artifact s3://${MODELS}/jobs/none/model.tar.gz does not exist`);
+  });
+
+  test('an input the engine refuses (30 MiB that are neither gzip nor tar, with the speculative copy running)', async () => {
+    const answer = await run(event('Create', { SourceKey: 'jobs/garbage/model.tar.gz' }));
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toMatch(/^not a gzip or tar file/);
+    expect(answer.Reason).not.toContain('\n');
+    expect(s3.openUploads(OUT)).toEqual([]);
+    await expectOriginalsUntouched();
+  });
+
+  test('scan refuses an archive that already has code/; the failed Update keeps its physical id', async () => {
+    const answer = await run(event('Update', { SourceKey: 'jobs/with-code/model.tar.gz', Strategy: 'scan' }, 's3://injected/previous/model.tar.gz'));
+    expect(answer).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 's3://injected/previous/model.tar.gz' });
+    expect(answer.Reason).toContain('code/');
+  });
+
+  test('invalid properties and a code asset without inference.py', async () => {
+    const bad = await run(event('Create', { Strategy: 'fastest' }));
+    expect(bad.Reason).toBe('custom resource property Strategy must be one of auto, scan, tail, stream, got fastest');
+    await s3.put(ASSETS, 'no-entry.zip', zipDirectory(path.join(work, 'code-v1', 'lib'), path.join(work, 'no-entry.zip')));
+    const noEntry = await run(event('Create', { CodeKey: 'no-entry.zip' }));
+    expect(noEntry.Reason).toBe(`the inference code asset s3://${ASSETS}/no-entry.zip has no inference.py at its root`);
+  });
+
+  test('work that outlives its time budget is abandoned: FAILED before the Lambda timeout, upload aborted', async () => {
+    // An engine that emits 20 MiB of output (a multipart upload is open) and then never finishes on its own.
+    const stuck: InjectCodeFunction = async () => ({
+      strategy: 'stream',
+      reason: 'test',
+      stats: () => ({ bytesRead: 0, bytesInflated: 0, bytesDeflated: 0, bytesCopied: 0, bytesWritten: 0, entries: [] }),
+      segments: (async function* (): AsyncGenerator<OutputSegment> {
+        yield { kind: 'data', bytes: randomBytes(20 * 1024 * 1024, 5) };
+        await new Promise(() => undefined);
+      })(),
+    });
+    const answer = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'stream', CodeKey: 'v2.zip' }), deps({ injectCode: stuck, timeoutMs: 1500, cleanupGraceMs: 5000 }));
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toMatch(/^the code injection did not finish within 2 s/);
+    expect(s3.openUploads(OUT)).toEqual([]);
+    await expectOriginalsUntouched();
+  });
+});
+
+describe('responses', () => {
+  test('oneLine collapses whitespace and caps the length', () => {
+    expect(oneLine('a\n  b\tc')).toBe('a b c');
+    expect(oneLine('x'.repeat(2000))).toHaveLength(1000);
+    expect(oneLine('  ')).toBe('unknown error');
+  });
+
+  test('a response URL that refuses the answer is an error (Lambda then retries the invocation)', async () => {
+    const e = { ...event('Create'), ResponseURL: cfn.url('reject') };
+    await expect(
+      sendResponse(e.ResponseURL, { Status: 'SUCCESS', PhysicalResourceId: 'p', StackId: 's', RequestId: 'r', LogicalResourceId: 'l', NoEcho: false }, { retryDelaysMs: [0] }),
+    ).rejects.toThrow('answered HTTP 403');
+    expect(cfn.received.filter((r) => r.path.startsWith('/reject'))).toHaveLength(2);
+  });
+});
