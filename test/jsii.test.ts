@@ -29,6 +29,23 @@ const HOSTING_TYPES = [
   'PytorchCustomEndpoint', 'PytorchCustomEndpointProps',
 ];
 
+interface JsiiRun {
+  readonly dir: string;
+  readonly status: number | null;
+  readonly errorLines: string[];
+}
+
+function runJsii(dir: string): JsiiRun {
+  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'jsii'), JSII_FLAGS, { cwd: dir, encoding: 'utf8' });
+  const output = `${run.stdout}\n${run.stderr}`;
+  const errorLines = output.split('\n').filter(line => /error/i.test(line) && !/Errors: 0/.test(line));
+  return { dir, status: run.status, errorLines };
+}
+
+function hostingErrors(run: JsiiRun): string[] {
+  return run.errorLines.filter(line => HOSTING_FILES.some(file => line.includes(file)));
+}
+
 function copyPackage(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jsii-'));
   for (const entry of ['package.json', 'README.md', 'lib']) {
@@ -51,16 +68,26 @@ test('npm run build runs jsii with the flags this test uses', () => {
 });
 
 test('jsii compiles the package; no error names a hosting file; the assembly has the hosting API', () => {
-  const dir = copyPackage();
-  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'jsii'), JSII_FLAGS, { cwd: dir, encoding: 'utf8' });
-  const output = `${run.stdout}\n${run.stderr}`;
-  const errorLines = output.split('\n').filter(line => /error/i.test(line) && !/Errors: 0/.test(line));
-  expect(errorLines.filter(line => HOSTING_FILES.some(file => line.includes(file)))).toEqual([]);
+  const run = runJsii(copyPackage());
+  expect(hostingErrors(run)).toEqual([]);
   // The whole package must compile too: any error here is reported with jsii's own words.
-  expect({ status: run.status, errors: errorLines }).toEqual({ status: 0, errors: [] });
+  expect({ status: run.status, errors: run.errorLines }).toEqual({ status: 0, errors: [] });
 
-  const assembly = JSON.parse(fs.readFileSync(path.join(dir, '.jsii'), 'utf8'));
+  const assembly = JSON.parse(fs.readFileSync(path.join(run.dir, '.jsii'), 'utf8'));
   const declared = Object.keys(assembly.types).map(fqn => fqn.replace(/^cdk-pytorch-sagemaker\./, ''));
   expect(declared).toEqual(expect.arrayContaining(HOSTING_TYPES));
   expect(assembly.types['cdk-pytorch-sagemaker.RealtimeEndpoint'].methods.map((m: any) => m.name)).toContain('grantInvoke');
+});
+
+test('the check sees a jsii violation in a hosting file (a union type in a public prop)', () => {
+  const dir = copyPackage();
+  const file = path.join(dir, 'lib', 'hosting', 'realtime-endpoint.ts');
+  const source = fs.readFileSync(file, 'utf8').replace(
+    'readonly instanceCount?: number;',
+    'readonly instanceCount?: number | string;',
+  );
+  fs.writeFileSync(file, source);
+  const run = runJsii(dir);
+  expect(run.status).not.toBe(0);
+  expect(hostingErrors(run).join('\n')).toContain('lib/hosting/realtime-endpoint.ts');
 });
