@@ -7,6 +7,8 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }],
   },
   // Synthesizing apps and building archives is CPU-bound; two cores here.
+  // Source first: a local jsii build leaves compiled .js beside the .ts, which must never shadow it in tests.
+  moduleFileExtensions: ['ts', 'js', 'json'],
   globalSetup: '<rootDir>/test/global-setup.js',
   maxWorkers: 2,
   testTimeout: 120000,
