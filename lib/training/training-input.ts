@@ -1,6 +1,8 @@
 import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { IConstruct } from 'constructs';
+import { grantReadPrefix } from './execution-role-grants';
 
 /** How a training container reads an input channel. */
 export enum TrainingInputMode {
@@ -79,12 +81,12 @@ export class TrainingInput {
   }
 
   /**
-   * Grants `grantee` read access to the channel's objects and returns the channel's request fields (the API's
+   * Grants `role` read access to the channel's objects and returns the channel's request fields (the API's
    * `Channel` without `ChannelName`).
    * @internal
    */
-  public _bind(grantee: iam.IGrantable): { [key: string]: unknown } {
-    this.bucket.grantRead(grantee, `${this.prefix}*`);
+  public _bind(scope: IConstruct, role: iam.IRole): { [key: string]: unknown } {
+    grantReadPrefix(scope, role, this.bucket, this.prefix, 'input channel');
     const channel: { [key: string]: unknown } = {
       DataSource: {
         S3DataSource: {

@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ArnFormat, Aws, CfnWaitCondition, CfnWaitConditionHandle, CustomResource, Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Aws, CfnWaitCondition, CfnWaitConditionHandle, CustomResource, Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -12,9 +12,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct, IDependable } from 'constructs';
+import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 import { handlerCode } from '../common/handler-code';
 import { ContainerImage } from '../hosting/container-image';
 import { InstanceType } from '../hosting/instance-type';
+import {
+  acknowledgeUnscopedActions, grantKeyUse, grantLogsAndMetrics, grantReadWritePrefix, grantVpcAccess, grantWritePrefix,
+} from './execution-role-grants';
 import { encodeHyperparameters } from './hyperparameter-set';
 import { Hyperparameter } from './hyperparameters';
 import { stageSourceArchive } from './source-archive';
@@ -236,6 +240,13 @@ export interface TrainingJobProps {
   readonly outputBucket?: s3.IBucket;
 
   /**
+   * Bucket for the server access logs of the output bucket the construct creates.
+   *
+   * @default - no access logs
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+
+  /**
    * Key prefix for the job outputs; SageMaker writes `<outputPrefix>/<job name>/output/model.tar.gz`.
    *
    * @default 'training'
@@ -343,23 +354,20 @@ export class TrainingJob extends Construct {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `SageMaker execution role of training job ${this.node.path}`,
     });
-    this.outputBucket = props.outputBucket ?? new s3.Bucket(this, 'OutputBucket', {
-      encryption: props.outputEncryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
-      encryptionKey: props.outputEncryptionKey,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    if (props.outputBucket && props.serverAccessLogsBucket) {
+      throw new Error('serverAccessLogsBucket applies only to the output bucket the construct creates: remove it, or remove outputBucket.');
+    }
+    this.outputBucket = props.outputBucket ?? this.createOutputBucket(props.outputEncryptionKey, props.serverAccessLogsBucket);
     const sourceAsset = new s3assets.Asset(this, 'Source', {
       path: stageSourceArchive(path.resolve(props.sourceDirectory)),
     });
     grantSourceRead(this.role, sourceAsset, props.enableNetworkIsolation ?? false);
     const image = (props.image ?? ContainerImage.pytorchTraining()).bind(this, { instanceType: this.instanceType, grantee: this.role });
-    this.outputBucket.grantWrite(this.role, `${outputPrefix}/*`);
-    grantLogsAndMetrics(this.role, stack);
-    props.volumeEncryptionKey?.grantEncryptDecrypt(this.role);
-    props.volumeEncryptionKey?.grant(this.role, 'kms:CreateGrant');
-    props.outputEncryptionKey?.grantEncryptDecrypt(this.role);
+    grantWritePrefix(this, this.role, this.outputBucket, `${outputPrefix}/`);
+    grantLogsAndMetrics(this, this.role);
+    if (props.volumeEncryptionKey) grantKeyUse(this.role, props.volumeEncryptionKey, true);
+    if (props.outputEncryptionKey) grantKeyUse(this.role, props.outputEncryptionKey, false);
+    if (!props.role) acknowledgeUnscopedActions(this.role);
 
     this.securityGroups = [];
     let vpcConfig: { [key: string]: unknown } | undefined;
@@ -391,7 +399,7 @@ export class TrainingJob extends Construct {
 
     const inputDataConfig: Array<{ [key: string]: unknown }> = channelNames.map((name) => ({
       ChannelName: name,
-      ...props.inputs![name]._bind(this.role),
+      ...props.inputs![name]._bind(this, this.role),
     }));
     if (networkIsolation) {
       inputDataConfig.push({
@@ -442,7 +450,7 @@ export class TrainingJob extends Construct {
       const checkpointPrefix = props.checkpointPrefix !== undefined
         ? `${trimSlashes(props.checkpointPrefix)}/`
         : `${outputPrefix}/checkpoints/${hashOf(stack, { request, handlerOnly }).slice(0, INPUTS_HASH_LENGTH)}/`;
-      checkpointBucket.grantReadWrite(this.role, `${checkpointPrefix}*`);
+      grantReadWritePrefix(this, this.role, checkpointBucket, checkpointPrefix);
       request.CheckpointConfig = { S3Uri: `s3://${checkpointBucket.bucketName}/${checkpointPrefix}` };
     }
 
@@ -450,23 +458,17 @@ export class TrainingJob extends Construct {
     this.jobNamePrefix = `${jobPrefix}-${this.inputsHash}-`;
 
     // ---- lifecycle: start, wait for the state-change event, read the result -------------------------------
-    const lifecycle = new lambda.Function(this, 'LifecycleFunction', {
-      description: `Starts, stops and describes the SageMaker training jobs of ${this.node.path}`,
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: handlerCode('training-job-lifecycle'),
-      timeout: Duration.minutes(2),
-      memorySize: 256,
-      logGroup: new logs.LogGroup(this, 'LifecycleLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-    });
+    const lifecycle = handlerFunction(this, 'Lifecycle', 'training-job-lifecycle',
+      `Starts, stops and describes the SageMaker training jobs of ${this.node.path}`, Duration.minutes(2), 256);
     this.lifecycleFunction = lifecycle;
+    const jobArns = `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:training-job/${jobPrefix}-*`;
+    acknowledgeWildcardResource(this, jobArns, 'Job names end in a hash of the training inputs and an attempt suffix known only at deploy time; confined to this construct\'s job name prefix.');
     lifecycle.addToRolePolicy(new iam.PolicyStatement({
       actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob',
         ...(request.Tags ? ['sagemaker:AddTags'] : [])],
       // SageMaker ARNs carry the job name in lower case; the prefix (without the hash) covers the jobs of
       // earlier inputs too, which a later deploy stops or describes.
-      resources: [`arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:training-job/${jobPrefix}-*`],
+      resources: [jobArns],
     }));
     lifecycle.addToRolePolicy(new iam.PolicyStatement({
       actions: ['iam:PassRole'],
@@ -474,16 +476,8 @@ export class TrainingJob extends Construct {
       conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
     }));
 
-    const signaller = new lambda.Function(this, 'SignalFunction', {
-      description: `Signals the wait condition of ${this.node.path} when its SageMaker training job ends`,
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: handlerCode('training-job-signaller'),
-      timeout: Duration.seconds(30),
-      memorySize: 128,
-      logGroup: new logs.LogGroup(this, 'SignalLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-    });
+    const signaller = handlerFunction(this, 'Signal', 'training-job-signaller',
+      `Signals the wait condition of ${this.node.path} when its SageMaker training job ends`, Duration.seconds(30), 128);
     this.signalFunction = signaller;
 
     // Wait conditions cannot be updated: a changed training gets a new handle and condition (new logical ids).
@@ -540,6 +534,26 @@ export class TrainingJob extends Construct {
     job.node.addDependency(this.role);
   }
 
+  private createOutputBucket(key: kms.IKey | undefined, accessLogs: s3.IBucket | undefined): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'OutputBucket', {
+      encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: key,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      // Trained models are expensive to recreate: keep them when the stack goes.
+      removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: accessLogs,
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    });
+    if (!accessLogs) {
+      Validations.of(bucket).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason: 'Holds only the outputs of this stack\'s training jobs, written by SageMaker with the job\'s role; give serverAccessLogsBucket to log access.',
+      });
+    }
+    return bucket;
+  }
+
   private defaultSecurityGroup(vpc: ec2.IVpc, instanceCount: number): ec2.ISecurityGroup {
     const sg = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,
@@ -548,10 +562,40 @@ export class TrainingJob extends Construct {
     });
     if (instanceCount > 1) {
       // Distributed training: the instances exchange gradients with each other.
-      sg.connections.allowInternally(ec2.Port.allTraffic(), 'Traffic between the instances of the training job');
+      sg.addIngressRule(sg, ec2.Port.allTraffic(), 'Traffic between the instances of the training job');
     }
     return sg;
   }
+}
+
+/**
+ * A bundled handler with its own role and log group: the role may only write to that log group (no AWS managed
+ * policy), and the function's other permissions are added by the caller.
+ */
+function handlerFunction(scope: Construct, id: string, bundle: string, description: string, timeout: Duration, memorySize: number): lambda.Function {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+  const role = new iam.Role(scope, `${id}FunctionRole`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description,
+  });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  acknowledgeWildcardResource(scope, logGroup.logGroupArn, 'Lambda names its log streams at run time; confined to this function\'s log group.');
+  const fn = new lambda.Function(scope, `${id}Function`, {
+    description,
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    handler: 'index.handler',
+    code: handlerCode(bundle),
+    timeout,
+    memorySize,
+    role,
+    logGroup,
+  });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: 'The library pins nodejs22.x: its handlers are built and tested for Node 20/22 (esbuild target node20); nodejs22.x is supported by Lambda until 2027.',
+  });
+  return fn;
 }
 
 function resolveTiming(props: TrainingJobProps) {
@@ -637,19 +681,6 @@ function checkChannels(names: string[], networkIsolation: boolean): void {
   }
 }
 
-function grantLogsAndMetrics(role: iam.IRole, stack: Stack): void {
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-    resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/TrainingJobs:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-  }));
-  // PutMetricData has no resource type: the namespace condition is what scopes it.
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['cloudwatch:PutMetricData'],
-    resources: ['*'],
-    conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } },
-  }));
-}
-
 /** Read access to exactly the source archive object (the asset bucket holds every asset of the account). */
 function grantSourceRead(role: iam.IRole, asset: s3assets.Asset, asChannel: boolean): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -672,17 +703,6 @@ function literalKeyName(key: string): string {
     throw new Error('enableNetworkIsolation needs the source asset key at synth time (the stack synthesizer gave a token): the container path of the code channel is built from it. Use the DefaultStackSynthesizer or disable network isolation.');
   }
   return key.split('/').pop() as string;
-}
-
-function grantVpcAccess(role: iam.IRole): void {
-  // SageMaker creates the training containers' network interfaces with the execution role; the EC2 Describe*
-  // and network-interface actions have no resource-level scoping for this use.
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface',
-      'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs',
-      'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
-    resources: ['*'],
-  }));
 }
 
 function defaultJobNamePrefix(scope: Construct): string {

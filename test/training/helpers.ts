@@ -1,7 +1,8 @@
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { TrainingJob, TrainingJobProps } from '../../lib/training';
+import { fastApp } from '../helpers/synth-checks';
 
 export const SOURCE = path.join(__dirname, 'fixtures', 'source');
 
@@ -17,7 +18,7 @@ export function synthJob(
   props: Partial<TrainingJobProps> | ((stack: Stack) => Partial<TrainingJobProps>) = {},
   env?: { account: string; region: string },
 ): Synthesized {
-  const stack = new Stack(new App(), 'TestStack', { env });
+  const stack = new Stack(fastApp(), 'TestStack', { env });
   const extra = typeof props === 'function' ? props(stack) : props;
   const job = new TrainingJob(stack, 'Train', { sourceDirectory: SOURCE, ...extra });
   const template = Template.fromStack(stack);

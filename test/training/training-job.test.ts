@@ -86,9 +86,16 @@ describe('defaults', () => {
     expect(stack.resolve(job.modelDataUrl)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^TrainResult/), 'ModelDataUrl'] });
   });
 
-  test('functions: Node.js 22 on ARM64, with log groups that expire', () => {
+  test('functions: Node.js 22 on ARM64, log groups that expire, own roles without managed policies', () => {
     template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] }, 2);
     template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 2);
+    for (const role of Object.values(template.findResources('AWS::IAM::Role')) as any[]) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    const signalRole = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('TrainSignalFunctionRole')) as [string, any];
+    expect(signalRole[1].Properties.PolicyDocument.Statement).toEqual([{
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TrainSignalLogs/), 'Arn'] },
+    }]);
   });
 
   test('output bucket: encrypted, SSL only, public access blocked, retained', () => {
@@ -136,7 +143,7 @@ describe('defaults', () => {
     expect(JSON.stringify(source.Resource)).toMatch(/cdk-[^"]+-assets-[^"]+"\},"\/[0-9a-f]{64}\.gz"/);
     const output = statements.find((s) => [s.Action].flat().includes('s3:PutObject'));
     expect(JSON.stringify(output.Resource)).toContain('/training/*');
-    expect([output.Action].flat()).not.toContain('s3:GetObject*');
+    expect(output.Action).toEqual(['s3:PutObject', 's3:AbortMultipartUpload']);
     const logs = statements.find((s) => [s.Action].flat().includes('logs:PutLogEvents') && JSON.stringify(s.Resource).includes('TrainingJobs'));
     expect(JSON.stringify(logs.Resource)).toContain(':log-group:/aws/sagemaker/TrainingJobs:*');
     // No ListBucket on the asset bucket without network isolation.
@@ -168,9 +175,12 @@ describe('options', () => {
       { ChannelName: 'test', InputMode: 'File', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://my-data/mnist/test/', S3DataDistributionType: 'FullyReplicated' } } },
       { ChannelName: 'train', InputMode: 'FastFile', ContentType: 'application/x-npy', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://my-data/mnist/train/', S3DataDistributionType: 'ShardedByS3Key' } } },
     ]);
-    const reads = allStatements(json).filter((s) => [s.Action].flat().includes('s3:GetObject*')).map((s) => JSON.stringify(s.Resource));
+    const statements = allStatements(json);
+    const reads = statements.filter((s) => s.Action === 's3:GetObject').map((s) => JSON.stringify(s.Resource));
     expect(reads.join()).toContain(':s3:::my-data/mnist/train/*');
     expect(reads.join()).toContain(':s3:::my-data/mnist/test/*');
+    const lists = statements.filter((s) => s.Action === 's3:ListBucket').map((s) => s.Condition);
+    expect(lists).toEqual(expect.arrayContaining([{ StringLike: { 's3:prefix': ['mnist/train/*'] } }, { StringLike: { 's3:prefix': ['mnist/test/*'] } }]));
   });
 
   test('instance count, volume, runtime, completion timeout, log level, job name prefix', () => {
@@ -203,8 +213,10 @@ describe('options', () => {
     expect(props.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 7200, MaxWaitTimeInSeconds: 10800 });
     const uri = JSON.stringify(props.CheckpointConfig.S3Uri);
     expect(uri).toMatch(/\/training\/checkpoints\/[0-9a-f]{16}\/"/);
-    const grants = allStatements(json).filter((s) => [s.Action].flat().includes('s3:GetObject*')).map((s) => JSON.stringify(s.Resource)).join();
-    expect(grants).toContain('/training/checkpoints/');
+    const grants = allStatements(json).filter((s) => [s.Action].flat().includes('s3:DeleteObject'));
+    expect(grants).toHaveLength(1);
+    expect(grants[0].Action).toEqual(['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload']);
+    expect(JSON.stringify(grants[0].Resource)).toMatch(/\/training\/checkpoints\/[0-9a-f]{16}\/\*"/);
     expect(job.inputsHash).toHaveLength(16);
   });
 
@@ -278,6 +290,11 @@ describe('options', () => {
     expect(props.Tags).toEqual([{ Key: 'project', Value: 'mnist' }, { Key: 'team', Value: 'ml' }]);
     const sagemaker = allStatements(json).find((s) => [s.Action].flat().includes('sagemaker:CreateTrainingJob'));
     expect(sagemaker.Action).toContain('sagemaker:AddTags');
+  });
+
+  test('server access logs for the created output bucket', () => {
+    const { template } = synthJob((stack) => ({ serverAccessLogsBucket: s3.Bucket.fromBucketName(stack, 'Logs', 'access-logs') }));
+    template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: 'access-logs' } });
   });
 
   test('a given role and output bucket are used, not created', () => {
@@ -374,6 +391,7 @@ describe('synth-time errors', () => {
     ['CPU image on GPU instance', { image: ContainerImage.fromImageUri('763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.8.0-cpu-py312') }, /CPU image was chosen/],
     ['reserved hyperparameter name', { hyperparameters: { sagemaker_program: Hyperparameter.string('x') } }, /reserves/],
     ['fractional log level', { containerLogLevel: 1.5 }, /logging level/],
+    ['access logs for a given bucket', (s) => ({ outputBucket: s3.Bucket.fromBucketName(s, 'O', 'out'), serverAccessLogsBucket: s3.Bucket.fromBucketName(s, 'L', 'logs') }), /only to the output bucket the construct creates/],
   ])('%s', (_name, props, message) => {
     expect(make(props)).toThrow(message);
   });
