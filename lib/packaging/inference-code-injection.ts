@@ -1,5 +1,6 @@
 import { CustomResource, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -61,6 +62,14 @@ export interface InferenceCodeInjectionProps {
   readonly memorySize?: number;
 
   /**
+   * KMS key for the output bucket the construct creates (SSE-KMS with an S3 bucket key); the function is granted
+   * encrypt/decrypt on it.
+   *
+   * @default - SSE-S3 (S3-managed keys)
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
    * Bucket for the server access logs of the output bucket the construct creates.
    *
    * @default - no access logs (acknowledged for cdk-nag: the bucket holds only artifacts derived from the original)
@@ -113,11 +122,13 @@ export class InferenceCodeInjection extends Construct {
     if (!Token.isUnresolved(memorySize) && !(Number.isInteger(memorySize) && memorySize >= 128 && memorySize <= 10240)) {
       throw new Error(`InferenceCodeInjection: memorySize must be an integer from 128 to 10240 MiB, got ${memorySize}.`);
     }
-    if (props.outputBucket && props.serverAccessLogsBucket) {
-      throw new Error('InferenceCodeInjection: serverAccessLogsBucket applies only to the bucket the construct creates; drop it or drop outputBucket.');
+    if (props.outputBucket && (props.serverAccessLogsBucket || props.encryptionKey)) {
+      throw new Error(
+        'InferenceCodeInjection: serverAccessLogsBucket and encryptionKey apply only to the bucket the construct creates; configure your outputBucket itself instead.',
+      );
     }
 
-    this.outputBucket = props.outputBucket ?? this.createOutputBucket(removalPolicy, props.serverAccessLogsBucket);
+    this.outputBucket = props.outputBucket ?? this.createOutputBucket(removalPolicy, props.serverAccessLogsBucket, props.encryptionKey);
     const code = props.inferenceCode.bind(this);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -152,6 +163,10 @@ export class InferenceCodeInjection extends Construct {
       environment: { UV_THREADPOOL_SIZE: '8' },
     });
     fn.node.addDependency(policy);
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'The library pins nodejs22.x: its handlers are built and tested for Node 20/22 (esbuild target node20); nodejs22.x is supported by Lambda until 2027.',
+    });
     this.function = fn;
 
     const resource = new CustomResource(this, 'Resource', {
@@ -180,9 +195,11 @@ export class InferenceCodeInjection extends Construct {
     this.modelData = ModelData.fromBucket(this.outputBucket, this.artifactKey);
   }
 
-  private createOutputBucket(removalPolicy: RemovalPolicy, accessLogs: s3.IBucket | undefined): s3.Bucket {
+  private createOutputBucket(removalPolicy: RemovalPolicy, accessLogs: s3.IBucket | undefined, key: kms.IKey | undefined): s3.Bucket {
     const bucket = new s3.Bucket(this, 'Output', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: key,
+      bucketKeyEnabled: key ? true : undefined,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       // No autoDeleteObjects: the resource's Delete removes the only objects it holds before CloudFormation
