@@ -454,7 +454,8 @@ export class TrainingJob extends Construct {
       request.CheckpointConfig = { S3Uri: `s3://${checkpointBucket.bucketName}/${checkpointPrefix}` };
     }
 
-    this.inputsHash = hashOf(stack, { request, handlerOnly }).slice(0, INPUTS_HASH_LENGTH);
+    // The wait condition's timeout is hashed too: a wait condition cannot be updated, only replaced.
+    this.inputsHash = hashOf(stack, { request, handlerOnly, completionTimeout: timing.completionTimeout.toSeconds() }).slice(0, INPUTS_HASH_LENGTH);
     this.jobNamePrefix = `${jobPrefix}-${this.inputsHash}-`;
 
     // ---- lifecycle: start, wait for the state-change event, read the result -------------------------------

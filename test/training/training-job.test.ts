@@ -340,6 +340,9 @@ describe('training inputs decide the job name and the wait condition', () => {
     expect(c.prefix).not.toBe(a.prefix);
     expect(c.ids).not.toEqual(a.ids);
     expect(d.ids).not.toEqual(a.ids);
+    // A changed wait (completion timeout) needs a new wait condition too: they cannot be updated.
+    const e = idsOf(synthJob({ hyperparameters: { lr: Hyperparameter.float(0.1) }, completionTimeout: Duration.hours(5), maxRuntime: Duration.hours(3.5) }));
+    expect(e.ids).not.toEqual(a.ids);
   });
 
   test('a changed source file makes a new training', () => {
