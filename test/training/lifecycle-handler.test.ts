@@ -6,6 +6,7 @@ import { synthJob } from './helpers';
 
 const sent: Array<{ command: string; input: any }> = [];
 const jobs = new Map<string, any>();
+let hang = false;
 
 jest.mock('@aws-sdk/client-sagemaker', () => {
   class Command { constructor(public readonly input: any) {} }
@@ -16,6 +17,7 @@ jest.mock('@aws-sdk/client-sagemaker', () => {
     async send(command: Command) {
       const name = command.constructor.name;
       sent.push({ command: name, input: command.input });
+      if (hang) return new Promise(() => undefined);
       if (name === 'DescribeTrainingJobCommand') {
         const job = jobs.get(command.input.TrainingJobName);
         if (!job) throw Object.assign(new Error('Requested resource not found.'), { name: 'ValidationException' });
@@ -34,6 +36,7 @@ import { handler } from '../../lib/training/handlers/training-job-lifecycle';
 const context = { getRemainingTimeInMillis: () => 120_000, logStreamName: 'stream-1' };
 
 beforeEach(() => {
+  hang = false;
   sent.length = 0;
   jobs.clear();
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
@@ -88,6 +91,28 @@ test('delete of a running job stops it', async () => {
     expect(sent.map((s) => s.command)).toEqual(['DescribeTrainingJobCommand', 'StopTrainingJobCommand']);
     expect(JSON.parse(server.received[0].body)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: name });
   } finally {
+    await server.close();
+  }
+});
+
+test('a SageMaker call that never returns still gets a FAILED answer before the Lambda timeout', async () => {
+  const server = await startServer();
+  // Fake timers: the handler's deadline fires when the clock is advanced, without waiting in real time.
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+  hang = true;
+  try {
+    const done = handler({
+      RequestType: 'Create', ResourceType: 'Custom::SageMakerTrainingJobResult', RequestId: 'req-4', StackId: 'arn:stack',
+      LogicalResourceId: 'Result', ResponseURL: server.url, ResourceProperties: { TrainingJobName: 'x-0123456789abcdef-0123456789ab' },
+    }, { getRemainingTimeInMillis: () => 120_000, logStreamName: 'stream-1' });
+    await jest.advanceTimersByTimeAsync(105_000);
+    jest.useRealTimers();
+    await done;
+    const body = JSON.parse(server.received[0].body);
+    expect(body.Status).toBe('FAILED');
+    expect(body.Reason).toMatch(/did not finish in time/);
+  } finally {
+    jest.useRealTimers();
     await server.close();
   }
 });
