@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -41,8 +42,6 @@ export class InferenceCode {
    */
   public readonly hasRequirements: boolean;
 
-  private readonly assets = new WeakMap<Construct, s3assets.Asset>();
-
   private constructor(directory: string) {
     this.directory = directory;
     if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) {
@@ -74,15 +73,14 @@ export class InferenceCode {
   }
 
   /**
-   * Uploads the directory as a zip file asset (one per scope; the CDK deduplicates identical content) and
-   * returns where it is.
+   * Uploads the directory as a zip file asset (one per directory and scope; binding again reuses it, and the CDK
+   * deduplicates identical content across scopes) and returns where it is.
    */
   public bind(scope: Construct): InferenceCodeConfig {
-    let asset = this.assets.get(scope);
-    if (!asset) {
-      asset = new s3assets.Asset(scope, 'InferenceCode', { path: this.directory, exclude: [...EXCLUDED] });
-      this.assets.set(scope, asset);
-    }
+    // The id depends on the directory, so two code directories bound in one scope do not collide.
+    const id = `InferenceCode${crypto.createHash('sha256').update(this.directory).digest('hex').slice(0, 8)}`;
+    const existing = scope.node.tryFindChild(id);
+    const asset = existing instanceof s3assets.Asset ? existing : new s3assets.Asset(scope, id, { path: this.directory, exclude: [...EXCLUDED] });
     return { bucket: asset.bucket, objectKey: asset.s3ObjectKey };
   }
 }

@@ -87,6 +87,17 @@ describe('InferenceCode', () => {
       fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
     expect(walk(path.join(assembly.directory, staged[0])).sort()).toEqual(InferenceCode.fromDirectory(dir).files);
   });
+
+  test('binding twice in one scope reuses the asset; two directories in one scope do not collide', () => {
+    const stack = new Stack(new App(), 'A');
+    const a = codeDir('bind-a', { 'inference.py': INFERENCE });
+    const b = codeDir('bind-b', { 'inference.py': INFERENCE + '# b\n' });
+    const first = InferenceCode.fromDirectory(a).bind(stack);
+    const again = InferenceCode.fromDirectory(a).bind(stack);
+    const other = InferenceCode.fromDirectory(b).bind(stack);
+    expect(again.objectKey).toBe(first.objectKey);
+    expect(other.objectKey).not.toBe(first.objectKey);
+  });
 });
 
 describe('InjectionStrategy', () => {
