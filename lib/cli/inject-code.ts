@@ -42,8 +42,19 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
   let copyFrom: fs.promises.FileHandle | undefined;
   try {
     const result = await injectCode(source, files, { strategy: args.strategy });
-    output = await fs.promises.open(temp, 'w');
+    let first = true;
     for await (const segment of result.segments) {
+      if (first && segment.kind === 'copy' && segment.start === 0) {
+        // The common patch shape (a copy of the original's head, then a small tail): let the kernel copy the file
+        // (copy_file_range or a reflink, no bytes through this process), then cut it where the new tail starts.
+        await fs.promises.copyFile(args.artifact, temp);
+        await fs.promises.truncate(temp, segment.end);
+        output = await fs.promises.open(temp, 'a');
+        first = false;
+        continue;
+      }
+      output ??= await fs.promises.open(temp, 'w');
+      first = false;
       if (segment.kind === 'copy') {
         copyFrom ??= await fs.promises.open(args.artifact, 'r');
         await copyRange(copyFrom, output, segment.start, segment.end);
@@ -51,6 +62,7 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
         await output.write(segment.bytes);
       }
     }
+    output ??= await fs.promises.open(temp, 'w');
     await output.close();
     output = undefined;
     await fs.promises.rename(temp, args.out);
