@@ -16,6 +16,7 @@ import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 import { handlerCode } from '../common/handler-code';
 import { ContainerImage } from '../hosting/container-image';
 import { InstanceType } from '../hosting/instance-type';
+import { ModelData } from '../hosting/model-data';
 import {
   acknowledgeUnscopedActions, grantKeyUse, grantLogsAndMetrics, grantReadWritePrefix, grantVpcAccess, grantWritePrefix,
 } from './execution-role-grants';
@@ -301,6 +302,12 @@ export class TrainingJob extends Construct {
   public readonly modelArtifactKey: string;
   /** `s3://` URI of the trained `model.tar.gz` (available once the job completed). */
   public readonly modelDataUrl: string;
+  /**
+   * The trained `model.tar.gz` as hosting model data (in `outputBucket`; available once the job completed). Serve it
+   * directly when the training script already wrote `code/inference.py` into the model directory; otherwise inject
+   * the inference code first (`InferenceCodeInjection` with `artifactBucket: outputBucket, artifactKey: modelArtifactKey`).
+   */
+  public readonly modelData: ModelData;
   /** Completes when the training job has completed: depend on it to run after training. */
   public readonly completion: IDependable;
   /** The Lambda function that starts, stops and describes the job. */
@@ -531,6 +538,7 @@ export class TrainingJob extends Construct {
     this.modelArtifactBucketName = result.getAttString('ModelArtifactBucket');
     this.modelArtifactKey = result.getAttString('ModelArtifactKey');
     this.modelDataUrl = result.getAttString('ModelDataUrl');
+    this.modelData = ModelData.fromBucket(this.outputBucket, this.modelArtifactKey);
     // The role and its policy must exist before SageMaker assumes it for the job.
     job.node.addDependency(this.role);
   }

@@ -84,6 +84,17 @@ describe('defaults', () => {
     expect(stack.resolve(job.modelArtifactKey)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^TrainResult/), 'ModelArtifactKey'] });
     expect(stack.resolve(job.modelArtifactBucketName)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^TrainResult/), 'ModelArtifactBucket'] });
     expect(stack.resolve(job.modelDataUrl)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^TrainResult/), 'ModelDataUrl'] });
+
+  });
+
+  test('modelData: the trained archive for hosting, read from the result resource (so after training)', () => {
+    const fresh = new Stack(new App(), 'Fresh');
+    const trained = new TrainingJob(fresh, 'Train', { sourceDirectory: SOURCE });
+    const hostRole = new iam.Role(fresh, 'HostRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    const bound = trained.modelData.bind(fresh, hostRole);
+    const url = JSON.stringify(fresh.resolve(bound.modelDataUrl));
+    expect(url).toMatch(/"Fn::GetAtt":\["TrainResult[0-9A-F]+","ModelArtifactKey"\]/);
+    expect(url).toContain('TrainOutputBucket');
   });
 
   test('functions: Node.js 22 on ARM64, log groups that expire, own roles without managed policies', () => {
