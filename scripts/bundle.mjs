@@ -3,7 +3,7 @@
 //   lib/<area>/handlers/<name>.ts  ->  assets/handlers/<name>/index.js
 //   lib/cli/main.ts                ->  assets/cli/main.js
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,15 +38,26 @@ const common = {
   logLevel: 'warning',
 };
 
+// Write beside the target and rename over it: a test run that reads the bundle while another rebuilds it
+// (two jest runs at once) sees the old file or the new one, never none.
+async function buildAtomically(entry, outfile) {
+  const tmp = `${outfile}.${process.pid}.tmp`;
+  try {
+    await build({ ...common, entryPoints: [entry], outfile: tmp });
+    renameSync(tmp, outfile);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
 const seen = new Set();
 for (const { name, entry } of handlerEntries()) {
   if (seen.has(name)) throw new Error(`two handlers are named ${name}: handler file names must be unique across lib/`);
   seen.add(name);
   const outdir = join(assetsDir, 'handlers', name);
-  rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const outfile = join(outdir, 'index.js');
-  await build({ ...common, entryPoints: [entry], outfile });
+  await buildAtomically(entry, outfile);
   const size = statSync(outfile).size;
   if (size > MAX_BUNDLE_BYTES) {
     throw new Error(`handler ${name} bundles to ${size} bytes, over the ${MAX_BUNDLE_BYTES}-byte budget`);
@@ -56,6 +67,6 @@ for (const { name, entry } of handlerEntries()) {
 const cliEntry = join(libDir, 'cli', 'main.ts');
 if (existsSync(cliEntry)) {
   mkdirSync(join(assetsDir, 'cli'), { recursive: true });
-  await build({ ...common, entryPoints: [cliEntry], outfile: join(assetsDir, 'cli', 'main.js') });
+  await buildAtomically(cliEntry, join(assetsDir, 'cli', 'main.js'));
 }
 writeFileSync(join(assetsDir, '.bundled'), `${[...seen].join('\n')}\n`);
