@@ -2,4 +2,7 @@
 export * from './instance-type';
 export * from './container-image';
 export * from './model-data';
+export * from './data-capture';
 export * from './realtime-endpoint';
+export * from './scaling';
+export * from './monitoring';

@@ -1,11 +1,21 @@
 import { ArnFormat, Duration, Names, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ContainerImage } from './container-image';
+import { bindDataCapture, DataCaptureOptions } from './data-capture';
 import { InstanceType } from './instance-type';
 import { ModelData } from './model-data';
+import { bindModelNetwork } from './model-network';
+import { EndpointAlarms, EndpointAlarmsOptions } from './monitoring/endpoint-alarms';
+import { EndpointDashboard, EndpointDashboardOptions } from './monitoring/endpoint-dashboard';
+import { EndpointMetrics } from './monitoring/endpoint-metrics';
+import { AutoScalingOptions } from './scaling/auto-scaling-options';
+import { VariantAutoScaling } from './scaling/variant-auto-scaling';
 import {
   SAGEMAKER_MAX_NAME_LENGTH, validateContainerEnvironment, validateIntegerInRange, validateSageMakerName,
 } from '../common/validation';
@@ -48,8 +58,10 @@ export interface RealtimeEndpointOptions {
 
   /**
    * A KMS key that encrypts the ML storage volume. SageMaker rejects it for instance types with local NVMe storage,
-   * whose instance store is encrypted by the hardware: that combination fails at synth time. The key policy must
-   * let the principal that deploys the stack use the key.
+   * whose instance store is encrypted by the hardware: that combination fails at synth time. The execution role
+   * may use the key (`kms:CreateGrant` only for AWS resources, `kms:Decrypt`, `kms:DescribeKey`,
+   * `kms:GenerateDataKey`); the key policy must also let the principal that deploys the stack use it, since
+   * SageMaker creates the volume's grant with the caller's credentials.
    *
    * @default - the volume is encrypted with an AWS managed key
    */
@@ -117,6 +129,83 @@ export interface RealtimeEndpointOptions {
    * @default 'AllTraffic'
    */
   readonly variantName?: string;
+
+  /**
+   * The VPC the model's containers are attached to (`VpcConfig` of the model): their traffic to S3, ECR and
+   * anything else goes through it, so the subnets need a route to S3 and ECR (NAT, or VPC endpoints for S3,
+   * `ecr.api` and `ecr.dkr`). Callers still reach the endpoint through the SageMaker runtime API.
+   *
+   * @default - not in a VPC: SageMaker's own network
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Which subnets of `vpc` to use, 1 to 16 of them (spread over availability zones for an endpoint with several
+   * instances).
+   *
+   * @default - the VPC's private subnets (aws-cdk-lib's default selection)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The security groups of the model's containers, 1 to 5.
+   *
+   * @default - one security group is created that allows outbound HTTPS only and no inbound traffic
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Copy a sample of the requests and responses to S3 (`DataCaptureConfig`).
+   *
+   * @default - no data capture
+   */
+  readonly dataCapture?: DataCaptureOptions;
+
+  /**
+   * Scale the instance count with Application Auto Scaling between `minInstanceCount` and `maxInstanceCount`;
+   * `instanceCount` must lie between them. With autoscaling the endpoint keeps the instance count it reached when a
+   * new model or configuration is deployed (`RetainAllVariantProperties`), instead of dropping back to
+   * `instanceCount` under load.
+   *
+   * @default - a fixed instance count
+   */
+  readonly autoScaling?: AutoScalingOptions;
+
+  /**
+   * Whether to create CloudWatch alarms for the endpoint. Set false to create none.
+   *
+   * @default true - the 5xx error rate and model latency alarms, as `alarms` describes
+   */
+  readonly enableAlarms?: boolean;
+
+  /**
+   * Which alarms to create and when they fire.
+   *
+   * @default - the 5xx error rate (above 1 %) and p90 model latency (above 1 s) alarms, 3 of 5 minutes
+   */
+  readonly alarms?: EndpointAlarmsOptions;
+
+  /**
+   * Where the alarms notify, when they fire and when they recover.
+   *
+   * @default - the alarms notify nobody: they show on the dashboard and in the CloudWatch console only
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Whether to create a CloudWatch dashboard for the endpoint (traffic, errors, latency, instances, GPU, CPU,
+   * memory, disk, alarm states). Open it from `dashboardUrl`.
+   *
+   * @default true
+   */
+  readonly enableDashboard?: boolean;
+
+  /**
+   * The dashboard's name, time range and the training job it also shows.
+   *
+   * @default - a generated name, the last 3 hours, endpoint metrics only
+   */
+  readonly dashboard?: EndpointDashboardOptions;
 }
 
 /** Properties of a `RealtimeEndpoint`. */
@@ -134,7 +223,7 @@ const RESERVED_ENVIRONMENT = 'SAGEMAKER_PROGRAM';
  * The model and endpoint config get no fixed names, because CloudFormation replaces them on every change; the
  * endpoint then switches to the new config in place.
  */
-export class RealtimeEndpoint extends Construct {
+export class RealtimeEndpoint extends Construct implements ec2.IConnectable {
   /** The endpoint name, for `InvokeEndpoint`. */
   public readonly endpointName: string;
   /** The endpoint ARN. */
@@ -155,6 +244,45 @@ export class RealtimeEndpoint extends Construct {
   public readonly variantName: string;
   /** The initial number of instances of the variant. */
   public readonly instanceCount: number;
+  /** The CloudWatch metrics of the endpoint's variant; the `metric*` methods delegate to it. */
+  public readonly metrics: EndpointMetrics;
+
+  /**
+   * The Application Auto Scaling of the variant.
+   *
+   * @default - undefined without `autoScaling`
+   */
+  public readonly autoScaling?: VariantAutoScaling;
+
+  /**
+   * The endpoint's alarms (`alarms.alarms` lists them all).
+   *
+   * @default - undefined when `enableAlarms` is false
+   */
+  public readonly alarms?: EndpointAlarms;
+
+  /**
+   * The topic the alarms notify.
+   *
+   * @default - undefined without `alarmTopic`
+   */
+  public readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * The endpoint's CloudWatch dashboard.
+   *
+   * @default - undefined when `enableDashboard` is false
+   */
+  public readonly dashboard?: EndpointDashboard;
+
+  /**
+   * The URL that opens the dashboard in the CloudWatch console (put it in a `CfnOutput`).
+   *
+   * @default - undefined when `enableDashboard` is false
+   */
+  public readonly dashboardUrl?: string;
+
+  private readonly modelConnections?: ec2.Connections;
 
   constructor(scope: Construct, id: string, props: RealtimeEndpointProps) {
     super(scope, id);
@@ -188,15 +316,22 @@ export class RealtimeEndpoint extends Construct {
     const variantName = props.variantName ?? 'AllTraffic';
     validateSageMakerName('variantName', variantName);
     this.variantName = variantName;
+    validateMonitoringSwitches(props);
 
     const endpointName = props.endpointName ?? Names.uniqueResourceName(this, { maxLength: SAGEMAKER_MAX_NAME_LENGTH, separator: '-' });
     validateSageMakerName('endpointName', endpointName);
 
-    this.role = props.role ?? this.createRole(endpointName);
+    this.role = props.role ?? this.createRole(endpointName, props.vpc !== undefined);
 
     const image = (props.image ?? ContainerImage.pytorchInference()).bind(this, { instanceType: this.instanceType, grantee: this.role });
     this.imageUri = image.imageUri;
     const modelData = props.modelData.bind(this, this.role);
+    const network = bindModelNetwork(this, props, this.role);
+    this.modelConnections = network?.connections;
+    const dataCaptureConfig = props.dataCapture ? bindDataCapture(this, props.dataCapture, this.role) : undefined;
+    if (props.volumeEncryptionKey) {
+      grantVolumeKey(this.role, props.volumeEncryptionKey);
+    }
 
     const environment = {
       // The serving toolkit imports this module from /opt/ml/model/code; when it is missing it silently serves
@@ -213,6 +348,7 @@ export class RealtimeEndpoint extends Construct {
     this.model = new sagemaker.CfnModel(this, 'Model', {
       executionRoleArn: this.role.roleArn,
       enableNetworkIsolation: props.networkIsolation ?? false,
+      vpcConfig: network?.vpcConfig,
       primaryContainer: {
         image: image.imageUri,
         modelDataUrl: modelData.modelDataUrl,
@@ -225,6 +361,7 @@ export class RealtimeEndpoint extends Construct {
 
     this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
       kmsKeyId: props.volumeEncryptionKey?.keyArn,
+      dataCaptureConfig,
       productionVariants: [{
         variantName,
         modelName: this.model.attrModelName,
@@ -251,10 +388,55 @@ export class RealtimeEndpoint extends Construct {
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
       endpointName,
       endpointConfigName: this.endpointConfig.attrEndpointConfigName,
+      // With autoscaling, a new endpoint config (a new model, a changed option) must not reset the instance count
+      // autoscaling reached to InitialInstanceCount: that would drop capacity under load. Weights still follow the
+      // config (always 1 for the single variant).
+      retainAllVariantProperties: props.autoScaling ? true : undefined,
+      excludeRetainedVariantProperties: props.autoScaling ? [{ variantPropertyType: 'DesiredWeight' }] : undefined,
     });
     this.endpointName = this.endpoint.attrEndpointName;
     // Ref of AWS::SageMaker::Endpoint is its ARN (SageMaker lower-cases the name inside it).
     this.endpointArn = this.endpoint.ref;
+    this.metrics = new EndpointMetrics(this.endpointName, variantName);
+
+    if (props.autoScaling) {
+      this.autoScaling = new VariantAutoScaling(this, 'AutoScaling', {
+        ...props.autoScaling,
+        endpointName: this.endpointName,
+        variantName,
+        initialInstanceCount: instanceCount,
+        endpoint: this.endpoint,
+      });
+    }
+    this.alarmTopic = props.alarmTopic;
+    if (props.enableAlarms ?? true) {
+      this.alarms = new EndpointAlarms(this, 'Alarms', {
+        ...props.alarms,
+        endpointName: this.endpointName,
+        variantName,
+        alarmTopic: props.alarmTopic,
+      });
+    }
+    if (props.enableDashboard ?? true) {
+      this.dashboard = new EndpointDashboard(this, 'Dashboard', {
+        ...props.dashboard,
+        endpointName: this.endpointName,
+        variantName,
+        alarms: this.alarms?.alarms,
+      });
+      this.dashboardUrl = this.dashboard.dashboardUrl;
+    }
+  }
+
+  /**
+   * The security groups of the model's containers, to allow traffic to other resources of the VPC
+   * (`endpoint.connections.allowTo(database, ec2.Port.tcp(5432))`). Only for an endpoint with a `vpc`.
+   */
+  public get connections(): ec2.Connections {
+    if (!this.modelConnections) {
+      throw new Error(`${this.node.path}: only an endpoint whose model is in a VPC has security groups: set vpc.`);
+    }
+    return this.modelConnections;
   }
 
   /** Grants `sagemaker:InvokeEndpoint` on this endpoint, and nothing else. */
@@ -262,8 +444,125 @@ export class RealtimeEndpoint extends Construct {
     return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:InvokeEndpoint'], resourceArns: [this.endpointArn] });
   }
 
+  /**
+   * Any invocation metric of this endpoint's variant, in the `AWS/SageMaker` namespace.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metric(metricName, props);
+  }
+
+  /**
+   * Any instance metric of this endpoint's variant, in the `/aws/sagemaker/Endpoints` namespace.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public instanceMetric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.instanceMetric(metricName, props);
+  }
+
+  /**
+   * The number of `InvokeEndpoint` requests.
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricInvocations(props);
+  }
+
+  /**
+   * The requests answered with a 4xx status (`Average` is the 4xx rate).
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricInvocation4XXErrors(props);
+  }
+
+  /**
+   * The requests answered with a 5xx status (`Average` is the 5xx rate).
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricInvocation5XXErrors(props);
+  }
+
+  /**
+   * The requests per instance: the metric target tracking on invocations scales on.
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocationsPerInstance(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricInvocationsPerInstance(props);
+  }
+
+  /**
+   * The model's latency, in microseconds (percentiles such as `p90` are valid statistics).
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricModelLatency(props);
+  }
+
+  /**
+   * The latency SageMaker adds on top of the model's, in microseconds.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricOverheadLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricOverheadLatency(props);
+  }
+
+  /**
+   * GPU utilization of an instance, in percent summed over its GPUs.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricGpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricGpuUtilization(props);
+  }
+
+  /**
+   * GPU memory used on an instance, in percent summed over its GPUs.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricGpuMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricGpuMemoryUtilization(props);
+  }
+
+  /**
+   * CPU utilization of an instance, in percent summed over its vCPUs.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricCpuUtilization(props);
+  }
+
+  /**
+   * Memory used on an instance, in percent.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricMemoryUtilization(props);
+  }
+
+  /**
+   * Disk space used on an instance, in percent.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricDiskUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.metricDiskUtilization(props);
+  }
+
   /** The execution role: the image and model data add their own grants at bind time; logs are granted here. */
-  private createRole(endpointName: string): iam.IRole {
+  private createRole(endpointName: string, inVpc: boolean): iam.IRole {
     const role = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: 'SageMaker execution role of a PyTorch real-time endpoint: pulls its image, reads its model, writes its logs',
@@ -286,9 +585,36 @@ export class RealtimeEndpoint extends Construct {
       'SageMaker names a log stream per instance and container at run time; the wildcard stays inside this endpoint\'s log group.');
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken only accepts resource "*" (ECR API); every other statement names its resource.',
+      reason: 'Only actions without a resource type use "*": ecr:GetAuthorizationToken (the ECR API accepts only "*")' +
+        (inVpc ? ' and the EC2 Describe actions SageMaker needs to attach the model to the VPC (DescribeVpcs, ' +
+          'DescribeSubnets, DescribeSecurityGroups, DescribeNetworkInterfaces, DescribeDhcpOptions)' : '') +
+        '; every other statement names its resource.',
     });
     return role;
+  }
+}
+
+/**
+ * Lets the execution role use the volume key. `kms:CreateGrant` is limited to grants for AWS resources (the
+ * instance volumes SageMaker attaches), so the role cannot hand the key to anyone else.
+ */
+function grantVolumeKey(role: iam.IRole, key: kms.IKey): void {
+  iam.Grant.addToPrincipal({ grantee: role, actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'], resourceArns: [key.keyArn] });
+  iam.Grant.addToPrincipal({
+    grantee: role,
+    actions: ['kms:CreateGrant'],
+    resourceArns: [key.keyArn],
+    conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+  });
+}
+
+/** The switches that turn monitoring off must not contradict the options that configure it. */
+function validateMonitoringSwitches(props: RealtimeEndpointOptions): void {
+  if (props.enableAlarms === false && (props.alarms || props.alarmTopic)) {
+    throw new Error('enableAlarms is false, yet alarms or alarmTopic is set: remove them, or set enableAlarms to true.');
+  }
+  if (props.enableDashboard === false && props.dashboard) {
+    throw new Error('enableDashboard is false, yet dashboard options are set: remove them, or set enableDashboard to true.');
   }
 }
 

@@ -84,26 +84,9 @@ export interface GpuAlarmOptions extends AlarmOptions {
 }
 
 /**
- * Properties of {@link EndpointAlarms}.
+ * Which alarms watch a production variant, and when they fire. `RealtimeEndpoint` takes these as its `alarms`.
  */
-export interface EndpointAlarmsProps {
-  /**
-   * The name of the endpoint (a token is fine).
-   */
-  readonly endpointName: string;
-
-  /**
-   * The name of the production variant (a token is fine).
-   */
-  readonly variantName: string;
-
-  /**
-   * Where alarms notify, when they fire and when they recover.
-   *
-   * @default - the alarms notify nobody: they show on the dashboard and in the CloudWatch console only
-   */
-  readonly alarmTopic?: sns.ITopic;
-
+export interface EndpointAlarmsOptions {
   /**
    * The share of requests the model answers with a 5xx status. On by default: the model or its container is
    * failing (exceptions in `inference.py`, out of GPU memory, a crashed worker), which callers feel at once.
@@ -146,6 +129,28 @@ export interface EndpointAlarmsProps {
    * @default - disabled; when enabled, fires after 5 minutes in a row without a request
    */
   readonly noInvocations?: AlarmOptions;
+}
+
+/**
+ * Properties of {@link EndpointAlarms}.
+ */
+export interface EndpointAlarmsProps extends EndpointAlarmsOptions {
+  /**
+   * The name of the endpoint (a token is fine).
+   */
+  readonly endpointName: string;
+
+  /**
+   * The name of the production variant (a token is fine).
+   */
+  readonly variantName: string;
+
+  /**
+   * Where alarms notify, when they fire and when they recover.
+   *
+   * @default - the alarms notify nobody: they show on the dashboard and in the CloudWatch console only
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 const DEFAULT_EVALUATION_PERIODS = 5;
