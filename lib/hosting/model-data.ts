@@ -29,6 +29,14 @@ export interface ModelDataConfig {
   readonly modelDataSource?: sagemaker.CfnModel.ModelDataSourceProperty;
 }
 
+/** Where a compressed model archive (`model.tar.gz`) is stored. */
+export interface ModelArchiveLocation {
+  /** The bucket holding the archive. */
+  readonly bucket: s3.IBucket;
+  /** The archive's object key; may be a token. */
+  readonly key: string;
+}
+
 /**
  * The artifacts of a model: a `model.tar.gz` (weights at the root, inference code under `code/`) or an uncompressed
  * S3 prefix with the same layout.
@@ -123,6 +131,14 @@ export abstract class ModelData {
    * Resolves the model data, granting `grantee` read access to exactly these artifacts.
    */
   public abstract bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig;
+
+  /**
+   * The S3 object holding the compressed archive, for constructs that read or rewrite it (code injection), or
+   * `undefined` for uncompressed model data. Grants nothing: the reader grants itself what it needs.
+   */
+  public archiveLocation(_scope: Construct): ModelArchiveLocation | undefined {
+    return undefined;
+  }
 }
 
 /** Whether a file starts with the gzip magic bytes 1f 8b (RFC 1952): reads two bytes, whatever the file's size. */
@@ -148,9 +164,13 @@ class BucketObjectModelData extends ModelData {
   }
 
   public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {
-    const bucket = this.bucket ?? importedBucket(scope, this.bucketName!);
-    grantReadObject(grantee, bucket, this.key);
-    return { modelDataUrl: bucket.s3UrlForObject(this.key) };
+    const { bucket, key } = this.archiveLocation(scope);
+    grantReadObject(grantee, bucket, key);
+    return { modelDataUrl: bucket.s3UrlForObject(key) };
+  }
+
+  public archiveLocation(scope: Construct): ModelArchiveLocation {
+    return { bucket: this.bucket ?? importedBucket(scope, this.bucketName!), key: this.key };
   }
 }
 
@@ -166,11 +186,20 @@ class AssetModelData extends ModelData {
   }
 
   public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {
-    // One asset per archive path and scope, so binding the same archive twice reuses it.
-    const id = `ModelDataAsset${crypto.createHash('sha256').update(this.archivePath).digest('hex').slice(0, 8)}`;
-    const asset = (scope.node.tryFindChild(id) as s3assets.Asset | undefined) ?? new s3assets.Asset(scope, id, { path: this.archivePath });
+    const asset = this.asset(scope);
     grantReadObject(grantee, asset.bucket, asset.s3ObjectKey);
     return { modelDataUrl: asset.s3ObjectUrl };
+  }
+
+  public archiveLocation(scope: Construct): ModelArchiveLocation {
+    const asset = this.asset(scope);
+    return { bucket: asset.bucket, key: asset.s3ObjectKey };
+  }
+
+  /** One asset per archive path and scope, so binding the same archive twice reuses it. */
+  private asset(scope: Construct): s3assets.Asset {
+    const id = `ModelDataAsset${crypto.createHash('sha256').update(this.archivePath).digest('hex').slice(0, 8)}`;
+    return (scope.node.tryFindChild(id) as s3assets.Asset | undefined) ?? new s3assets.Asset(scope, id, { path: this.archivePath });
   }
 }
 
