@@ -1,17 +1,49 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ModelData, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
+import { InferenceCode, InferenceCodeInjection, InferenceCodeInjectionOptions } from './packaging';
+import { TrainingJob, TrainingJobProps } from './training';
 
 /** Properties of a `PytorchCustomEndpoint`. */
 export interface PytorchCustomEndpointProps {
   /**
-   * The model artifacts, already in the serving layout: weights at the root and the inference code under `code/`
-   * (`code/inference.py`, optionally `code/requirements.txt`), as a `model.tar.gz` or an uncompressed S3 prefix.
+   * A model artifact you already have: a `model.tar.gz` (or, without `inferenceCode`, an uncompressed S3 prefix).
+   * Without `inferenceCode` it must already hold the serving layout: weights at the root and `code/inference.py`
+   * (optionally `code/requirements.txt`). Give exactly one of `model` and `training`.
+   *
+   * @default - none: `training` produces the model
    */
-  readonly model: ModelData;
+  readonly model?: ModelData;
 
   /**
-   * How the model is served: instance type and count, container image, timeouts, environment, endpoint name, role.
+   * Train the model during `cdk deploy`: a SageMaker training job in script mode on the PyTorch training container,
+   * with typed hyperparameters. The deploy waits for the job and fails with its `FailureReason` if it fails. Give
+   * exactly one of `model` and `training`.
+   *
+   * @default - none: `model` is served
+   */
+  readonly training?: TrainingJobProps;
+
+  /**
+   * Inference code (`inference.py` with `model_fn`, optionally `requirements.txt` and helper modules) to place under
+   * `code/` in the model artifact, without recompressing the model. The original artifact is never modified: the
+   * endpoint serves a new, content-addressed copy.
+   *
+   * @default - the artifact is served as it is: it must already contain `code/inference.py`
+   */
+  readonly inferenceCode?: InferenceCode;
+
+  /**
+   * How the inference code is injected (strategy, output bucket, retention, function memory). Only with
+   * `inferenceCode`.
+   *
+   * @default - `InjectionStrategy.AUTO` into a bucket created for it, deleted with the stack
+   */
+  readonly codeInjection?: InferenceCodeInjectionOptions;
+
+  /**
+   * How the model is served: instance type and count, container image, timeouts, environment, endpoint name, role,
+   * network isolation.
    *
    * @default - one ml.g5.xlarge instance running the PyTorch 2.6.0 GPU inference container, `inference.py`
    */
@@ -19,11 +51,17 @@ export interface PytorchCustomEndpointProps {
 }
 
 /**
- * A PyTorch model served by a SageMaker real-time (GPU by default) endpoint, with custom inference code.
+ * A PyTorch model served by a SageMaker real-time (GPU by default) endpoint, with custom inference code: from an
+ * artifact you have or from a training job run during `cdk deploy`, with your `inference.py` injected into the
+ * artifact when it is not there yet.
  *
  * ```ts
  * const endpoint = new PytorchCustomEndpoint(stack, 'Classifier', {
- *   model: ModelData.fromAsset('model.tar.gz'),
+ *   training: {
+ *     sourceDirectory: 'src/training',
+ *     hyperparameters: { epochs: Hyperparameter.integer(10), 'use-amp': Hyperparameter.boolean(true) },
+ *   },
+ *   inferenceCode: InferenceCode.fromDirectory('src/serving'),
  *   endpoint: { instanceType: InstanceType.ML_G5_XLARGE },
  * });
  * endpoint.grantInvoke(myFunction);
@@ -36,10 +74,47 @@ export class PytorchCustomEndpoint extends Construct {
   public readonly endpointName: string;
   /** The endpoint ARN. */
   public readonly endpointArn: string;
+  /** The training job, when `training` is given. */
+  public readonly trainingJob?: TrainingJob;
+  /** The code injection, when `inferenceCode` is given. */
+  public readonly codeInjection?: InferenceCodeInjection;
+  /** The model data the endpoint serves (the injected copy when `inferenceCode` is given). */
+  public readonly servedModelData: ModelData;
 
   constructor(scope: Construct, id: string, props: PytorchCustomEndpointProps) {
     super(scope, id);
-    this.endpoint = new RealtimeEndpoint(this, 'Endpoint', { ...props.endpoint, modelData: props.model });
+    checkProps(props);
+
+    if (props.training) {
+      this.trainingJob = new TrainingJob(this, 'Training', props.training);
+    }
+    const original = props.model ?? this.trainingJob!.modelData;
+
+    if (props.inferenceCode) {
+      const location = original.archiveLocation(this);
+      if (!location) {
+        throw new Error(
+          'inferenceCode needs a compressed model.tar.gz to inject into, but the model is an uncompressed S3 prefix: ' +
+          'upload the code under <prefix>code/ yourself and remove inferenceCode, or give the model as a .tar.gz.',
+        );
+      }
+      this.codeInjection = new InferenceCodeInjection(this, 'CodeInjection', {
+        ...props.codeInjection,
+        artifactBucket: location.bucket,
+        artifactKey: location.key,
+        inferenceCode: props.inferenceCode,
+      });
+      // The trained artifact exists only once the job has completed, not when it is started.
+      if (this.trainingJob) this.codeInjection.node.addDependency(this.trainingJob.completion);
+      this.servedModelData = this.codeInjection.modelData;
+    } else {
+      this.servedModelData = original;
+    }
+
+    this.endpoint = new RealtimeEndpoint(this, 'Endpoint', { ...props.endpoint, modelData: this.servedModelData });
+    if (this.trainingJob && !this.codeInjection) {
+      this.endpoint.node.addDependency(this.trainingJob.completion);
+    }
     this.endpointName = this.endpoint.endpointName;
     this.endpointArn = this.endpoint.endpointArn;
   }
@@ -47,5 +122,26 @@ export class PytorchCustomEndpoint extends Construct {
   /** Grants `sagemaker:InvokeEndpoint` on this endpoint, and nothing else. */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return this.endpoint.grantInvoke(grantee);
+  }
+}
+
+function checkProps(props: PytorchCustomEndpointProps): void {
+  if (props.model && props.training) {
+    throw new Error('Give either model (an artifact you have) or training (train it during the deploy), not both.');
+  }
+  if (!props.model && !props.training) {
+    throw new Error('Give the model to serve: model (e.g. ModelData.fromAsset(\'model.tar.gz\')) or training (a training job).');
+  }
+  if (props.codeInjection && !props.inferenceCode) {
+    throw new Error('codeInjection configures the injection of inferenceCode: set inferenceCode as well, or remove codeInjection.');
+  }
+  // The serving container pip-installs code/requirements.txt before it starts, and a failed install stops it: with
+  // network isolation there is no index to install from, so the endpoint would never become healthy.
+  if (props.endpoint?.networkIsolation && props.inferenceCode?.hasRequirements) {
+    throw new Error(
+      `networkIsolation is on, but ${props.inferenceCode.directory}/requirements.txt names packages: the container ` +
+      'installs them with pip at start-up and cannot reach a package index when isolated. Vendor the packages into ' +
+      'the code directory and empty requirements.txt, or turn networkIsolation off.',
+    );
   }
 }

@@ -11,17 +11,8 @@ import { ModelData } from '../hosting/model-data';
 import { InferenceCode } from './inference-code';
 import { InjectionStrategy } from './injection-strategy';
 
-/** Properties of an {@link InferenceCodeInjection}. */
-export interface InferenceCodeInjectionProps {
-  /** The bucket holding the original `model.tar.gz` (e.g. a training job's output). It is only read. */
-  readonly artifactBucket: s3.IBucket;
-
-  /** The key of the original `model.tar.gz`; may be a token (e.g. a training job's output location). */
-  readonly artifactKey: string;
-
-  /** The code to place under `code/`. */
-  readonly inferenceCode: InferenceCode;
-
+/** How an {@link InferenceCodeInjection} injects and where it writes: everything but what it injects into. */
+export interface InferenceCodeInjectionOptions {
   /**
    * How the code is injected.
    *
@@ -75,6 +66,18 @@ export interface InferenceCodeInjectionProps {
    * @default - no access logs (acknowledged for cdk-nag: the bucket holds only artifacts derived from the original)
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
+}
+
+/** Properties of an {@link InferenceCodeInjection}. */
+export interface InferenceCodeInjectionProps extends InferenceCodeInjectionOptions {
+  /** The bucket holding the original `model.tar.gz` (e.g. a training job's output). It is only read. */
+  readonly artifactBucket: s3.IBucket;
+
+  /** The key of the original `model.tar.gz`; may be a token (e.g. a training job's output location). */
+  readonly artifactKey: string;
+
+  /** The code to place under `code/`. */
+  readonly inferenceCode: InferenceCode;
 }
 
 /**

@@ -1,0 +1,129 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as cdk from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import {
+  Hyperparameter, InferenceCode, InjectionStrategy, ModelData, PytorchCustomEndpoint,
+} from '../lib';
+import { fastApp } from './helpers/synth-checks';
+
+const TRAINING_SOURCE = path.join(__dirname, 'training', 'fixtures', 'source');
+const INFERENCE = 'import torch\n\ndef model_fn(model_dir):\n    return torch.jit.load(f"{model_dir}/model.pt")\n';
+
+let root: string;
+beforeAll(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), 'composite-')); });
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function codeDir(name: string, files: Record<string, string>): string {
+  const dir = path.join(root, name);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), content);
+  return dir;
+}
+
+/** The logical id of the only resource of a type. */
+function onlyResourceId(template: Template, type: string): string {
+  const ids = Object.keys(template.findResources(type));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+describe('PytorchCustomEndpoint composition', () => {
+  test('an artifact without code: the endpoint serves the injected copy, never the original', () => {
+    const stack = new cdk.Stack(fastApp(), 'S');
+    const models = s3.Bucket.fromBucketName(stack, 'Models', 'my-models');
+    const endpoint = new PytorchCustomEndpoint(stack, 'Classifier', {
+      model: ModelData.fromBucket(models, 'runs/7/model.tar.gz'),
+      inferenceCode: InferenceCode.fromDirectory(codeDir('plain', { 'inference.py': INFERENCE })),
+      codeInjection: { strategy: InjectionStrategy.SCAN },
+    });
+    expect(endpoint.codeInjection).toBeDefined();
+    expect(endpoint.trainingJob).toBeUndefined();
+    const template = Template.fromStack(stack);
+    const injectionId = onlyResourceId(template, 'Custom::InferenceCodeInjection');
+    template.hasResourceProperties('Custom::InferenceCodeInjection', {
+      SourceBucket: 'my-models',
+      SourceKey: 'runs/7/model.tar.gz',
+      Strategy: 'scan',
+    });
+    // The Model's ModelDataUrl is built from the injection's output key attribute: the new object, not the original.
+    const model = template.findResources('AWS::SageMaker::Model');
+    const modelDataUrl = JSON.stringify(Object.values(model)[0].Properties.PrimaryContainer.ModelDataUrl);
+    expect(modelDataUrl).toContain(injectionId);
+    expect(modelDataUrl).not.toContain('runs/7/model.tar.gz');
+  });
+
+  test('a local model.tar.gz asset is injected into from its asset location', () => {
+    const stack = new cdk.Stack(fastApp(), 'S');
+    const archive = path.join(root, 'model.tar.gz');
+    fs.writeFileSync(archive, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    new PytorchCustomEndpoint(stack, 'Classifier', {
+      model: ModelData.fromAsset(archive),
+      inferenceCode: InferenceCode.fromDirectory(codeDir('asset', { 'inference.py': INFERENCE })),
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('Custom::InferenceCodeInjection', {
+      SourceKey: Match.stringLikeRegexp('^[0-9a-f]{64}\\.gz$'),
+      Strategy: 'auto',
+    });
+  });
+
+  test('training + injection: the injection waits for the training job to complete', () => {
+    const stack = new cdk.Stack(fastApp(), 'S');
+    const endpoint = new PytorchCustomEndpoint(stack, 'Classifier', {
+      training: {
+        sourceDirectory: TRAINING_SOURCE,
+        hyperparameters: { epochs: Hyperparameter.integer(3), amp: Hyperparameter.boolean(false) },
+      },
+      inferenceCode: InferenceCode.fromDirectory(codeDir('trained', { 'inference.py': INFERENCE })),
+    });
+    expect(endpoint.trainingJob).toBeDefined();
+    const template = Template.fromStack(stack);
+    const waitConditionId = onlyResourceId(template, 'AWS::CloudFormation::WaitCondition');
+    const injection = Object.values(template.findResources('Custom::InferenceCodeInjection'))[0];
+    expect(injection.DependsOn).toEqual(expect.arrayContaining([waitConditionId]));
+    // The injection reads the trained artifact at the key the training construct reports for the completed job.
+    const [resultId, attribute] = injection.Properties.SourceKey['Fn::GetAtt'];
+    expect(attribute).toBe('ModelArtifactKey');
+    expect(template.toJSON().Resources[resultId].Type).toMatch(/^Custom::/);
+    expect(resultId).toMatch(/^ClassifierTraining/);
+  });
+
+  test('training whose script writes code/ itself: the endpoint waits for the job and serves its output', () => {
+    const stack = new cdk.Stack(fastApp(), 'S');
+    new PytorchCustomEndpoint(stack, 'Classifier', { training: { sourceDirectory: TRAINING_SOURCE } });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('Custom::InferenceCodeInjection', 0);
+    const waitConditionId = onlyResourceId(template, 'AWS::CloudFormation::WaitCondition');
+    const model = Object.values(template.findResources('AWS::SageMaker::Model'))[0];
+    expect(model.DependsOn).toEqual(expect.arrayContaining([waitConditionId]));
+  });
+
+  test('bad combinations fail at synth with what to change', () => {
+    const code = InferenceCode.fromDirectory(codeDir('errors', { 'inference.py': INFERENCE, 'requirements.txt': 'timm==1.0.0\n' }));
+    const s3Model = ModelData.fromS3Uri('s3://my-models/model.tar.gz');
+    const make = (props: any) => () => new PytorchCustomEndpoint(new cdk.Stack(fastApp(), 'S'), 'E', props);
+    expect(make({})).toThrow(/Give the model to serve: model .* or training/);
+    expect(make({ model: s3Model, training: { sourceDirectory: TRAINING_SOURCE } })).toThrow(/either model .* or training .*, not both/);
+    expect(make({ model: s3Model, codeInjection: { strategy: InjectionStrategy.TAIL } })).toThrow(/set inferenceCode as well, or remove codeInjection/);
+    expect(make({ model: s3Model, inferenceCode: code, endpoint: { networkIsolation: true } }))
+      .toThrow(/requirements.txt names packages.*Vendor the packages .* or turn networkIsolation off/);
+    const prefixModel = (stack: cdk.Stack) => ModelData.fromS3Prefix(s3.Bucket.fromBucketName(stack, 'B', 'my-models'), 'v1/');
+    expect(() => {
+      const stack = new cdk.Stack(fastApp(), 'S');
+      new PytorchCustomEndpoint(stack, 'E', { model: prefixModel(stack), inferenceCode: code });
+    }).toThrow(/uncompressed S3 prefix: upload the code under <prefix>code\/ yourself/);
+  });
+
+  test('network isolation with an empty requirements.txt is allowed', () => {
+    const stack = new cdk.Stack(fastApp(), 'S');
+    new PytorchCustomEndpoint(stack, 'E', {
+      model: ModelData.fromS3Uri('s3://my-models/model.tar.gz'),
+      inferenceCode: InferenceCode.fromDirectory(codeDir('vendored', { 'inference.py': INFERENCE, 'requirements.txt': '# vendored\n' })),
+      endpoint: { networkIsolation: true },
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Model', { EnableNetworkIsolation: true });
+  });
+});
