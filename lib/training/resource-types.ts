@@ -5,4 +5,4 @@ export const TRAINING_JOB_RESOURCE_TYPE = 'Custom::SageMakerTrainingJob';
 /** The custom resource that reads the finished job's artifact location, after the wait condition. */
 export const TRAINING_RESULT_RESOURCE_TYPE = 'Custom::SageMakerTrainingJobResult';
 /** Properties of the job resource that the handler reads but does not send to SageMaker. */
-export const HANDLER_ONLY_PROPERTIES = ['ServiceToken', 'TrainingJobNamePrefix', 'HyperParameterTypes', 'DeployTimeHyperParameters'];
+export const HANDLER_ONLY_PROPERTIES = ['ServiceToken', 'TrainingJobNamePrefix', 'HyperParameterTypes', 'DeployTimeHyperParameters', 'WaitConditionHandle'];

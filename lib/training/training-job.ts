@@ -478,6 +478,12 @@ export class TrainingJob extends Construct {
       // earlier inputs too, which a later deploy stops or describes.
       resources: [jobArns],
     }));
+    // ListTrainingJobs has no resource type; it finds a completed job of the same inputs to reuse (rollbacks).
+    lifecycle.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListTrainingJobs'], resources: ['*'] }));
+    Validations.of(lifecycle.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'sagemaker:ListTrainingJobs has no resource type; it only lists job names to find a completed job of the same inputs.',
+    });
     lifecycle.addToRolePolicy(new iam.PolicyStatement({
       actions: ['iam:PassRole'],
       resources: [this.role.roleArn],
@@ -514,6 +520,8 @@ export class TrainingJob extends Construct {
         ...request,
         TrainingJobNamePrefix: this.jobNamePrefix,
         ...handlerOnly,
+        // For a job reused from an earlier deploy, the handler signals the wait condition itself.
+        WaitConditionHandle: handle.ref,
       },
     });
     // The rule (and its target input, the handle URL) must exist before a job can end.

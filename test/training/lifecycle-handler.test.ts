@@ -13,6 +13,7 @@ jest.mock('@aws-sdk/client-sagemaker', () => {
   class CreateTrainingJobCommand extends Command {}
   class DescribeTrainingJobCommand extends Command {}
   class StopTrainingJobCommand extends Command {}
+  class ListTrainingJobsCommand extends Command {}
   class SageMakerClient {
     async send(command: Command) {
       const name = command.constructor.name;
@@ -23,11 +24,23 @@ jest.mock('@aws-sdk/client-sagemaker', () => {
         if (!job) throw Object.assign(new Error('Requested resource not found.'), { name: 'ValidationException' });
         return job;
       }
-      if (name === 'CreateTrainingJobCommand') jobs.set(command.input.TrainingJobName, { TrainingJobStatus: 'InProgress' });
+      if (name === 'CreateTrainingJobCommand') {
+        const input = command.input;
+        jobs.set(input.TrainingJobName, {
+          TrainingJobStatus: 'InProgress', HyperParameters: input.HyperParameters, RoleArn: input.RoleArn,
+          AlgorithmSpecification: input.AlgorithmSpecification, OutputDataConfig: input.OutputDataConfig,
+        });
+      }
+      if (name === 'ListTrainingJobsCommand') {
+        const summaries = [...jobs.entries()]
+          .filter(([n, j]) => n.includes(command.input.NameContains) && j.TrainingJobStatus === command.input.StatusEquals)
+          .map(([n]) => ({ TrainingJobName: n }));
+        return { TrainingJobSummaries: summaries };
+      }
       return {};
     }
   }
-  return { SageMakerClient, CreateTrainingJobCommand, DescribeTrainingJobCommand, StopTrainingJobCommand };
+  return { SageMakerClient, CreateTrainingJobCommand, DescribeTrainingJobCommand, StopTrainingJobCommand, ListTrainingJobsCommand };
 });
 
 // eslint-disable-next-line import/first
@@ -52,13 +65,17 @@ test('create: starts the job and answers SUCCESS with its name', async () => {
       RequestType: 'Create', ResourceType: 'Custom::SageMakerTrainingJob', RequestId: 'req-1', StackId: 'arn:stack',
       LogicalResourceId: 'Train', ResponseURL: server.url, ResourceProperties: properties,
     }, context);
-    expect(sent.map((s) => s.command)).toEqual(['CreateTrainingJobCommand']);
-    expect(sent[0].input.ResourceConfig.InstanceCount).toBe(1);
-    expect(sent[0].input.EnableNetworkIsolation).toBe(false);
+    expect(sent.map((s) => s.command)).toEqual(['ListTrainingJobsCommand', 'CreateTrainingJobCommand']);
+    expect(sent[0].input).toEqual({
+      NameContains: properties.TrainingJobNamePrefix, StatusEquals: 'Completed', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 10,
+    });
+    const created = sent[1].input;
+    expect(created.ResourceConfig.InstanceCount).toBe(1);
+    expect(created.EnableNetworkIsolation).toBe(false);
     const body = JSON.parse(server.received[0].body);
     expect(body.Status).toBe('SUCCESS');
-    expect(body.PhysicalResourceId).toBe(sent[0].input.TrainingJobName);
-    expect(body.Data).toEqual({ TrainingJobName: sent[0].input.TrainingJobName });
+    expect(body.PhysicalResourceId).toBe(created.TrainingJobName);
+    expect(body.Data).toEqual({ TrainingJobName: created.TrainingJobName });
   } finally {
     await server.close();
   }
@@ -113,6 +130,26 @@ test('a SageMaker call that never returns still gets a FAILED answer before the 
     expect(body.Reason).toMatch(/did not finish in time/);
   } finally {
     jest.useRealTimers();
+    await server.close();
+  }
+});
+
+test('a completed job of the same inputs is reused: the handle is signalled, and no job is started', async () => {
+  const server = await startServer();
+  try {
+    const properties = { ...deliveredProperties(synthJob({}).json, 'Custom::SageMakerTrainingJob'), WaitConditionHandle: `${server.url}&handle=1` };
+    const base = { ResourceType: 'Custom::SageMakerTrainingJob', StackId: 'arn:stack', LogicalResourceId: 'Train', ResourceProperties: properties };
+    await handler({ ...base, RequestType: 'Create', RequestId: 'first', ResponseURL: server.url }, context);
+    const first = JSON.parse(server.received[0].body).PhysicalResourceId;
+    jobs.set(first, { ...jobs.get(first), TrainingJobStatus: 'Completed', ModelArtifacts: { S3ModelArtifacts: 's3://b/k/model.tar.gz' } });
+    sent.length = 0;
+    await handler({ ...base, RequestType: 'Create', RequestId: 'second', ResponseURL: server.url }, context);
+    expect(sent.map((s) => s.command)).toEqual(['ListTrainingJobsCommand', 'DescribeTrainingJobCommand']);
+    const [signal, response] = server.received.slice(1);
+    expect(signal.url).toContain('&handle=1');
+    expect(JSON.parse(signal.body)).toMatchObject({ Status: 'SUCCESS', UniqueId: first });
+    expect(JSON.parse(response.body)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: first });
+  } finally {
     await server.close();
   }
 });

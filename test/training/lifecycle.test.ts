@@ -137,14 +137,21 @@ describe('deploy-time re-check fails the deploy with the reason', () => {
 class FakeSageMaker implements TrainingJobsApi {
   public readonly jobs = new Map<string, TrainingJobDescription>();
   public readonly calls: string[] = [];
+  public readonly signals: Array<{ url: string; body: any }> = [];
   public createError?: Error;
 
-  async createTrainingJob(request: { [key: string]: unknown }) {
+  async createTrainingJob(request: { [key: string]: any }) {
     const name = String(request.TrainingJobName);
     this.calls.push(`create ${name}`);
     if (this.createError) throw this.createError;
     if (this.jobs.has(name)) throw Object.assign(new Error(`Training job names must be unique: ${name}`), { name: 'ResourceInUse' });
-    this.jobs.set(name, { status: 'InProgress' });
+    this.jobs.set(name, {
+      status: 'InProgress',
+      hyperParameters: request.HyperParameters,
+      roleArn: request.RoleArn,
+      trainingImage: request.AlgorithmSpecification.TrainingImage,
+      s3OutputPath: request.OutputDataConfig.S3OutputPath,
+    });
   }
   async describeTrainingJob(name: string) {
     this.calls.push(`describe ${name}`);
@@ -152,7 +159,18 @@ class FakeSageMaker implements TrainingJobsApi {
   }
   async stopTrainingJob(name: string) {
     this.calls.push(`stop ${name}`);
-    this.jobs.set(name, { status: 'Stopping' });
+    this.jobs.set(name, { ...this.jobs.get(name)!, status: 'Stopping' });
+  }
+  async listCompletedTrainingJobs(prefix: string) {
+    this.calls.push(`list ${prefix}`);
+    return [...this.jobs.entries()].filter(([n, j]) => n.includes(prefix) && j.status === 'Completed').map(([n]) => n).reverse();
+  }
+  async signalWaitCondition(url: string, body: string) {
+    this.signals.push({ url, body: JSON.parse(body) });
+  }
+  /** What SageMaker does when a job ends well. */
+  complete(name: string) {
+    this.jobs.set(name, { ...this.jobs.get(name)!, status: 'Completed', modelArtifacts: `s3://out/training/${name}/output/model.tar.gz` });
   }
 }
 
@@ -172,7 +190,8 @@ describe('lifecycle: create, update, delete', () => {
     expect(expected).toMatch(new RegExp(`^${props.TrainingJobNamePrefix}[0-9a-f]{12}$`));
     expect(expected.length).toBeLessThanOrEqual(63);
     expect(outcome).toEqual({ physicalResourceId: expected, data: { TrainingJobName: expected } });
-    expect(api.calls).toEqual([`create ${expected}`]);
+    expect(api.calls).toEqual([`list ${props.TrainingJobNamePrefix}`, `create ${expected}`]);
+    expect(api.signals).toEqual([]);
   });
 
   test('a retried delivery of the same request finds its job instead of starting a second', async () => {
@@ -212,7 +231,7 @@ describe('lifecycle: create, update, delete', () => {
     }), api);
     expect(changed.TrainingJobNamePrefix).not.toBe(props.TrainingJobNamePrefix);
     expect(outcome.physicalResourceId).toBe(trainingJobName(changed.TrainingJobNamePrefix, 'req-9'));
-    expect(api.calls).toEqual([`create ${outcome.physicalResourceId}`]);
+    expect(api.calls).toEqual([`list ${changed.TrainingJobNamePrefix}`, `create ${outcome.physicalResourceId}`]);
   });
 
   test('an update of deploy-time values only is refused with the reason (the wait condition cannot wait twice)', async () => {
@@ -221,7 +240,54 @@ describe('lifecycle: create, update, delete', () => {
     await expect(handleLifecycleEvent(event({
       RequestType: 'Update', PhysicalResourceId: NAME, OldResourceProperties: props, ResourceProperties: tweaked,
     }), api)).rejects.toThrow(/only deploy-time values .* changed/);
-    expect(api.calls).toEqual([]);
+    expect(api.calls).toEqual([`list ${props.TrainingJobNamePrefix}`]);
+  });
+
+  test('the rollback of a refused deploy-time-only update succeeds: the current job matches the restored values', async () => {
+    const api = new FakeSageMaker();
+    const created = await handleLifecycleEvent(event({}), api);
+    api.complete(created.physicalResourceId);
+    const tweaked = { ...props, HyperParameters: { ...props.HyperParameters, lr: '0.5' } };
+    // CloudFormation rolls back with old and new swapped.
+    const rollback = await handleLifecycleEvent(event({
+      RequestType: 'Update', RequestId: 'req-rollback', PhysicalResourceId: created.physicalResourceId,
+      OldResourceProperties: tweaked, ResourceProperties: props,
+    }), api);
+    expect(rollback.physicalResourceId).toBe(created.physicalResourceId);
+    expect(api.calls.filter((c) => c.startsWith('create'))).toHaveLength(1);
+  });
+
+  test('a rollback to earlier inputs reuses their completed job and signals the wait condition, starting nothing', async () => {
+    const api = new FakeSageMaker();
+    const original = await handleLifecycleEvent(event({}), api);
+    api.complete(original.physicalResourceId);
+    const updated = await handleLifecycleEvent(event({
+      RequestType: 'Update', RequestId: 'req-2', PhysicalResourceId: original.physicalResourceId, OldResourceProperties: props, ResourceProperties: changed,
+    }), api);
+    expect(updated.physicalResourceId).not.toBe(original.physicalResourceId);
+    // The deploy fails later; CloudFormation rolls the resource back to the original properties.
+    const rolledBack = await handleLifecycleEvent(event({
+      RequestType: 'Update', RequestId: 'req-3', PhysicalResourceId: updated.physicalResourceId, OldResourceProperties: changed, ResourceProperties: props,
+    }), api);
+    expect(rolledBack.physicalResourceId).toBe(original.physicalResourceId);
+    expect(api.calls.filter((c) => c.startsWith('create'))).toHaveLength(2);
+    expect(api.signals).toEqual([{
+      url: props.WaitConditionHandle,
+      body: { Status: 'SUCCESS', Reason: `Reused completed training job ${original.physicalResourceId} of the same inputs`, UniqueId: original.physicalResourceId, Data: '' },
+    }]);
+    // ...and its cleanup Delete stops the job of the failed update, if it still runs.
+    await handleLifecycleEvent(event({ RequestType: 'Delete', PhysicalResourceId: updated.physicalResourceId }), api);
+    expect(api.jobs.get(updated.physicalResourceId)!.status).toBe('Stopping');
+  });
+
+  test('a completed job is not reused when a value the hash cannot see differs (output bucket of a new stack)', async () => {
+    const api = new FakeSageMaker();
+    const first = await handleLifecycleEvent(event({}), api);
+    api.complete(first.physicalResourceId);
+    const elsewhere = { ...props, OutputDataConfig: { S3OutputPath: 's3://another-bucket/training' } };
+    const second = await handleLifecycleEvent(event({ RequestId: 'req-new-stack', ResourceProperties: elsewhere }), api);
+    expect(second.physicalResourceId).not.toBe(first.physicalResourceId);
+    expect(api.signals).toEqual([]);
   });
 
   test('delete stops a job still running, leaves a finished one, ignores a failed create', async () => {

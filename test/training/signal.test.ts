@@ -6,6 +6,9 @@ import { startServer } from './local-http';
 
 const NAME = 'train-0123456789abcdef-0123456789ab';
 
+beforeEach(() => jest.spyOn(console, 'log').mockImplementation(() => undefined));
+afterEach(() => jest.restoreAllMocks());
+
 describe('the signaller PUTs the wait condition signal to the handle URL (real HTTP server on 127.0.0.1)', () => {
   test('Completed: SUCCESS with the artifact location', async () => {
     const server = await startServer();

@@ -1,7 +1,8 @@
 // Lambda shell of the training job custom resources: the logic lives in ../runtime (tested there); this file only
 // wires the AWS SDK and the CloudFormation response.
 import {
-  CreateTrainingJobCommand, CreateTrainingJobCommandInput, DescribeTrainingJobCommand, SageMakerClient, StopTrainingJobCommand,
+  CreateTrainingJobCommand, CreateTrainingJobCommandInput, DescribeTrainingJobCommand, ListTrainingJobsCommand, SageMakerClient,
+  StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { buildResponseBody, putToPresignedUrl } from '../runtime/cfn-response';
 import { CustomResourceEvent, TrainingJobsApi, handleLifecycleEvent } from '../runtime/lifecycle';
@@ -20,6 +21,10 @@ const api: TrainingJobsApi = {
         secondaryStatus: job.SecondaryStatus,
         failureReason: job.FailureReason,
         modelArtifacts: job.ModelArtifacts?.S3ModelArtifacts,
+        hyperParameters: job.HyperParameters,
+        roleArn: job.RoleArn,
+        trainingImage: job.AlgorithmSpecification?.TrainingImage,
+        s3OutputPath: job.OutputDataConfig?.S3OutputPath,
       };
     } catch (error) {
       // DescribeTrainingJob answers ValidationException "Requested resource not found" for an unknown name.
@@ -30,6 +35,13 @@ const api: TrainingJobsApi = {
   async stopTrainingJob(name) {
     await sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: name }));
   },
+  async listCompletedTrainingJobs(prefix) {
+    const page = await sagemaker.send(new ListTrainingJobsCommand({
+      NameContains: prefix, StatusEquals: 'Completed', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 10,
+    }));
+    return (page.TrainingJobSummaries ?? []).map((job) => job.TrainingJobName ?? '');
+  },
+  signalWaitCondition: putToPresignedUrl,
 };
 
 /** Leave this much of the Lambda timeout to send the response: a custom resource must never time out. */

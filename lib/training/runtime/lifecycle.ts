@@ -29,6 +29,10 @@ export interface TrainingJobDescription {
   readonly secondaryStatus?: string;
   readonly failureReason?: string;
   readonly modelArtifacts?: string;
+  readonly hyperParameters?: { [name: string]: string };
+  readonly roleArn?: string;
+  readonly trainingImage?: string;
+  readonly s3OutputPath?: string;
 }
 
 /** The SageMaker calls the handler makes (the shell implements them with the AWS SDK; tests with a fake). */
@@ -38,7 +42,14 @@ export interface TrainingJobsApi {
   /** DescribeTrainingJob, or undefined when no such job exists. */
   describeTrainingJob(name: string): Promise<TrainingJobDescription | undefined>;
   stopTrainingJob(name: string): Promise<void>;
+  /** Names of the Completed jobs whose name starts with `prefix`, newest first (ListTrainingJobs). */
+  listCompletedTrainingJobs(prefix: string): Promise<string[]>;
+  /** PUTs a wait condition signal to a handle URL. */
+  signalWaitCondition(url: string, body: string): Promise<void>;
 }
+
+/** How many completed jobs of the same inputs are examined for reuse. */
+const MAX_REUSE_CANDIDATES = 5;
 
 /**
  * The CreateTrainingJob request a job resource's properties describe: the handler-only properties removed, the
@@ -75,19 +86,32 @@ async function handleJob(event: CustomResourceEvent, api: TrainingJobsApi): Prom
     await stopIfRunning(event.PhysicalResourceId, api);
     return { physicalResourceId: event.PhysicalResourceId ?? event.LogicalResourceId };
   }
-  if (event.RequestType === 'Update' && isTrainingJobName(event.PhysicalResourceId)) {
-    const old = event.OldResourceProperties ?? {};
-    if (sameTrainingInputs(old, props)) {
-      // Nothing the job depends on changed: keep the job (and its artifact), start nothing.
-      return { physicalResourceId: event.PhysicalResourceId, data: { TrainingJobName: event.PhysicalResourceId } };
+  const prefix = String(props.TrainingJobNamePrefix);
+  const update = event.RequestType === 'Update' && isTrainingJobName(event.PhysicalResourceId);
+  const old = event.OldResourceProperties ?? {};
+  if (update && sameTrainingInputs(old, props)) {
+    // Nothing the job depends on changed: keep the job (and its artifact), start nothing.
+    return { physicalResourceId: event.PhysicalResourceId!, data: { TrainingJobName: event.PhysicalResourceId! } };
+  }
+  // A completed job of exactly these inputs exists (a rollback to them, inputs changed back, a replaced stack
+  // writing to the same place): use it, and signal the wait condition, which no job event will.
+  const reusable = await findCompletedJob(props, prefix, api);
+  if (reusable) {
+    if (props.WaitConditionHandle) {
+      await api.signalWaitCondition(String(props.WaitConditionHandle), JSON.stringify({
+        Status: 'SUCCESS', Reason: `Reused completed training job ${reusable} of the same inputs`, UniqueId: reusable, Data: '',
+      }));
     }
+    return { physicalResourceId: reusable, data: { TrainingJobName: reusable } };
+  }
+  if (update) {
     if (old.TrainingJobNamePrefix === props.TrainingJobNamePrefix) {
       // Only deploy-time values changed: the synthesized template (and so the wait condition) is the same, and a
       // wait condition waits only once, so the deploy could not wait for a new job.
       throw new Error(`only deploy-time values (CloudFormation parameters) of training ${props.TrainingJobNamePrefix}* changed; a new training needs a new wait condition, which only a change in the synthesized template makes: change a synth-time input too (e.g. a hyperparameter or the source), or deploy the previous parameter values.`);
     }
   }
-  const jobName = trainingJobName(String(props.TrainingJobNamePrefix), event.RequestId);
+  const jobName = trainingJobName(prefix, event.RequestId);
   const request = buildCreateTrainingJobRequest(props, jobName);
   try {
     await api.createTrainingJob(request);
@@ -96,6 +120,37 @@ async function handleJob(event: CustomResourceEvent, api: TrainingJobsApi): Prom
     if ((error as Error).name !== 'ResourceInUse' || !(await api.describeTrainingJob(jobName))) throw error;
   }
   return { physicalResourceId: jobName, data: { TrainingJobName: jobName } };
+}
+
+/**
+ * The newest Completed job whose name carries these inputs' hash and whose request resolved to the same values
+ * (deploy-time hyperparameters, role, image, output path: what the synthesized hash cannot see).
+ */
+async function findCompletedJob(props: { [key: string]: any }, prefix: string, api: TrainingJobsApi): Promise<string | undefined> {
+  const candidates = (await api.listCompletedTrainingJobs(prefix)).filter((name) => name.startsWith(prefix)).slice(0, MAX_REUSE_CANDIDATES);
+  for (const name of candidates) {
+    const job = await api.describeTrainingJob(name);
+    if (job?.status === 'Completed' && job.modelArtifacts && sameResolvedRequest(job, buildCreateTrainingJobRequest(props, name))) {
+      return name;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a described job was started from the same resolved request (its own name aside). */
+export function sameResolvedRequest(job: TrainingJobDescription, request: { [key: string]: any }): boolean {
+  const withoutName = (hps: { [name: string]: string } | undefined) => {
+    const { sagemaker_job_name: _name, ...rest } = hps ?? {};
+    return rest;
+  };
+  return stableStringify(withoutName(job.hyperParameters)) === stableStringify(withoutName(request.HyperParameters))
+    && job.roleArn === request.RoleArn
+    && job.trainingImage === request.AlgorithmSpecification?.TrainingImage
+    && trimSlash(job.s3OutputPath) === trimSlash(request.OutputDataConfig?.S3OutputPath);
+}
+
+function trimSlash(value: string | undefined): string | undefined {
+  return value?.replace(/\/+$/, '');
 }
 
 async function stopIfRunning(physicalId: string | undefined, api: TrainingJobsApi): Promise<void> {
