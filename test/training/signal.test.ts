@@ -66,11 +66,23 @@ describe('the signaller PUTs the wait condition signal to the handle URL (real H
     }
   });
 
-  test('a rejected PUT throws, so EventBridge retries the invocation', async () => {
+  test('a server error throws after retries, so EventBridge retries the invocation', async () => {
+    const server = await startServer([500]);
+    try {
+      await expect(handler({ waitHandleUrl: server.url, detail: { TrainingJobName: NAME, TrainingJobStatus: 'Completed' } })).rejects.toThrow(/HTTP 500/);
+      expect(server.received).toHaveLength(4);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a refused handle (4xx: deleted or expired) is logged, not retried', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const server = await startServer([403]);
     try {
-      await expect(handler({ waitHandleUrl: server.url, detail: { TrainingJobName: NAME, TrainingJobStatus: 'Completed' } })).rejects.toThrow(/HTTP 403/);
+      await handler({ waitHandleUrl: server.url, detail: { TrainingJobName: NAME, TrainingJobStatus: 'Stopped' } });
       expect(server.received).toHaveLength(1);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('HTTP 403'));
     } finally {
       await server.close();
     }

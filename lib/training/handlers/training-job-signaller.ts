@@ -11,8 +11,17 @@ export interface SignalEvent {
 export async function handler(event: SignalEvent): Promise<void> {
   const signal = signalForStateChange(event.detail);
   console.log(JSON.stringify({ job: event.detail.TrainingJobName, status: event.detail.TrainingJobStatus, signal: signal?.Status ?? 'none' }));
-  if (signal) {
-    // A failed PUT throws: EventBridge retries the invocation.
+  if (!signal) return;
+  try {
     await putToPresignedUrl(event.waitHandleUrl, JSON.stringify(signal));
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      // The handle is gone or expired (e.g. a job stopped by a rollback that already deleted its wait condition):
+      // retrying cannot help, so do not make EventBridge retry for two hours.
+      console.warn(`wait condition handle refused the signal (HTTP ${status}); nothing waits for job ${event.detail.TrainingJobName}`);
+      return;
+    }
+    throw error; // network errors and 5xx: EventBridge retries the invocation
   }
 }

@@ -47,7 +47,7 @@ export async function putToPresignedUrl(url: string, body: string, attempts = 4)
     try {
       const status = await putOnce(url, body);
       if (status >= 200 && status < 300) return;
-      lastError = new Error(`PUT to the presigned URL answered HTTP ${status}`);
+      lastError = Object.assign(new Error(`PUT to the presigned URL answered HTTP ${status}`), { statusCode: status });
       if (status < 500) break;
     } catch (error) {
       lastError = error as Error;
