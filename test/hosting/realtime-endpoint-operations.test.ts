@@ -3,8 +3,9 @@ import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 import { InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps } from '../../lib/hosting';
-import { fastApp } from '../helpers/synth-checks';
+import { checkedApp, fastApp, synthWithChecks } from '../helpers/synth-checks';
 
 function endpointIn(props: Partial<RealtimeEndpointProps> = {}, env?: cdk.Environment) {
   const stack = new cdk.Stack(fastApp(), 'S', { env });
@@ -147,6 +148,23 @@ describe('alarms', () => {
       expect(alarm.AlarmActions).toEqual([topicRef]);
       expect(alarm.OKActions).toEqual([topicRef]);
     }
+  });
+
+  test('alarms nobody hears are what HIPAA and NIST 800-53 report (CloudWatchAlarmAction); a topic clears it', () => {
+    const findingsWith = (topic: boolean) => {
+      const app = checkedApp();
+      const stack = new cdk.Stack(app, 'S');
+      new RealtimeEndpoint(stack, 'E', {
+        modelData: ModelData.fromS3Uri('s3://bkt/model.tar.gz'),
+        alarmTopic: topic ? sns.Topic.fromTopicArn(stack, 'Pager', 'arn:aws:sns:eu-west-1:111122223333:pager') : undefined,
+      });
+      return synthWithChecks(app, { nagPacks: [HIPAASecurityChecks, NIST80053R5Checks] }).findings
+        .filter(f => f.rule.endsWith('CloudWatchAlarmAction'));
+    };
+    const silent = findingsWith(false);
+    expect(silent.map(f => f.rule).sort()).toEqual(['HIPAA.Security-CloudWatchAlarmAction', 'NIST.800.53.R5-CloudWatchAlarmAction']);
+    expect(silent[0].constructPaths.sort()).toEqual(['S/E/Alarms/ModelLatency/Resource', 'S/E/Alarms/ServerErrors/Resource']);
+    expect(findingsWith(true)).toEqual([]);
   });
 
   test('enableAlarms: false creates none', () => {
