@@ -2,6 +2,7 @@ import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { IConstruct } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 
@@ -87,4 +88,21 @@ export function acknowledgeUnscopedActions(role: iam.IRole): void {
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'Only actions without a resource type use "*": ecr:GetAuthorizationToken, cloudwatch:PutMetricData (conditioned on the SageMaker training namespace) and, in a VPC, the EC2 network-interface actions SageMaker needs.',
   });
+}
+
+/** Read access to exactly the source archive object (the asset bucket holds every asset of the account). */
+export function grantSourceRead(role: iam.IRole, asset: s3assets.Asset, asChannel: boolean): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['s3:GetObject'],
+    resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
+  }));
+  if (asChannel) {
+    // The `code` channel (network isolation) lists its S3 prefix: allow listing that one key only.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [asset.bucket.bucketArn],
+      conditions: { StringEquals: { 's3:prefix': asset.s3ObjectKey } },
+    }));
+  }
+  asset.bucket.encryptionKey?.grantDecrypt(role);
 }

@@ -1,5 +1,3 @@
-import * as crypto from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import { Aws, CfnWaitCondition, CfnWaitConditionHandle, CustomResource, Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -8,18 +6,21 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct, IDependable } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
-import { handlerCode } from '../common/handler-code';
 import { ContainerImage } from '../hosting/container-image';
 import { InstanceType } from '../hosting/instance-type';
 import { ModelData } from '../hosting/model-data';
 import {
-  acknowledgeUnscopedActions, grantKeyUse, grantLogsAndMetrics, grantReadWritePrefix, grantVpcAccess, grantWritePrefix,
+  acknowledgeUnscopedActions, grantKeyUse, grantLogsAndMetrics, grantReadWritePrefix, grantSourceRead, grantVpcAccess, grantWritePrefix,
 } from './execution-role-grants';
+import { handlerFunction } from './handler-function';
+import { hashOf } from './inputs-hash';
+import {
+  CODE_CHANNEL, checkChannels, checkEnvironment, checkJobNamePrefix, checkSourceDirectory, checkTags, MAX_PREFIX_LENGTH, resolveTiming,
+} from './training-job-checks';
 import { encodeHyperparameters } from './hyperparameter-set';
 import { Hyperparameter } from './hyperparameters';
 import { stageSourceArchive } from './source-archive';
@@ -28,19 +29,11 @@ import { TrainingInput } from './training-input';
 import { TRAINING_INSTANCE_TYPES } from './training-instance-types';
 import { TRAINING_JOB_RESOURCE_TYPE, TRAINING_RESULT_RESOURCE_TYPE } from './resource-types';
 
-/** Longest wait a CloudFormation wait condition allows. */
-const MAX_COMPLETION_TIMEOUT = Duration.hours(12);
-/** SageMaker's ceiling for MaxRuntimeInSeconds and MaxWaitTimeInSeconds. */
-const MAX_JOB_RUNTIME = Duration.days(28);
-/** Time left between the end of the job's allowed runtime and the wait condition's timeout (start-up, upload). */
-const COMPLETION_MARGIN = Duration.minutes(30);
-/** The channel that carries the source archive under network isolation (the SDK's name and path). */
-const CODE_CHANNEL = 'code';
+/** Where the `code` channel's archive lands in the container under network isolation (the SDK's path). */
 const CODE_CHANNEL_DIRECTORY = '/opt/ml/input/data/code';
 /** Keys the handler adds at deploy time (the job name is only known then). */
 const HANDLER_ADDED_KEYS = ['sagemaker_job_name'];
-/** Lengths in a job name `<prefix>-<inputs hash>-<attempt>` (SageMaker allows 63). */
-const MAX_PREFIX_LENGTH = 30;
+/** Hex characters of the inputs hash in job names and logical ids. */
 const INPUTS_HASH_LENGTH = 16;
 
 
@@ -585,136 +578,6 @@ export class TrainingJob extends Construct {
   }
 }
 
-/**
- * A bundled handler with its own role and log group: the role may only write to that log group (no AWS managed
- * policy), and the function's other permissions are added by the caller.
- */
-function handlerFunction(scope: Construct, id: string, bundle: string, description: string, timeout: Duration, memorySize: number): lambda.Function {
-  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-  const role = new iam.Role(scope, `${id}FunctionRole`, {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description,
-  });
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-  acknowledgeWildcardResource(scope, logGroup.logGroupArn, 'Lambda names its log streams at run time; confined to this function\'s log group.');
-  const fn = new lambda.Function(scope, `${id}Function`, {
-    description,
-    runtime: lambda.Runtime.NODEJS_22_X,
-    architecture: lambda.Architecture.ARM_64,
-    handler: 'index.handler',
-    code: handlerCode(bundle),
-    timeout,
-    memorySize,
-    role,
-    logGroup,
-  });
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason: 'The library pins nodejs22.x: its handlers are built and tested for Node 20/22 (esbuild target node20); nodejs22.x is supported by Lambda until 2027.',
-  });
-  return fn;
-}
-
-function resolveTiming(props: TrainingJobProps) {
-  const completionTimeout = props.completionTimeout ?? Duration.hours(4);
-  if (completionTimeout.toSeconds() > MAX_COMPLETION_TIMEOUT.toSeconds() || completionTimeout.toSeconds() <= COMPLETION_MARGIN.toSeconds()) {
-    throw new Error(`completionTimeout must be more than 30 minutes and at most 12 hours (a CloudFormation wait condition's limit); got ${completionTimeout.toHumanString()}.`);
-  }
-  const room = Duration.seconds(completionTimeout.toSeconds() - COMPLETION_MARGIN.toSeconds());
-  if (props.maxWaitTime && !props.spotInstances) {
-    throw new Error('maxWaitTime applies to spot instances only: set spotInstances: true, or remove maxWaitTime.');
-  }
-  const maxRuntime = props.maxRuntime ?? (props.spotInstances ? (props.maxWaitTime ?? room) : room);
-  const maxWaitTime = props.spotInstances ? (props.maxWaitTime ?? (maxRuntime.toSeconds() > room.toSeconds() ? maxRuntime : room)) : undefined;
-  if (maxRuntime.toSeconds() < 1 || maxRuntime.toSeconds() > MAX_JOB_RUNTIME.toSeconds()) {
-    throw new Error(`maxRuntime must be between 1 second and 28 days; got ${maxRuntime.toHumanString()}.`);
-  }
-  if (maxWaitTime && maxWaitTime.toSeconds() < maxRuntime.toSeconds()) {
-    throw new Error(`maxWaitTime (${maxWaitTime.toHumanString()}) must be at least maxRuntime (${maxRuntime.toHumanString()}): it counts the wait for spot capacity plus the run.`);
-  }
-  const longest = maxWaitTime ?? maxRuntime;
-  if (longest.toSeconds() > completionTimeout.toSeconds()) {
-    throw new Error(`The job may run for ${longest.toHumanString()} (${maxWaitTime ? 'maxWaitTime' : 'maxRuntime'}) but the deploy waits only ${completionTimeout.toHumanString()} (completionTimeout): lower the first or raise completionTimeout (at most 12 hours).`);
-  }
-  return { completionTimeout, maxRuntime, maxWaitTime };
-}
-
-function checkSourceDirectory(directory: string, entryPoint: string): void {
-  if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) {
-    throw new Error(`sourceDirectory '${directory}' is not a directory: give the local folder that holds the training script.`);
-  }
-  if (path.isAbsolute(entryPoint) || entryPoint.split(/[\\/]/).includes('..')) {
-    throw new Error(`entryPoint '${entryPoint}' must be a path relative to sourceDirectory, inside it.`);
-  }
-  const script = path.join(directory, entryPoint);
-  if (!fs.existsSync(script) || !fs.statSync(script).isFile()) {
-    throw new Error(`entryPoint '${entryPoint}' does not exist in sourceDirectory '${directory}': add the script or set entryPoint to the right file.`);
-  }
-}
-
-function checkJobNamePrefix(prefix: string): void {
-  if (prefix.length < 1 || prefix.length > MAX_PREFIX_LENGTH || !/^[a-z0-9](-*[a-z0-9])*$/.test(prefix)) {
-    throw new Error(`jobNamePrefix '${prefix}' must be 1 to ${MAX_PREFIX_LENGTH} lower case letters, digits and inner hyphens: the job name '<prefix>-<16-character hash>-<12-character attempt>' must fit SageMaker's 63 characters.`);
-  }
-}
-
-function checkEnvironment(environment: { [name: string]: string }): void {
-  const names = Object.keys(environment);
-  if (names.length > 100) throw new Error(`A training job takes at most 100 environment variables (got ${names.length}).`);
-  for (const name of names) {
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]{0,511}$/.test(name)) {
-      throw new Error(`Environment variable name '${name}' is invalid: use letters, digits and '_', not starting with a digit, at most 512 characters.`);
-    }
-    const value = environment[name];
-    if (!Token.isUnresolved(value) && value.length > 512) {
-      throw new Error(`Environment variable '${name}' has ${value.length} characters: SageMaker accepts at most 512.`);
-    }
-  }
-}
-
-function checkTags(tags: { [key: string]: string }): void {
-  const keys = Object.keys(tags);
-  if (keys.length > 50) throw new Error(`A training job takes at most 50 tags (got ${keys.length}).`);
-  for (const key of keys) {
-    if (key.length < 1 || key.length > 128 || key.startsWith('aws:')) {
-      throw new Error(`Tag key '${key}' is invalid: 1 to 128 characters, not starting with 'aws:'.`);
-    }
-    if (!Token.isUnresolved(tags[key]) && tags[key].length > 256) {
-      throw new Error(`Tag '${key}' has a value of ${tags[key].length} characters: at most 256.`);
-    }
-  }
-}
-
-function checkChannels(names: string[], networkIsolation: boolean): void {
-  const total = names.length + (networkIsolation ? 1 : 0);
-  if (total > 20) throw new Error(`A training job takes at most 20 input channels (got ${total}).`);
-  for (const name of names) {
-    if (!/^[A-Za-z0-9.\-_]{1,64}$/.test(name)) {
-      throw new Error(`Input channel name '${name}' is invalid: 1 to 64 letters, digits, '.', '-' or '_'.`);
-    }
-    if (networkIsolation && name === CODE_CHANNEL) {
-      throw new Error(`Input channel name '${CODE_CHANNEL}' is reserved under network isolation: the source archive travels in it. Rename the channel.`);
-    }
-  }
-}
-
-/** Read access to exactly the source archive object (the asset bucket holds every asset of the account). */
-function grantSourceRead(role: iam.IRole, asset: s3assets.Asset, asChannel: boolean): void {
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['s3:GetObject'],
-    resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
-  }));
-  if (asChannel) {
-    // The `code` channel (network isolation) lists its S3 prefix: allow listing that one key only.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [asset.bucket.bucketArn],
-      conditions: { StringEquals: { 's3:prefix': asset.s3ObjectKey } },
-    }));
-  }
-  asset.bucket.encryptionKey?.grantDecrypt(role);
-}
-
 function literalKeyName(key: string): string {
   if (Token.isUnresolved(key)) {
     throw new Error('enableNetworkIsolation needs the source asset key at synth time (the stack synthesizer gave a token): the container path of the code channel is built from it. Use the DefaultStackSynthesizer or disable network isolation.');
@@ -734,18 +597,4 @@ function trimSlashes(value: string): string {
 
 function definedOnly(values: { [key: string]: unknown }): { [key: string]: unknown } {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-}
-
-/** sha256 of the resolved (CloudFormation) form of a value, with object keys sorted. */
-function hashOf(stack: Stack, value: unknown): string {
-  return crypto.createHash('sha256').update(stableStringify(stack.resolve(value))).digest('hex');
-}
-
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as { [key: string]: unknown };
-    return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -1,0 +1,107 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration, Token } from 'aws-cdk-lib';
+import type { TrainingJobProps } from './training-job';
+
+// Synth-time checks of TrainingJob props, each with a message that says what to change.
+
+/** Longest wait a CloudFormation wait condition allows. */
+const MAX_COMPLETION_TIMEOUT = Duration.hours(12);
+/** SageMaker's ceiling for MaxRuntimeInSeconds and MaxWaitTimeInSeconds. */
+const MAX_JOB_RUNTIME = Duration.days(28);
+/** Time left between the end of the job's allowed runtime and the wait condition's timeout (start-up, upload). */
+export const COMPLETION_MARGIN = Duration.minutes(30);
+/** The channel that carries the source archive under network isolation (the SDK's name). */
+export const CODE_CHANNEL = 'code';
+/** Longest user prefix of a job name `<prefix>-<16-character hash>-<12-character attempt>` (SageMaker allows 63). */
+export const MAX_PREFIX_LENGTH = 30;
+
+/** The job's timing: how long the deploy waits, how long the job may run (and wait for spot capacity). */
+export interface JobTiming {
+  readonly completionTimeout: Duration;
+  readonly maxRuntime: Duration;
+  readonly maxWaitTime?: Duration;
+}
+
+export function resolveTiming(props: TrainingJobProps): JobTiming {
+  const completionTimeout = props.completionTimeout ?? Duration.hours(4);
+  if (completionTimeout.toSeconds() > MAX_COMPLETION_TIMEOUT.toSeconds() || completionTimeout.toSeconds() <= COMPLETION_MARGIN.toSeconds()) {
+    throw new Error(`completionTimeout must be more than 30 minutes and at most 12 hours (a CloudFormation wait condition's limit); got ${completionTimeout.toHumanString()}.`);
+  }
+  const room = Duration.seconds(completionTimeout.toSeconds() - COMPLETION_MARGIN.toSeconds());
+  if (props.maxWaitTime && !props.spotInstances) {
+    throw new Error('maxWaitTime applies to spot instances only: set spotInstances: true, or remove maxWaitTime.');
+  }
+  const maxRuntime = props.maxRuntime ?? (props.spotInstances ? (props.maxWaitTime ?? room) : room);
+  const maxWaitTime = props.spotInstances ? (props.maxWaitTime ?? (maxRuntime.toSeconds() > room.toSeconds() ? maxRuntime : room)) : undefined;
+  if (maxRuntime.toSeconds() < 1 || maxRuntime.toSeconds() > MAX_JOB_RUNTIME.toSeconds()) {
+    throw new Error(`maxRuntime must be between 1 second and 28 days; got ${maxRuntime.toHumanString()}.`);
+  }
+  if (maxWaitTime && maxWaitTime.toSeconds() < maxRuntime.toSeconds()) {
+    throw new Error(`maxWaitTime (${maxWaitTime.toHumanString()}) must be at least maxRuntime (${maxRuntime.toHumanString()}): it counts the wait for spot capacity plus the run.`);
+  }
+  const longest = maxWaitTime ?? maxRuntime;
+  if (longest.toSeconds() > completionTimeout.toSeconds()) {
+    throw new Error(`The job may run for ${longest.toHumanString()} (${maxWaitTime ? 'maxWaitTime' : 'maxRuntime'}) but the deploy waits only ${completionTimeout.toHumanString()} (completionTimeout): lower the first or raise completionTimeout (at most 12 hours).`);
+  }
+  return { completionTimeout, maxRuntime, maxWaitTime };
+}
+
+export function checkSourceDirectory(directory: string, entryPoint: string): void {
+  if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) {
+    throw new Error(`sourceDirectory '${directory}' is not a directory: give the local folder that holds the training script.`);
+  }
+  if (path.isAbsolute(entryPoint) || entryPoint.split(/[\\/]/).includes('..')) {
+    throw new Error(`entryPoint '${entryPoint}' must be a path relative to sourceDirectory, inside it.`);
+  }
+  const script = path.join(directory, entryPoint);
+  if (!fs.existsSync(script) || !fs.statSync(script).isFile()) {
+    throw new Error(`entryPoint '${entryPoint}' does not exist in sourceDirectory '${directory}': add the script or set entryPoint to the right file.`);
+  }
+}
+
+export function checkJobNamePrefix(prefix: string): void {
+  if (prefix.length < 1 || prefix.length > MAX_PREFIX_LENGTH || !/^[a-z0-9](-*[a-z0-9])*$/.test(prefix)) {
+    throw new Error(`jobNamePrefix '${prefix}' must be 1 to ${MAX_PREFIX_LENGTH} lower case letters, digits and inner hyphens: the job name '<prefix>-<16-character hash>-<12-character attempt>' must fit SageMaker's 63 characters.`);
+  }
+}
+
+export function checkEnvironment(environment: { [name: string]: string }): void {
+  const names = Object.keys(environment);
+  if (names.length > 100) throw new Error(`A training job takes at most 100 environment variables (got ${names.length}).`);
+  for (const name of names) {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]{0,511}$/.test(name)) {
+      throw new Error(`Environment variable name '${name}' is invalid: use letters, digits and '_', not starting with a digit, at most 512 characters.`);
+    }
+    const value = environment[name];
+    if (!Token.isUnresolved(value) && value.length > 512) {
+      throw new Error(`Environment variable '${name}' has ${value.length} characters: SageMaker accepts at most 512.`);
+    }
+  }
+}
+
+export function checkTags(tags: { [key: string]: string }): void {
+  const keys = Object.keys(tags);
+  if (keys.length > 50) throw new Error(`A training job takes at most 50 tags (got ${keys.length}).`);
+  for (const key of keys) {
+    if (key.length < 1 || key.length > 128 || key.startsWith('aws:')) {
+      throw new Error(`Tag key '${key}' is invalid: 1 to 128 characters, not starting with 'aws:'.`);
+    }
+    if (!Token.isUnresolved(tags[key]) && tags[key].length > 256) {
+      throw new Error(`Tag '${key}' has a value of ${tags[key].length} characters: at most 256.`);
+    }
+  }
+}
+
+export function checkChannels(names: string[], networkIsolation: boolean): void {
+  const total = names.length + (networkIsolation ? 1 : 0);
+  if (total > 20) throw new Error(`A training job takes at most 20 input channels (got ${total}).`);
+  for (const name of names) {
+    if (!/^[A-Za-z0-9.\-_]{1,64}$/.test(name)) {
+      throw new Error(`Input channel name '${name}' is invalid: 1 to 64 letters, digits, '.', '-' or '_'.`);
+    }
+    if (networkIsolation && name === CODE_CHANNEL) {
+      throw new Error(`Input channel name '${CODE_CHANNEL}' is reserved under network isolation: the source archive travels in it. Rename the channel.`);
+    }
+  }
+}
