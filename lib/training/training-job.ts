@@ -31,6 +31,8 @@ import { TRAINING_JOB_RESOURCE_TYPE, TRAINING_RESULT_RESOURCE_TYPE } from './res
 
 /** Where the `code` channel's archive lands in the container under network isolation (the SDK's path). */
 const CODE_CHANNEL_DIRECTORY = '/opt/ml/input/data/code';
+/** How long CloudFormation waits for the lifecycle function's answer (its timeout is 2 minutes). */
+const LIFECYCLE_SERVICE_TIMEOUT = Duration.minutes(5);
 /** Keys the handler adds at deploy time (the job name is only known then). */
 const HANDLER_ADDED_KEYS = ['sagemaker_job_name'];
 /** Hex characters of the inputs hash in job names and logical ids. */
@@ -509,6 +511,9 @@ export class TrainingJob extends Construct {
     const job = new CustomResource(this, 'Resource', {
       resourceType: TRAINING_JOB_RESOURCE_TYPE,
       serviceToken: lifecycle.functionArn,
+      // Longer than the function's timeout, so its own FAILED answer always comes first; a crashed function fails
+      // the deploy after minutes, not after CloudFormation's default hour.
+      serviceTimeout: LIFECYCLE_SERVICE_TIMEOUT,
       properties: {
         ...request,
         TrainingJobNamePrefix: this.jobNamePrefix,
@@ -533,6 +538,7 @@ export class TrainingJob extends Construct {
     const result = new CustomResource(this, 'Result', {
       resourceType: TRAINING_RESULT_RESOURCE_TYPE,
       serviceToken: lifecycle.functionArn,
+      serviceTimeout: LIFECYCLE_SERVICE_TIMEOUT,
       properties: { TrainingJobName: this.trainingJobName },
     });
     result.node.addDependency(waitCondition);

@@ -101,7 +101,7 @@ describe('CreateTrainingJob requests built from synthesized templates are valid 
 });
 
 function withoutHandlerOnly(props: { [key: string]: any }) {
-  const { ServiceToken: _a, TrainingJobNamePrefix: _b, HyperParameterTypes: _c, DeployTimeHyperParameters: _d, ...rest } = props;
+  const { ServiceToken: _a, ServiceTimeout: _t, TrainingJobNamePrefix: _b, HyperParameterTypes: _c, DeployTimeHyperParameters: _d, WaitConditionHandle: _w, ...rest } = props;
   return rest;
 }
 
@@ -218,7 +218,7 @@ describe('lifecycle: create, update, delete', () => {
   test('an update that changes no training input starts no job', async () => {
     const api = new FakeSageMaker();
     const outcome = await handleLifecycleEvent(event({
-      RequestType: 'Update', PhysicalResourceId: NAME, OldResourceProperties: { ...props, ServiceToken: 'arn:old' },
+      RequestType: 'Update', PhysicalResourceId: NAME, OldResourceProperties: { ...props, ServiceToken: 'arn:old', ServiceTimeout: '3600' },
     }), api);
     expect(outcome).toEqual({ physicalResourceId: NAME, data: { TrainingJobName: NAME } });
     expect(api.calls).toEqual([]);

@@ -78,7 +78,9 @@ describe('defaults', () => {
       expect.stringMatching(/^TrainJobStateChange/), expect.stringMatching(/^TrainExecutionRoleDefaultPolicy/),
       expect.stringMatching(/^TrainLifecycleFunction/),
     ]));
+    expect(jobResource.Properties.ServiceTimeout).toBe('300');
     const result: any = Object.values(template.findResources('Custom::SageMakerTrainingJobResult'))[0];
+    expect(result.Properties.ServiceTimeout).toBe('300');
     expect(result.Properties.TrainingJobName).toEqual({ 'Fn::GetAtt': [jobId, 'TrainingJobName'] });
     expect(result.DependsOn).toEqual([expect.stringContaining(`Completion${job.inputsHash}`)]);
     expect(stack.resolve(job.modelArtifactKey)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^TrainResult/), 'ModelArtifactKey'] });

@@ -1,4 +1,4 @@
-import { HANDLER_ONLY_PROPERTIES, TRAINING_JOB_RESOURCE_TYPE, TRAINING_RESULT_RESOURCE_TYPE } from '../resource-types';
+import { CLOUDFORMATION_PROPERTIES, HANDLER_ONLY_PROPERTIES, TRAINING_JOB_RESOURCE_TYPE, TRAINING_RESULT_RESOURCE_TYPE } from '../resource-types';
 import { CREATE_TRAINING_JOB_INPUT } from './api-shape';
 import { fromCloudFormation } from './cloudformation-types';
 import { finalizeHyperparameters } from './deploy-time-hyperparameters';
@@ -178,9 +178,9 @@ async function handleResult(event: CustomResourceEvent, api: TrainingJobsApi): P
   };
 }
 
-/** Whether two property sets describe the same training (the service token may differ). */
+/** Whether two property sets describe the same training (the service token and timeout may differ). */
 export function sameTrainingInputs(a: { [key: string]: unknown }, b: { [key: string]: unknown }): boolean {
-  const strip = (p: { [key: string]: unknown }) => Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'ServiceToken'));
+  const strip = (p: { [key: string]: unknown }) => Object.fromEntries(Object.entries(p).filter(([k]) => !CLOUDFORMATION_PROPERTIES.includes(k)));
   return stableStringify(strip(a)) === stableStringify(strip(b));
 }
 
