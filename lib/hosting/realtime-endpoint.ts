@@ -143,7 +143,7 @@ export interface RealtimeEndpointOptions {
    * Which subnets of `vpc` to use, 1 to 16 of them (spread over availability zones for an endpoint with several
    * instances).
    *
-   * @default - the VPC's private subnets (aws-cdk-lib's default selection)
+   * @default - aws-cdk-lib's default selection: the private subnets with egress, else the isolated ones
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
 
@@ -317,6 +317,7 @@ export class RealtimeEndpoint extends Construct implements ec2.IConnectable {
     validateSageMakerName('variantName', variantName);
     this.variantName = variantName;
     validateMonitoringSwitches(props);
+    validateGpuOptions(this.instanceType, props);
 
     const endpointName = props.endpointName ?? Names.uniqueResourceName(this, { maxLength: SAGEMAKER_MAX_NAME_LENGTH, separator: '-' });
     validateSageMakerName('endpointName', endpointName);
@@ -616,6 +617,24 @@ function grantVolumeKey(role: iam.IRole, key: kms.IKey): void {
     resourceArns: [key.keyArn],
     conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
   });
+}
+
+/**
+ * GPU metrics exist only for instances with GPUs: on a CPU instance a GPU alarm would never fire and a GPU scaling
+ * target would never scale, silently.
+ */
+function validateGpuOptions(instanceType: InstanceType, props: RealtimeEndpointOptions): void {
+  if (instanceType.hasGpu) {
+    return;
+  }
+  if (props.autoScaling?.gpuUtilizationTarget !== undefined) {
+    throw new Error(`autoScaling.gpuUtilizationTarget needs a GPU instance, but ${instanceType.name} has none: SageMaker ` +
+      'publishes no GPUUtilization for it, so the policy would never scale. Use invocationsPerInstanceTarget.');
+  }
+  if (props.alarms?.gpuMemory?.enabled) {
+    throw new Error(`alarms.gpuMemory needs a GPU instance, but ${instanceType.name} has none: the alarm would never ` +
+      'fire. Remove it.');
+  }
 }
 
 /** The switches that turn monitoring off must not contradict the options that configure it. */

@@ -47,6 +47,12 @@ describe('autoScaling', () => {
     expect(endpoint.autoScaling?.gpuUtilizationPolicy).toBeDefined();
   });
 
+  test('a CPU instance scales on invocations; GPU options are accepted on a GPU instance', () => {
+    expect(() => endpointIn({ instanceType: InstanceType.ML_C5_XLARGE, autoScaling: { maxInstanceCount: 2, invocationsPerInstanceTarget: 10 } })).not.toThrow();
+    const { template } = endpointIn({ alarms: { gpuMemory: { enabled: true, gpuCount: 1 } }, autoScaling: { maxInstanceCount: 2, gpuUtilizationTarget: 70 } });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'GPUMemoryUtilization' });
+  });
+
   test('keeps the instance count autoscaling reached when a new endpoint config is deployed', () => {
     const withScaling = only(endpointIn({ autoScaling: { maxInstanceCount: 3, invocationsPerInstanceTarget: 100 } }).template,
       'AWS::SageMaker::Endpoint').Properties;
@@ -71,6 +77,8 @@ describe('autoScaling', () => {
     ['minimum above maximum', { instanceCount: 3, autoScaling: { minInstanceCount: 3, maxInstanceCount: 2, invocationsPerInstanceTarget: 1 } },
       /minInstanceCount \(3\) is above autoScaling\.maxInstanceCount \(2\)/],
     ['no metric to track', { autoScaling: { maxInstanceCount: 2 } }, /autoScaling needs a metric to track/],
+    ['a GPU target on a CPU instance', { instanceType: InstanceType.ML_C5_XLARGE, autoScaling: { maxInstanceCount: 2, gpuUtilizationTarget: 70 } },
+      /autoScaling\.gpuUtilizationTarget needs a GPU instance, but ml\.c5\.xlarge has none/],
   ])('%s fails at synth', (_name, props, message) => {
     expect(() => endpointIn(props)).toThrow(message);
   });
@@ -177,6 +185,8 @@ describe('alarms', () => {
     ['alarm options with alarms off', { enableAlarms: false, alarms: { clientErrors: { enabled: true } } }, /enableAlarms is false, yet alarms or alarmTopic is set/],
     ['a topic with alarms off', { enableAlarms: false, alarmTopic: {} as sns.ITopic }, /enableAlarms is false/],
     ['dashboard options with the dashboard off', { enableDashboard: false, dashboard: { dashboardName: 'x' } }, /enableDashboard is false, yet dashboard options are set/],
+    ['a GPU memory alarm on a CPU instance', { instanceType: InstanceType.ML_M5_LARGE, alarms: { gpuMemory: { enabled: true } } },
+      /alarms\.gpuMemory needs a GPU instance, but ml\.m5\.large has none/],
     ['an invalid alarm option', { alarms: { serverErrors: { threshold: 5 } } }, /S\/Endpoint\/Alarms: serverErrors\.threshold is a rate from 0 to 1/],
     ['an invalid dashboard name', { dashboard: { dashboardName: 'my dashboard' } }, /dashboardName 'my dashboard' is not a valid CloudWatch dashboard name/],
   ])('%s fails at synth', (_name, props, message) => {
