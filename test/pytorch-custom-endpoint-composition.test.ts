@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   Hyperparameter, InferenceCode, InjectionStrategy, ModelData, PytorchCustomEndpoint,
 } from '../lib';
-import { fastApp } from './helpers/synth-checks';
+import { checkedApp, expectCleanSynth, fastApp } from './helpers/synth-checks';
 
 const TRAINING_SOURCE = path.join(__dirname, 'training', 'fixtures', 'source');
 const INFERENCE = 'import torch\n\ndef model_fn(model_dir):\n    return torch.jit.load(f"{model_dir}/model.pt")\n';
@@ -125,5 +125,15 @@ describe('PytorchCustomEndpoint composition', () => {
       endpoint: { networkIsolation: true },
     });
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Model', { EnableNetworkIsolation: true });
+  });
+
+  test('training + injection + endpoint in one stack passes CloudFormation validation and cdk-nag', () => {
+    const app = checkedApp();
+    const stack = new cdk.Stack(app, 'Composite');
+    new PytorchCustomEndpoint(stack, 'Classifier', {
+      training: { sourceDirectory: TRAINING_SOURCE, hyperparameters: { lr: Hyperparameter.float(0.001) } },
+      inferenceCode: InferenceCode.fromDirectory(codeDir('clean', { 'inference.py': INFERENCE })),
+    });
+    expectCleanSynth(app);
   });
 });
