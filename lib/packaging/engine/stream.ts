@@ -8,10 +8,10 @@ import * as zlib from 'zlib';
 import { GZIP_HEADER, gzipTrailer } from './gzip-format';
 import { ParallelDeflater } from './parallel-deflate';
 import { readChunks } from './source-reader';
-import { isCodeEntry, RECORD } from './tar-format';
+import { isCodeEntry, RECORD, safeEntryName } from './tar-format';
 import { TarWalker } from './tar-walker';
 import { archiveTail, CodeEntries } from './tar-writer';
-import { ByteSource, InjectionStats, OutputSegment } from './types';
+import { ByteSource, InjectionError, InjectionStats, OutputSegment } from './types';
 import { gunzipError, trailingBytesError } from './zlib-errors';
 
 export interface StreamOptions {
@@ -22,7 +22,14 @@ export interface StreamOptions {
 export async function* streamRewrite(source: ByteSource, entries: CodeEntries, options: StreamOptions, stats: InjectionStats): AsyncGenerator<OutputSegment> {
   const deflater = new ParallelDeflater({ concurrency: Math.max(2, options.concurrency * 2) });
   const walker = new TarWalker({
-    onEntry: (entry) => !isCodeEntry(entry.normalizedName),
+    onEntry: (entry) => {
+      if (isCodeEntry(entry.normalizedName)) return false;
+      // A hard link to an old code/ file would dangle once that file is dropped.
+      if (entry.typeflag === '1' && isCodeEntry(safeEntryName(entry.linkname))) {
+        throw new InjectionError(`cannot replace code/: the hard link ${JSON.stringify(entry.name)} points to ${JSON.stringify(entry.linkname)}`, 'STRATEGY_NOT_APPLICABLE');
+      }
+      return true;
+    },
     onOutput: (bytes) => deflater.write(bytes),
   });
   const emit = (bytes: Uint8Array): OutputSegment => {

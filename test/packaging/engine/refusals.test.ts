@@ -83,6 +83,11 @@ describe('auto', () => {
     expect(execFileSync('tar', ['-tzf', out]).toString()).not.toContain('old.py');
   });
 
+  test('stream refuses to drop an old code/ file that a hard link outside code/ points to', async () => {
+    const input = pyArchive('hardlink-code.tar.gz', `f('code/inference.py', b'old'), link('model-copy.py', 'code/inference.py', tarfile.LNKTYPE)`);
+    await expectRefused(input, ['stream', 'auto'], 'STRATEGY_NOT_APPLICABLE', /hard link/);
+  });
+
   test('tail refuses when it sees code/ in the tail', async () => {
     const input = pyArchive('code-last.tar.gz', `f('model.pt', b'w' * 5000), f('code/inference.py', b'old')`);
     await expectRefused(input, ['tail'], 'STRATEGY_NOT_APPLICABLE', /already contains code/);

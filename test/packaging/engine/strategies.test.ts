@@ -53,6 +53,15 @@ const archives: Record<string, () => string> = {
     fs.writeFileSync(f, Buffer.concat(cuts.slice(1).map((end, i) => execFileSync('gzip', ['-6', '-n', '-c'], { input: bytes.subarray(cuts[i], end) }))));
     return f;
   },
+  'multi-member gzip whose last member starts exactly at the end-of-archive marker': () => {
+    const tar = path.join(work, 'atmarker.tar');
+    pythonTar(tree, tar, { gzip: false });
+    const end = Number(execFileSync('python3', ['-c', 'import sys, tarfile\nt = tarfile.open(sys.argv[1])\nt.getmembers()\nprint(t.offset)', tar]).toString());
+    const bytes = fs.readFileSync(tar);
+    const f = path.join(work, 'atmarker.tar.gz');
+    fs.writeFileSync(f, Buffer.concat([bytes.subarray(0, end), bytes.subarray(end)].map((part) => execFileSync('gzip', ['-6', '-n', '-c'], { input: part }))));
+    return f;
+  },
   'multi-member gzip with an empty last member (BGZF-like)': () => {
     const f = path.join(work, 'emptylast.tar.gz');
     pythonTar(tree, f);
