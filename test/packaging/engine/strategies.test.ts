@@ -108,7 +108,8 @@ describe.each(Object.entries(archives))('%s', (_name, make) => {
 });
 
 test('the same inputs give the same bytes, and scan and tail agree on a 10240-aligned archive', async () => {
-  const input = path.join(work, 'py9.tar.gz');
+  const input = path.join(work, 'determinism.tar.gz');
+  pythonTar(tree, input);
   const outs: Buffer[] = [];
   for (const [i, strategy] of (['scan', 'scan', 'tail', 'stream', 'stream'] as const).entries()) {
     const out = path.join(work, `det-${i}.tar.gz`);
@@ -118,6 +119,17 @@ test('the same inputs give the same bytes, and scan and tail agree on a 10240-al
   expect(outs[1].equals(outs[0])).toBe(true);
   expect(outs[2].equals(outs[0])).toBe(true);
   expect(outs[4].equals(outs[3])).toBe(true);
+  // stream's bytes do not depend on how many deflate jobs run at once.
+  const { bufferSource, injectCode } = await import('../../../lib/packaging/engine');
+  const streamed: Buffer[] = [];
+  for (const concurrency of [1, 5]) {
+    const result = await injectCode(bufferSource(fs.readFileSync(input)), CODE, { strategy: 'stream', concurrency });
+    const parts: Buffer[] = [];
+    for await (const s of result.segments) if (s.kind === 'data') parts.push(Buffer.from(s.bytes));
+    streamed.push(Buffer.concat(parts));
+  }
+  expect(streamed[0].equals(outs[3])).toBe(true);
+  expect(streamed[1].equals(outs[3])).toBe(true);
   // Code files given in another order give the same archive.
   const out = path.join(work, 'det-reversed.tar.gz');
   await runEngine(input, [...CODE].reverse(), 'scan', out);
