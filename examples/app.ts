@@ -1,9 +1,14 @@
-// The example CDK app that `cdk synth` runs (see cdk.json): one stack per example, checked by cdk-nag.
+// The example CDK app that `cdk synth` runs (see cdk.json): one stack per scenario, all checked by cdk-nag.
+// Each scenario also runs on its own: `npx cdk synth --app "npx tsx examples/<scenario>/app.ts"`.
 import * as cdk from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { CodeInjectionStack } from './code-injection/stack';
 import { ExistingArtifactStack } from './existing-artifact/stack';
+import { TrainAndServeStack } from './train-and-serve/stack';
 
 const app = new cdk.App();
 new ExistingArtifactStack(app, 'PytorchExistingArtifactExample');
+new CodeInjectionStack(app, 'PytorchCodeInjectionExample');
+new TrainAndServeStack(app, 'PytorchTrainAndServeExample');
 cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -4,6 +4,15 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tar from 'tar';
 
+/** Options of {@link buildModelArchive}. */
+export interface ModelArchiveOptions {
+  /**
+   * Refuse a directory without `code/inference.py`. Turn off for an artifact whose code is injected at deploy time.
+   * @default true
+   */
+  readonly requireInferenceCode?: boolean;
+}
+
 /**
  * Builds `model.tar.gz` from a directory laid out the way the SageMaker PyTorch container expects (weights at the
  * root, `code/inference.py`), deterministically: sorted entries, fixed mtime and no owner names, so the same files
@@ -13,11 +22,12 @@ import * as tar from 'tar';
  *
  * @param modelDir the directory to pack; its contents become the archive root (no top-level folder)
  * @param outDir where to write the archive. Default: a content-addressed folder under the OS temp dir
+ * @param options see {@link ModelArchiveOptions}
  * @returns the path of the archive
  */
-export function buildModelArchive(modelDir: string, outDir?: string): string {
+export function buildModelArchive(modelDir: string, outDir?: string, options: ModelArchiveOptions = {}): string {
   const files = listFiles(modelDir);
-  if (!files.includes('code/inference.py')) {
+  if ((options.requireInferenceCode ?? true) && !files.includes('code/inference.py')) {
     throw new Error(`${modelDir} has no code/inference.py: the serving container would silently use its default handlers.`);
   }
   const hash = crypto.createHash('sha256');

@@ -2,6 +2,7 @@ import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { InstanceType, ModelData, PytorchCustomEndpoint } from '../../lib';
+import { addEndpointOutputs } from '../common/endpoint-outputs';
 import { buildModelArchive } from '../common/model-archive';
 
 /** Properties of the example stack. */
@@ -36,22 +37,6 @@ export class ExistingArtifactStack extends cdk.Stack {
       },
     });
 
-    new cdk.CfnOutput(this, 'EndpointName', {
-      description: 'The SageMaker endpoint serving the model',
-      value: this.endpoint.endpointName,
-    });
-    new cdk.CfnOutput(this, 'InvokeCommand', {
-      description: 'Sends one request to the endpoint and prints the answer',
-      value: [
-        'aws sagemaker-runtime invoke-endpoint',
-        `--region ${cdk.Aws.REGION}`,
-        `--endpoint-name ${this.endpoint.endpointName}`,
-        '--content-type application/json',
-        '--accept application/json',
-        '--cli-binary-format raw-in-base64-out',
-        `--body '{"inputs": [[5.1, 3.5, 1.4, 0.2]]}'`,
-        '/dev/stdout',
-      ].join(' '),
-    });
+    addEndpointOutputs(this, this.endpoint, '{"inputs": [[5.1, 3.5, 1.4, 0.2]]}');
   }
 }

@@ -8,7 +8,7 @@ import { encodeHyperparameters } from '../../lib/training/hyperparameter-set';
 import { finalizeHyperparameters } from '../../lib/training/runtime/deploy-time-hyperparameters';
 
 const SCRIPT = path.join(__dirname, 'toolkit_decode.py');
-const EXAMPLE_DIR = path.join(__dirname, '..', '..', 'examples', 'training');
+const EXAMPLE_DIR = path.join(__dirname, '..', '..', 'examples', 'train-and-serve', 'training');
 
 function throughToolkit(hyperparameters: { [name: string]: string }): any {
   const out = execFileSync('python3', [SCRIPT], {

@@ -1,0 +1,26 @@
+import * as cdk from 'aws-cdk-lib';
+import { PytorchCustomEndpoint } from '../../lib';
+
+/**
+ * The outputs a user of an example needs after `cdk deploy`: the endpoint's name and a ready-to-run
+ * `aws sagemaker-runtime invoke-endpoint` command sending one JSON request.
+ */
+export function addEndpointOutputs(stack: cdk.Stack, endpoint: PytorchCustomEndpoint, sampleBody: string): void {
+  new cdk.CfnOutput(stack, 'EndpointName', {
+    description: 'The SageMaker endpoint serving the model',
+    value: endpoint.endpointName,
+  });
+  new cdk.CfnOutput(stack, 'InvokeCommand', {
+    description: 'Sends one request to the endpoint and prints the answer',
+    value: [
+      'aws sagemaker-runtime invoke-endpoint',
+      `--region ${cdk.Aws.REGION}`,
+      `--endpoint-name ${endpoint.endpointName}`,
+      '--content-type application/json',
+      '--accept application/json',
+      '--cli-binary-format raw-in-base64-out',
+      `--body '${sampleBody}'`,
+      '/dev/stdout',
+    ].join(' '),
+  });
+}
