@@ -1,0 +1,94 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as cdk from 'aws-cdk-lib';
+import { CodeInjectionStack } from '../examples/code-injection/stack';
+import { ExistingArtifactStack } from '../examples/existing-artifact/stack';
+import { TrainAndServeStack } from '../examples/train-and-serve/stack';
+import { fastApp } from './helpers/synth-checks';
+
+/**
+ * The only actions granted on `"*"`: each is an action IAM cannot scope to a resource (the service's
+ * "Resource types" column is empty), with why the library needs it.
+ */
+const STAR_RESOURCE_EXCEPTIONS: Record<string, string> = {
+  'ecr:GetAuthorizationToken': 'ECR issues registry tokens for the whole registry; needed to pull the DLC image',
+  'sagemaker:ListTrainingJobs': 'lists job names to find a completed job of the same inputs (rollbacks, retries)',
+  'cloudwatch:PutMetricData': 'training metrics; scoped by a cloudwatch:namespace condition instead of a resource',
+  'ec2:CreateNetworkInterface': 'SageMaker jobs in a VPC create their ENIs; the action takes no existing resource',
+  'ec2:DescribeNetworkInterfaces': 'Describe* actions have no resource type',
+  'ec2:DescribeVpcs': 'Describe* actions have no resource type',
+  'ec2:DescribeDhcpOptions': 'Describe* actions have no resource type',
+  'ec2:DescribeSubnets': 'Describe* actions have no resource type',
+  'ec2:DescribeSecurityGroups': 'Describe* actions have no resource type',
+  'ec2:CreateNetworkInterfacePermission': 'SageMaker attaches the ENIs it creates; scoped by conditions where set',
+  'ec2:DeleteNetworkInterface': 'SageMaker deletes the ENIs it created; their ids are not known at synth',
+  'ec2:DeleteNetworkInterfacePermission': 'SageMaker detaches the ENIs it created; their ids are not known at synth',
+};
+
+interface Statement { Effect: string; Action?: string | string[]; Resource?: unknown; Condition?: unknown }
+
+/** Every IAM statement of a template: policies, roles' inline policies, managed policies. */
+function statementsOf(template: any): Array<{ where: string; statement: Statement }> {
+  const found: Array<{ where: string; statement: Statement }> = [];
+  for (const [id, resource] of Object.entries<any>(template.Resources ?? {})) {
+    const documents: any[] = [];
+    if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') documents.push(resource.Properties.PolicyDocument);
+    if (resource.Type === 'AWS::IAM::Role') documents.push(...(resource.Properties.Policies ?? []).map((p: any) => p.PolicyDocument));
+    for (const document of documents) {
+      for (const statement of document.Statement) found.push({ where: id, statement });
+    }
+  }
+  return found;
+}
+
+const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
+
+function exampleTemplates(): Array<{ name: string; template: any }> {
+  const app = fastApp();
+  const archiveDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iam-examples-'));
+  const stacks: cdk.Stack[] = [
+    new ExistingArtifactStack(app, 'Existing', { archiveDir }),
+    new CodeInjectionStack(app, 'Injection', { archiveDir }),
+    new TrainAndServeStack(app, 'TrainAndServe'),
+  ];
+  const assembly = app.synth();
+  return stacks.map((s) => ({ name: s.stackName, template: assembly.getStackByName(s.stackName).template }));
+}
+
+describe('least privilege across every example stack', () => {
+  const templates = exampleTemplates();
+
+  test('the examples create IAM statements at all (so the checks below can fail)', () => {
+    for (const { name, template } of templates) {
+      expect({ name, statements: statementsOf(template).length > 0 }).toEqual({ name, statements: true });
+    }
+  });
+
+  test('no statement grants a wildcard action', () => {
+    const wildcards = templates.flatMap(({ name, template }) => statementsOf(template)
+      .flatMap(({ where, statement }) => asList(statement.Action).filter((a) => String(a).includes('*')).map((a) => `${name}/${where}: ${a}`)));
+    expect(wildcards).toEqual([]);
+  });
+
+  test('"*" resources only for actions that cannot be scoped, each listed with its reason', () => {
+    const unexplained = templates.flatMap(({ name, template }) => statementsOf(template)
+      .filter(({ statement }) => asList(statement.Resource).includes('*'))
+      .flatMap(({ where, statement }) => asList(statement.Action)
+        .filter((a) => !(String(a) in STAR_RESOURCE_EXCEPTIONS))
+        .map((a) => `${name}/${where}: ${a} on "*"`)));
+    expect(unexplained).toEqual([]);
+  });
+
+  test('iam:PassRole is only ever passed to SageMaker', () => {
+    const passRoles = templates.flatMap(({ template }) => statementsOf(template)
+      .filter(({ statement }) => asList(statement.Action).includes('iam:PassRole')));
+    for (const { where, statement } of passRoles) {
+      expect({ where, condition: statement.Condition }).toEqual({
+        where, condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      });
+    }
+    // The training example passes its execution role to CreateTrainingJob: the check above is not vacuous.
+    expect(passRoles.length).toBeGreaterThan(0);
+  });
+});
