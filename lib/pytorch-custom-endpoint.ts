@@ -1,6 +1,7 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ModelData, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
+import { EndpointDashboardOptions, ModelData, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
 import { InferenceCode, InferenceCodeInjection, InferenceCodeInjectionOptions } from './packaging';
 import { TrainingJob, TrainingJobProps } from './training';
 
@@ -67,7 +68,7 @@ export interface PytorchCustomEndpointProps {
  * endpoint.grantInvoke(myFunction);
  * ```
  */
-export class PytorchCustomEndpoint extends Construct {
+export class PytorchCustomEndpoint extends Construct implements ec2.IConnectable {
   /** The endpoint serving the model. */
   public readonly endpoint: RealtimeEndpoint;
   /** The endpoint name, for `InvokeEndpoint`. */
@@ -80,6 +81,12 @@ export class PytorchCustomEndpoint extends Construct {
   public readonly codeInjection?: InferenceCodeInjection;
   /** The model data the endpoint serves (the injected copy when `inferenceCode` is given). */
   public readonly servedModelData: ModelData;
+  /**
+   * The console URL of the endpoint's CloudWatch dashboard (with the training job's metrics when there is one).
+   *
+   * @default - undefined when `endpoint.enableDashboard` is false
+   */
+  public readonly dashboardUrl?: string;
 
   constructor(scope: Construct, id: string, props: PytorchCustomEndpointProps) {
     super(scope, id);
@@ -111,17 +118,37 @@ export class PytorchCustomEndpoint extends Construct {
       this.servedModelData = original;
     }
 
-    this.endpoint = new RealtimeEndpoint(this, 'Endpoint', { ...props.endpoint, modelData: this.servedModelData });
+    this.endpoint = new RealtimeEndpoint(this, 'Endpoint', {
+      ...props.endpoint,
+      dashboard: this.dashboardOptions(props),
+      modelData: this.servedModelData,
+    });
     if (this.trainingJob && !this.codeInjection) {
       this.endpoint.node.addDependency(this.trainingJob.completion);
     }
     this.endpointName = this.endpoint.endpointName;
     this.endpointArn = this.endpoint.endpointArn;
+    this.dashboardUrl = this.endpoint.dashboardUrl;
+  }
+
+  /** The model's network connections (security groups), when the endpoint is in a VPC. */
+  public get connections(): ec2.Connections {
+    return this.endpoint.connections;
   }
 
   /** Grants `sagemaker:InvokeEndpoint` on this endpoint, and nothing else. */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return this.endpoint.grantInvoke(grantee);
+  }
+
+  /** The endpoint's dashboard shows the training job below the endpoint, unless the user chose otherwise. */
+  private dashboardOptions(props: PytorchCustomEndpointProps): EndpointDashboardOptions | undefined {
+    const dashboard = props.endpoint?.dashboard;
+    if (!this.trainingJob || props.endpoint?.enableDashboard === false || dashboard?.trainingJob) return dashboard;
+    return {
+      ...dashboard,
+      trainingJob: { trainingJobName: this.trainingJob.trainingJobName, instanceCount: props.training?.instanceCount },
+    };
   }
 }
 

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   Hyperparameter, InferenceCode, InjectionStrategy, ModelData, PytorchCustomEndpoint,
@@ -125,6 +126,38 @@ describe('PytorchCustomEndpoint composition', () => {
       endpoint: { networkIsolation: true },
     });
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Model', { EnableNetworkIsolation: true });
+  });
+
+  test('with training, the dashboard shows the training job below the endpoint; dashboardUrl is exposed', () => {
+    const stack = new cdk.Stack(fastApp(), 'S');
+    const endpoint = new PytorchCustomEndpoint(stack, 'Classifier', { training: { sourceDirectory: TRAINING_SOURCE, instanceCount: 2 } });
+    expect(endpoint.dashboardUrl).toBeDefined();
+    const dashboards = Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(Object.values(dashboards)[0].Properties.DashboardBody);
+    expect(body).toContain('## Training job');
+    expect(body).toContain('/aws/sagemaker/TrainingJobs');
+    expect(body).toContain('/algo-2');
+  });
+
+  test('enableDashboard: false leaves no dashboard, with or without training', () => {
+    const stack = new cdk.Stack(fastApp(), 'S');
+    const endpoint = new PytorchCustomEndpoint(stack, 'Classifier', {
+      training: { sourceDirectory: TRAINING_SOURCE },
+      endpoint: { enableDashboard: false },
+    });
+    expect(endpoint.dashboardUrl).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+  });
+
+  test('in a VPC, connections are the model\'s security groups', () => {
+    const stack = new cdk.Stack(fastApp(), 'S');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const endpoint = new PytorchCustomEndpoint(stack, 'Classifier', {
+      model: ModelData.fromS3Uri('s3://my-models/model.tar.gz'),
+      endpoint: { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } },
+    });
+    expect(endpoint.connections.securityGroups).toHaveLength(1);
+    expect(endpoint.connections).toBe(endpoint.endpoint.connections);
   });
 
   test('training + injection + endpoint in one stack passes CloudFormation validation and cdk-nag', () => {
