@@ -3,6 +3,7 @@ import { CREATE_TRAINING_JOB_INPUT } from './api-shape';
 import { fromCloudFormation } from './cloudformation-types';
 import { finalizeHyperparameters } from './deploy-time-hyperparameters';
 import { isTrainingJobName, trainingJobName } from './job-name';
+import { stableStringify } from '../../common/stable-json';
 
 /** The part of a CloudFormation custom resource request the handler reads. */
 export interface CustomResourceEvent {
@@ -188,13 +189,4 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } {
   const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
   if (!match) throw new Error(`'${uri}' is not an s3:// URI.`);
   return { bucket: match[1], key: match[2] };
-}
-
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as { [key: string]: unknown };
-    return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
