@@ -1,4 +1,5 @@
-import { CustomResource, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -66,6 +67,32 @@ export interface InferenceCodeInjectionOptions {
    * @default - no access logs (acknowledged for cdk-nag: the bucket holds only artifacts derived from the original)
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
+
+  /**
+   * VPC to attach the injecting function to, for buckets reached only through a VPC endpoint (e.g. a bucket policy
+   * that denies requests without `aws:SourceVpce`). The function then reaches S3 (the original, the code asset, the
+   * output bucket, and CloudFormation's presigned response URL) only through the VPC: the chosen subnets need a
+   * route to S3 in the stack's region, typically an S3 gateway endpoint on their route tables.
+   *
+   * @default - not in a VPC: the function reaches S3 over Lambda's own network
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of `vpc` for the function's network interfaces (1 to 16, not public). The function talks to S3 only, so
+   * isolated subnets with an S3 gateway endpoint are enough; a NAT is not needed.
+   *
+   * @default - what `vpc.selectSubnets()` picks: the private subnets with egress if the VPC has any, otherwise its
+   * isolated subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the function's network interfaces (1 to 5). Only with `vpc`.
+   *
+   * @default - one created, with no inbound rule and outbound HTTPS (TCP 443) only
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 /** Properties of an {@link InferenceCodeInjection}. */
@@ -88,7 +115,7 @@ export interface InferenceCodeInjectionProps extends InferenceCodeInjectionOptio
  * strategy), so a changed input reaches the endpoint and an unchanged one is not redone. The original is never
  * modified.
  */
-export class InferenceCodeInjection extends Construct {
+export class InferenceCodeInjection extends Construct implements ec2.IConnectable {
   /** The bucket holding the new artifact. */
   public readonly outputBucket: s3.IBucket;
 
@@ -113,6 +140,8 @@ export class InferenceCodeInjection extends Construct {
   /** The key prefix everything this resource writes is under. */
   public readonly outputPrefix: string;
 
+  private readonly functionConnections?: ec2.Connections;
+
   constructor(scope: Construct, id: string, props: InferenceCodeInjectionProps) {
     super(scope, id);
     const strategy = props.strategy ?? InjectionStrategy.AUTO;
@@ -131,6 +160,8 @@ export class InferenceCodeInjection extends Construct {
       );
     }
 
+    const network = this.resolveNetwork(props);
+
     this.outputBucket = props.outputBucket ?? this.createOutputBucket(removalPolicy, props.serverAccessLogsBucket, props.encryptionKey);
     const code = props.inferenceCode.bind(this);
 
@@ -144,7 +175,10 @@ export class InferenceCodeInjection extends Construct {
     });
     const policy = new iam.Policy(this, 'Policy', {
       roles: [role],
-      statements: this.statements(props, code.bucket.arnForObjects(code.objectKey), logGroup),
+      statements: [
+        ...this.statements(props, code.bucket.arnForObjects(code.objectKey), logGroup),
+        ...(network ? this.networkInterfaceStatements(network) : []),
+      ],
     });
     props.artifactBucket.encryptionKey?.grantDecrypt(role);
     this.outputBucket.encryptionKey?.grantEncryptDecrypt(role);
@@ -164,13 +198,18 @@ export class InferenceCodeInjection extends Construct {
       // The stream strategy deflates on the libuv threadpool (default 4 threads): one per vCPU (6 at 10,240 MiB),
       // plus room for DNS lookups.
       environment: { UV_THREADPOOL_SIZE: '8' },
+      vpc: network?.vpc,
+      vpcSubnets: network ? { subnets: network.subnets } : undefined,
+      securityGroups: network?.securityGroups,
     });
+    // Lambda checks the network interface permissions when it creates the function: the policy must exist first.
     fn.node.addDependency(policy);
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'The library pins nodejs22.x: its handlers are built and tested for Node 20/22 (esbuild target node20); nodejs22.x is supported by Lambda until 2027.',
     });
     this.function = fn;
+    this.functionConnections = network ? fn.connections : undefined;
 
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: fn.functionArn,
@@ -196,6 +235,116 @@ export class InferenceCodeInjection extends Construct {
     this.strategyUsed = resource.getAttString('Strategy');
     this.strategyReason = resource.getAttString('Reason');
     this.modelData = ModelData.fromBucket(this.outputBucket, this.artifactKey);
+  }
+
+  /**
+   * The security groups of the function's network interfaces, to let it reach more of the VPC
+   * (`injection.connections.allowTo(proxy, ec2.Port.tcp(443))`). Only for an injection with a `vpc`.
+   */
+  public get connections(): ec2.Connections {
+    if (!this.functionConnections) {
+      throw new Error(`${this.node.path}: only an injection whose function is in a VPC has security groups: set vpc.`);
+    }
+    return this.functionConnections;
+  }
+
+  /** Validates the VPC props and picks the subnets and security groups; undefined without a VPC. */
+  private resolveNetwork(props: InferenceCodeInjectionOptions): FunctionNetwork | undefined {
+    if (!props.vpc) {
+      const given = [props.vpcSubnets ? 'vpcSubnets' : undefined, props.securityGroups ? 'securityGroups' : undefined].filter(Boolean);
+      if (given.length > 0) {
+        throw new Error(`InferenceCodeInjection: ${given.join(' and ')} place the function in a VPC: set vpc as well, or remove ${given.join(' and ')}.`);
+      }
+      return undefined;
+    }
+    const vpc = props.vpc;
+    let subnets: ec2.ISubnet[];
+    try {
+      subnets = vpc.selectSubnets(props.vpcSubnets).subnets;
+    } catch (error) {
+      throw new Error(`InferenceCodeInjection: vpcSubnets cannot be resolved: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (subnets.length === 0) {
+      throw new Error(
+        'InferenceCodeInjection: vpcSubnets selects no subnet of the VPC; Lambda needs 1 to 16. Select subnets that exist, ' +
+        'e.g. { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } (with an S3 gateway endpoint on their route tables).',
+      );
+    }
+    if (subnets.length > MAX_SUBNETS) {
+      throw new Error(`InferenceCodeInjection: vpcSubnets selects ${subnets.length} subnets; Lambda accepts at most ${MAX_SUBNETS}. Narrow the selection (e.g. onePerAz: true).`);
+    }
+    const publicSubnetIds = new Set(vpc.publicSubnets.map((subnet) => subnet.subnetId));
+    const publicSelected = subnets.filter((subnet) => publicSubnetIds.has(subnet.subnetId));
+    if (publicSelected.length > 0) {
+      throw new Error(
+        'InferenceCodeInjection: vpcSubnets selects public subnets, where a Lambda function gets no public IP address. ' +
+        'Select private or isolated subnets, e.g. { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } with an S3 gateway endpoint.',
+      );
+    }
+    if (props.securityGroups && (props.securityGroups.length === 0 || props.securityGroups.length > MAX_SECURITY_GROUPS)) {
+      throw new Error(
+        `InferenceCodeInjection: securityGroups has ${props.securityGroups.length} entries; Lambda accepts 1 to ${MAX_SECURITY_GROUPS}. Omit it to have one created.`,
+      );
+    }
+    const securityGroups = props.securityGroups ?? [this.createSecurityGroup(vpc)];
+    return { vpc, subnets, securityGroups };
+  }
+
+  /**
+   * No inbound rule (nothing calls the function through the VPC: CloudFormation invokes it through the Lambda API),
+   * outbound HTTPS only: S3 (through the gateway endpoint) is all the function talks to.
+   */
+  private createSecurityGroup(vpc: ec2.IVpc): ec2.ISecurityGroup {
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: 'Inference code injection function: HTTPS out only (S3 and the CloudFormation response URL)',
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3 and the CloudFormation response URL (an S3 presigned URL)');
+    return securityGroup;
+  }
+
+  /**
+   * What Lambda needs to attach the function to the VPC (the EC2 actions of AWSLambdaVPCAccessExecutionRole, which
+   * is not used: an AWS managed policy grants them on `*`). Creating an interface is confined to the chosen subnets
+   * and security groups; the interfaces themselves are created at run time, so their ids are unknown and the ARN
+   * is confined to this account and region. The Describe actions have no resource type: IAM accepts only `*`.
+   */
+  private networkInterfaceStatements(network: FunctionNetwork): iam.PolicyStatement[] {
+    const stack = Stack.of(this);
+    const ec2Arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'ec2', resource, resourceName });
+    const networkInterfaces = ec2Arn('network-interface', '*');
+    acknowledgeWildcardResource(
+      this,
+      networkInterfaces,
+      'Lambda creates and deletes the function\'s network interfaces at run time, so their ids are unknown; confined to this account and region, and creation to the chosen subnets and security groups.',
+    );
+    acknowledgeWildcardResource(
+      this,
+      '*',
+      'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets have no resource type: IAM accepts only "*" for them; Lambda calls them to attach the function to the VPC.',
+    );
+    return [
+      new iam.PolicyStatement({
+        sid: 'DescribeNetwork',
+        actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'CreateNetworkInterfaces',
+        actions: ['ec2:CreateNetworkInterface'],
+        resources: [
+          networkInterfaces,
+          ...network.subnets.map((subnet) => ec2Arn('subnet', subnet.subnetId)),
+          ...network.securityGroups.map((securityGroup) => ec2Arn('security-group', securityGroup.securityGroupId)),
+        ],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ManageNetworkInterfaces',
+        actions: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        resources: [networkInterfaces],
+      }),
+    ];
   }
 
   private createOutputBucket(removalPolicy: RemovalPolicy, accessLogs: s3.IBucket | undefined, key: kms.IKey | undefined): s3.Bucket {
@@ -253,6 +402,17 @@ export class InferenceCodeInjection extends Construct {
       }),
     ];
   }
+}
+
+/** Lambda's `VpcConfig` limits: at most 16 subnets, 1 to 5 security groups. */
+const MAX_SUBNETS = 16;
+const MAX_SECURITY_GROUPS = 5;
+
+/** Where the function's network interfaces go. */
+interface FunctionNetwork {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.ISubnet[];
+  readonly securityGroups: ec2.ISecurityGroup[];
 }
 
 function defaultMemory(strategy: InjectionStrategy): number {
