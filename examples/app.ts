@@ -2,13 +2,17 @@
 // Each scenario also runs on its own: `npx cdk synth --app "npx tsx examples/<scenario>/app.ts"`.
 import * as cdk from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { AutoscalingStack } from './autoscaling/stack';
 import { CodeInjectionStack } from './code-injection/stack';
 import { ExistingArtifactStack } from './existing-artifact/stack';
+import { PrivateEndpointStack } from './private-endpoint/stack';
 import { TrainAndServeStack } from './train-and-serve/stack';
 
 const app = new cdk.App();
 new ExistingArtifactStack(app, 'PytorchExistingArtifactExample');
 new CodeInjectionStack(app, 'PytorchCodeInjectionExample');
 new TrainAndServeStack(app, 'PytorchTrainAndServeExample');
+new AutoscalingStack(app, 'PytorchAutoscalingExample');
+new PrivateEndpointStack(app, 'PytorchPrivateEndpointExample');
 cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AutoscalingStack } from '../examples/autoscaling/stack';
 import { CodeInjectionStack } from '../examples/code-injection/stack';
+import { PrivateEndpointStack } from '../examples/private-endpoint/stack';
 import { TrainAndServeStack } from '../examples/train-and-serve/stack';
 import { checkedApp, expectCleanSynth } from './helpers/synth-checks';
 
@@ -46,9 +48,41 @@ describe('example scenarios', () => {
     expect(template.toJSON().Outputs.TrainingJobName).toBeDefined();
   });
 
+  test('autoscaling: 1-4 instances on invocations and GPU utilization, alarms to an encrypted topic, clean synth', () => {
+    const archiveDir = fs.mkdtempSync(path.join(os.tmpdir(), 'example-scaling-'));
+    const template = synthesized('Scaling', (app) => new AutoscalingStack(app, 'Scaling', { archiveDir }));
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 4 });
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 2);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThanOrEqual(2);
+    for (const alarm of alarms) expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('EndpointAlarms');
+    expectEndpointOutputs(template);
+    expect(template.toJSON().Outputs.DashboardUrl).toBeDefined();
+  });
+
+  test('private endpoint: VPC, network isolation, KMS-encrypted artifact and data capture, clean synth', () => {
+    const archiveDir = fs.mkdtempSync(path.join(os.tmpdir(), 'example-private-'));
+    const template = synthesized('Private', (app) => new PrivateEndpointStack(app, 'Private', { archiveDir }));
+    const model = Object.values(template.findResources('AWS::SageMaker::Model'))[0];
+    expect(model.Properties.EnableNetworkIsolation).toBe(true);
+    expect(model.Properties.VpcConfig.Subnets).toHaveLength(2);
+    const config = Object.values(template.findResources('AWS::SageMaker::EndpointConfig'))[0];
+    expect(config.Properties.DataCaptureConfig.InitialSamplingPercentage).toBe(10);
+    expect(config.Properties.DataCaptureConfig.KmsKeyId).toBeDefined();
+    // The injecting function runs in the VPC too, after the S3 gateway endpoint exists.
+    const [, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.includes('CodeInjection'))!;
+    expect(fn.Properties.VpcConfig.SubnetIds).toHaveLength(2);
+    const injection = Object.values(template.findResources('Custom::InferenceCodeInjection'))[0];
+    expect(injection.DependsOn.some((d: string) => d.startsWith('VpcS3'))).toBe(true);
+    // The injected artifact is written with the customer managed key.
+    const bucket = Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.includes('CodeInjection'));
+    expect(JSON.stringify(bucket![1].Properties.BucketEncryption)).toContain('aws:kms');
+    expectEndpointOutputs(template);
+  });
+
   test('every scenario runs on its own and is part of the app that cdk.json synthesizes', () => {
     const scenarios = fs.readdirSync(EXAMPLES).filter((d) => fs.existsSync(path.join(EXAMPLES, d, 'stack.ts'))).sort();
-    expect(scenarios.length).toBeGreaterThanOrEqual(3);
+    expect(scenarios.length).toBeGreaterThanOrEqual(5);
     const app = fs.readFileSync(path.join(EXAMPLES, 'app.ts'), 'utf8');
     for (const scenario of scenarios) {
       expect({ scenario, hasApp: fs.existsSync(path.join(EXAMPLES, scenario, 'app.ts')) }).toEqual({ scenario, hasApp: true });

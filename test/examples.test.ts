@@ -24,7 +24,7 @@ describe('example: existing artifact on a GPU endpoint', () => {
       ProductionVariants: [{ InstanceType: 'ml.g5.xlarge', InitialInstanceCount: 1, ContainerStartupHealthCheckTimeoutInSeconds: 600 }],
     });
     const outputs = template.toJSON().Outputs;
-    expect(Object.keys(outputs).sort()).toEqual(['EndpointName', 'InvokeCommand']);
+    expect(Object.keys(outputs).sort()).toEqual(['DashboardUrl', 'EndpointName', 'InvokeCommand']);
     const command = JSON.stringify(outputs.InvokeCommand.Value);
     expect(command).toContain('aws sagemaker-runtime invoke-endpoint');
     expect(command).toContain('--endpoint-name ');

@@ -2,8 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
+import { AutoscalingStack } from '../examples/autoscaling/stack';
 import { CodeInjectionStack } from '../examples/code-injection/stack';
 import { ExistingArtifactStack } from '../examples/existing-artifact/stack';
+import { PrivateEndpointStack } from '../examples/private-endpoint/stack';
 import { TrainAndServeStack } from '../examples/train-and-serve/stack';
 import { fastApp } from './helpers/synth-checks';
 
@@ -51,6 +53,8 @@ function exampleTemplates(): Array<{ name: string; template: any }> {
     new ExistingArtifactStack(app, 'Existing', { archiveDir }),
     new CodeInjectionStack(app, 'Injection', { archiveDir }),
     new TrainAndServeStack(app, 'TrainAndServe'),
+    new AutoscalingStack(app, 'Autoscaling', { archiveDir }),
+    new PrivateEndpointStack(app, 'Private', { archiveDir }),
   ];
   const assembly = app.synth();
   return stacks.map((s) => ({ name: s.stackName, template: assembly.getStackByName(s.stackName).template }));

@@ -2,8 +2,8 @@ import * as cdk from 'aws-cdk-lib';
 import { PytorchCustomEndpoint } from '../../lib';
 
 /**
- * The outputs a user of an example needs after `cdk deploy`: the endpoint's name and a ready-to-run
- * `aws sagemaker-runtime invoke-endpoint` command sending one JSON request.
+ * The outputs a user of an example needs after `cdk deploy`: the endpoint's name, a ready-to-run
+ * `aws sagemaker-runtime invoke-endpoint` command sending one JSON request, and the dashboard's URL.
  */
 export function addEndpointOutputs(stack: cdk.Stack, endpoint: PytorchCustomEndpoint, sampleBody: string): void {
   new cdk.CfnOutput(stack, 'EndpointName', {
@@ -23,4 +23,10 @@ export function addEndpointOutputs(stack: cdk.Stack, endpoint: PytorchCustomEndp
       '/dev/stdout',
     ].join(' '),
   });
+  if (endpoint.dashboardUrl) {
+    new cdk.CfnOutput(stack, 'DashboardUrl', {
+      description: 'CloudWatch dashboard of the endpoint (and of the training job, when there is one)',
+      value: endpoint.dashboardUrl,
+    });
+  }
 }

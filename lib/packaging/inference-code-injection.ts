@@ -181,7 +181,10 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
       ],
     });
     props.artifactBucket.encryptionKey?.grantDecrypt(role);
-    this.outputBucket.encryptionKey?.grantEncryptDecrypt(role);
+    // SSE-KMS writes (PutObject, multipart parts) need a data key; completing a multipart upload, copying parts and
+    // reading back the manifest need Decrypt. grantEncryptDecrypt would add ReEncrypt* and GenerateDataKey*: wildcard
+    // actions this function never uses.
+    this.outputBucket.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
 
     const fn = new lambda.Function(this, 'Function', {
       runtime: lambda.Runtime.NODEJS_22_X,
