@@ -3,12 +3,18 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildModelArchive } from '../examples/common/model-archive';
+import { buildModelArchive, CLASSIFIER_SERVING, CLASSIFIER_WEIGHTS } from '../examples/common/model-archive';
 import { ExistingArtifactStack } from '../examples/existing-artifact/stack';
 import { checkedApp, expectCleanSynth } from './helpers/synth-checks';
 
 const ROOT = path.join(__dirname, '..');
-const MODEL_DIR = path.join(ROOT, 'examples', 'existing-artifact', 'model');
+const CONTENTS = { rootFiles: [CLASSIFIER_WEIGHTS], codeDirectory: CLASSIFIER_SERVING };
+/** Where each archive member comes from. */
+const SOURCES: Record<string, string> = {
+  'code/inference.py': path.join(CLASSIFIER_SERVING, 'inference.py'),
+  'code/requirements.txt': path.join(CLASSIFIER_SERVING, 'requirements.txt'),
+  'weights.json': CLASSIFIER_WEIGHTS,
+};
 
 function tmp(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -33,12 +39,12 @@ describe('example: existing artifact on a GPU endpoint', () => {
   });
 
   test('the model archive is deterministic and has the serving layout (checked with GNU tar, gzip and Python tarfile)', () => {
-    const a = buildModelArchive(MODEL_DIR, tmp('archive-a-'));
-    const b = buildModelArchive(MODEL_DIR, tmp('archive-b-'));
+    const a = buildModelArchive(CONTENTS, tmp('archive-a-'));
+    const b = buildModelArchive(CONTENTS, tmp('archive-b-'));
     expect(fs.readFileSync(a).equals(fs.readFileSync(b))).toBe(true);
 
     execFileSync('gzip', ['-t', a]);
-    expect(execFileSync('tar', ['-tzf', a], { encoding: 'utf8' }).trim().split('\n')).toEqual(['code/inference.py', 'weights.json']);
+    expect(execFileSync('tar', ['-tzf', a], { encoding: 'utf8' }).trim().split('\n')).toEqual(Object.keys(SOURCES));
     const python = [
       'import sys, tarfile',
       'with tarfile.open(sys.argv[1], "r:gz") as t:',
@@ -46,15 +52,12 @@ describe('example: existing artifact on a GPU endpoint', () => {
       '        print(m.name, m.isfile(), m.mtime, m.uname or "-", len(t.extractfile(m).read()))',
     ].join('\n');
     const listing = execFileSync('python3', ['-c', python, a], { encoding: 'utf8' }).trim().split('\n');
-    expect(listing).toEqual([
-      `code/inference.py True 0 - ${fs.statSync(path.join(MODEL_DIR, 'code', 'inference.py')).size}`,
-      `weights.json True 0 - ${fs.statSync(path.join(MODEL_DIR, 'weights.json')).size}`,
-    ]);
+    expect(listing).toEqual(Object.entries(SOURCES).map(([name, source]) => `${name} True 0 - ${fs.statSync(source).size}`));
     // The extracted files are byte-identical to the sources.
     const out = tmp('archive-x-');
     execFileSync('tar', ['-xzf', a, '-C', out]);
-    for (const file of ['code/inference.py', 'weights.json']) {
-      expect(fs.readFileSync(path.join(out, file)).equals(fs.readFileSync(path.join(MODEL_DIR, file)))).toBe(true);
+    for (const [name, source] of Object.entries(SOURCES)) {
+      expect({ name, identical: fs.readFileSync(path.join(out, name)).equals(fs.readFileSync(source)) }).toEqual({ name, identical: true });
     }
   });
 
@@ -64,14 +67,19 @@ describe('example: existing artifact on a GPU endpoint', () => {
       'tree = ast.parse(open(sys.argv[1]).read())',
       'print(" ".join(sorted(f.name for f in tree.body if isinstance(f, ast.FunctionDef))))',
     ].join('\n');
-    const names = execFileSync('python3', ['-c', python, path.join(MODEL_DIR, 'code', 'inference.py')], { encoding: 'utf8' }).trim();
+    const names = execFileSync('python3', ['-c', python, SOURCES['code/inference.py']], { encoding: 'utf8' }).trim();
     expect(names).toBe('input_fn model_fn output_fn predict_fn');
   });
 
-  test('an archive without code/inference.py is refused', () => {
+  test('a code directory without inference.py is refused', () => {
     const dir = tmp('no-code-');
-    fs.writeFileSync(path.join(dir, 'model.pth'), 'x');
-    expect(() => buildModelArchive(dir, dir)).toThrow(/no code\/inference\.py/);
+    fs.writeFileSync(path.join(dir, 'predict.py'), 'x');
+    expect(() => buildModelArchive({ rootFiles: [CLASSIFIER_WEIGHTS], codeDirectory: dir }, dir)).toThrow(/has no inference\.py/);
+  });
+
+  test('without a code directory the archive holds the weights only (for code injection)', () => {
+    const archive = buildModelArchive({ rootFiles: [CLASSIFIER_WEIGHTS] }, tmp('weights-only-'));
+    expect(execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' }).trim().split('\n')).toEqual(['weights.json']);
   });
 
   test('`cdk synth` of the app in cdk.json succeeds offline with an empty validation report', () => {

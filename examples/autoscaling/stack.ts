@@ -1,16 +1,15 @@
-import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { InstanceType, ModelData, PytorchCustomEndpoint } from '../../lib';
 import { addEndpointOutputs } from '../common/endpoint-outputs';
-import { buildModelArchive } from '../common/model-archive';
+import { buildModelArchive, CLASSIFIER_SERVING, CLASSIFIER_WEIGHTS } from '../common/model-archive';
 
 /** Properties of the example stack. */
 export interface AutoscalingStackProps extends cdk.StackProps {
   /**
-   * Where to write the model archive built from ../existing-artifact/model.
+   * Where to write the example classifier's model archive.
    * @default - a content-addressed folder under the OS temp dir
    */
   readonly archiveDir?: string;
@@ -34,7 +33,7 @@ export class AutoscalingStack extends cdk.Stack {
     // CloudWatch publishes the alarms: it must be able to use the topic's key.
     alarmKey.grant(new cdk.aws_iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
 
-    const archive = buildModelArchive(path.join(__dirname, '..', 'existing-artifact', 'model'), props.archiveDir);
+    const archive = buildModelArchive({ rootFiles: [CLASSIFIER_WEIGHTS], codeDirectory: CLASSIFIER_SERVING }, props.archiveDir);
     this.endpoint = new PytorchCustomEndpoint(this, 'Classifier', {
       model: ModelData.fromAsset(archive),
       endpoint: {

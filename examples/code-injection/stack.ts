@@ -1,14 +1,13 @@
-import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { InferenceCode, InjectionStrategy, InstanceType, ModelData, PytorchCustomEndpoint } from '../../lib';
 import { addEndpointOutputs } from '../common/endpoint-outputs';
-import { buildModelArchive } from '../common/model-archive';
+import { buildModelArchive, CLASSIFIER_SERVING, CLASSIFIER_WEIGHTS } from '../common/model-archive';
 
 /** Properties of the example stack. */
 export interface CodeInjectionStackProps extends cdk.StackProps {
   /**
-   * Where to write the weights-only model archive built from ./model.
+   * Where to write the weights-only model archive of the example classifier.
    * @default - a content-addressed folder under the OS temp dir
    */
   readonly archiveDir?: string;
@@ -28,10 +27,10 @@ export class CodeInjectionStack extends cdk.Stack {
       ...props,
     });
 
-    const weightsOnly = buildModelArchive(path.join(__dirname, 'model'), props.archiveDir, { requireInferenceCode: false });
+    const weightsOnly = buildModelArchive({ rootFiles: [CLASSIFIER_WEIGHTS] }, props.archiveDir);
     this.endpoint = new PytorchCustomEndpoint(this, 'Classifier', {
       model: ModelData.fromAsset(weightsOnly),
-      inferenceCode: InferenceCode.fromDirectory(path.join(__dirname, 'serving')),
+      inferenceCode: InferenceCode.fromDirectory(CLASSIFIER_SERVING),
       // SCAN verifies the whole archive (CRC, no old code/) and recompresses nothing of the model.
       codeInjection: { strategy: InjectionStrategy.SCAN },
       endpoint: {

@@ -1,14 +1,13 @@
-import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { InstanceType, ModelData, PytorchCustomEndpoint } from '../../lib';
 import { addEndpointOutputs } from '../common/endpoint-outputs';
-import { buildModelArchive } from '../common/model-archive';
+import { buildModelArchive, CLASSIFIER_SERVING, CLASSIFIER_WEIGHTS } from '../common/model-archive';
 
 /** Properties of the example stack. */
 export interface ExistingArtifactStackProps extends cdk.StackProps {
   /**
-   * Where to write the model archive built from ./model.
+   * Where to write the example classifier's model archive.
    * @default - a content-addressed folder under the OS temp dir
    */
   readonly archiveDir?: string;
@@ -27,7 +26,7 @@ export class ExistingArtifactStack extends cdk.Stack {
       ...props,
     });
 
-    const archive = buildModelArchive(path.join(__dirname, 'model'), props.archiveDir);
+    const archive = buildModelArchive({ rootFiles: [CLASSIFIER_WEIGHTS], codeDirectory: CLASSIFIER_SERVING }, props.archiveDir);
     this.endpoint = new PytorchCustomEndpoint(this, 'Classifier', {
       model: ModelData.fromAsset(archive),
       endpoint: {

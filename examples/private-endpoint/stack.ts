@@ -1,4 +1,3 @@
-import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,12 +5,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { InferenceCode, InstanceType, ModelData, PytorchCustomEndpoint } from '../../lib';
 import { addEndpointOutputs } from '../common/endpoint-outputs';
-import { buildModelArchive } from '../common/model-archive';
+import { buildModelArchive, CLASSIFIER_SERVING, CLASSIFIER_WEIGHTS } from '../common/model-archive';
 
 /** Properties of the example stack. */
 export interface PrivateEndpointStackProps extends cdk.StackProps {
   /**
-   * Where to write the weights-only model archive built from ../code-injection/model.
+   * Where to write the weights-only model archive of the example classifier.
    * @default - a content-addressed folder under the OS temp dir
    */
   readonly archiveDir?: string;
@@ -65,11 +64,11 @@ export class PrivateEndpointStack extends cdk.Stack {
       removalPolicy: cdk.RemovalPolicy.RETAIN,
     });
 
-    const weightsOnly = buildModelArchive(path.join(__dirname, '..', 'code-injection', 'model'), props.archiveDir, { requireInferenceCode: false });
+    const weightsOnly = buildModelArchive({ rootFiles: [CLASSIFIER_WEIGHTS] }, props.archiveDir);
     this.endpoint = new PytorchCustomEndpoint(this, 'Classifier', {
       model: ModelData.fromAsset(weightsOnly),
       // requirements.txt lists no package: under network isolation the container cannot pip-install (synth error).
-      inferenceCode: InferenceCode.fromDirectory(path.join(__dirname, '..', 'code-injection', 'serving')),
+      inferenceCode: InferenceCode.fromDirectory(CLASSIFIER_SERVING),
       // The injecting function runs in the same isolated subnets and reaches S3 (and CloudFormation's response URL,
       // an S3 presigned URL) through the gateway endpoint.
       codeInjection: { encryptionKey: key, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } },
