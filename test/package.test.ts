@@ -119,6 +119,8 @@ describe('npm pack contains', () => {
       .filter((t) => t.kind === 'class').map((t) => t.name);
     expect(classes.length).toBeGreaterThan(0);
     expect(classes.filter((name) => !api.includes(`### ${name}`))).toEqual([]);
+    // The committed API.md (linked from the README) is what the build generates: regenerate it with `npm run build`.
+    expect(fs.readFileSync(path.join(ROOT, 'API.md'), 'utf8') === api).toBe(true);
   });
 
   test('the Apache-2.0 license text', () => {
@@ -132,19 +134,19 @@ describe('npm pack contains', () => {
     .filter((area) => area.isDirectory() && fs.existsSync(path.join(ROOT, 'lib', area.name, 'handlers')))
     .flatMap((area) => fs.readdirSync(path.join(ROOT, 'lib', area.name, 'handlers')))
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
-  (handlerSources.length > 0 ? test : test.skip)('the bundle of every Lambda handler in lib/<area>/handlers', () => {
+  test('the bundle of every Lambda handler in lib/<area>/handlers', () => {
+    expect(handlerSources.length).toBeGreaterThan(0);
     const expected = handlerSources.map((file) => `assets/handlers/${file.replace(/\.ts$/, '')}/index.js`);
     expect(expected.filter((file) => !packed.includes(file))).toEqual([]);
   });
 
-  const hasCli = fs.existsSync(path.join(ROOT, 'lib', 'cli', 'main.ts'));
-  (hasCli ? test : test.skip)('the CLI: its launcher in bin/ and its bundle', () => {
+  test('the CLI: its launcher in bin/ and its bundle', () => {
     const launchers = Object.values(pkg.bin ?? {}) as string[];
     expect(launchers.length).toBeGreaterThan(0);
     expect([...launchers.map((f) => f.replace(/^\.\//, '')), 'assets/cli/main.js'].filter((f) => !packed.includes(f))).toEqual([]);
   });
 
-  (fs.existsSync(path.join(ROOT, 'README.md')) ? test : test.skip)('the README', () => {
+  test('the README', () => {
     expect(packed).toContain('README.md');
   });
 });
