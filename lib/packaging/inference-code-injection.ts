@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { handlerCode } from '../common/handler-code';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
+import { NetworkInterfaceGrantOptions, networkInterfaceStatements, placeInVpc, VpcPlacement, VpcPlacementRules } from '../common/vpc-placement';
 import { ModelData } from '../hosting/model-data';
 import { InferenceCode } from './inference-code';
 import { InjectionStrategy } from './injection-strategy';
@@ -177,7 +178,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
       roles: [role],
       statements: [
         ...this.statements(props, code.bucket.arnForObjects(code.objectKey), logGroup),
-        ...(network ? this.networkInterfaceStatements(network) : []),
+        ...(network ? networkInterfaceStatements(this, network, FUNCTION_NETWORK_INTERFACE_GRANTS) : []),
       ],
     });
     props.artifactBucket.encryptionKey?.grantDecrypt(role);
@@ -252,7 +253,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
   }
 
   /** Validates the VPC props and picks the subnets and security groups; undefined without a VPC. */
-  private resolveNetwork(props: InferenceCodeInjectionOptions): FunctionNetwork | undefined {
+  private resolveNetwork(props: InferenceCodeInjectionOptions): VpcPlacement | undefined {
     if (!props.vpc) {
       const given = [props.vpcSubnets ? 'vpcSubnets' : undefined, props.securityGroups ? 'securityGroups' : undefined].filter(Boolean);
       if (given.length > 0) {
@@ -260,94 +261,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
       }
       return undefined;
     }
-    const vpc = props.vpc;
-    let subnets: ec2.ISubnet[];
-    try {
-      subnets = vpc.selectSubnets(props.vpcSubnets).subnets;
-    } catch (error) {
-      throw new Error(`InferenceCodeInjection: vpcSubnets cannot be resolved: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    if (subnets.length === 0) {
-      throw new Error(
-        'InferenceCodeInjection: vpcSubnets selects no subnet of the VPC; Lambda needs 1 to 16. Select subnets that exist, ' +
-        'e.g. { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } (with an S3 gateway endpoint on their route tables).',
-      );
-    }
-    if (subnets.length > MAX_SUBNETS) {
-      throw new Error(`InferenceCodeInjection: vpcSubnets selects ${subnets.length} subnets; Lambda accepts at most ${MAX_SUBNETS}. Narrow the selection (e.g. onePerAz: true).`);
-    }
-    const publicSubnetIds = new Set(vpc.publicSubnets.map((subnet) => subnet.subnetId));
-    const publicSelected = subnets.filter((subnet) => publicSubnetIds.has(subnet.subnetId));
-    if (publicSelected.length > 0) {
-      throw new Error(
-        'InferenceCodeInjection: vpcSubnets selects public subnets, where a Lambda function gets no public IP address. ' +
-        'Select private or isolated subnets, e.g. { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } with an S3 gateway endpoint.',
-      );
-    }
-    if (props.securityGroups && (props.securityGroups.length === 0 || props.securityGroups.length > MAX_SECURITY_GROUPS)) {
-      throw new Error(
-        `InferenceCodeInjection: securityGroups has ${props.securityGroups.length} entries; Lambda accepts 1 to ${MAX_SECURITY_GROUPS}. Omit it to have one created.`,
-      );
-    }
-    const securityGroups = props.securityGroups ?? [this.createSecurityGroup(vpc)];
-    return { vpc, subnets, securityGroups };
-  }
-
-  /**
-   * No inbound rule (nothing calls the function through the VPC: CloudFormation invokes it through the Lambda API),
-   * outbound HTTPS only: S3 (through the gateway endpoint) is all the function talks to.
-   */
-  private createSecurityGroup(vpc: ec2.IVpc): ec2.ISecurityGroup {
-    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc,
-      description: 'Inference code injection function: HTTPS out only (S3 and the CloudFormation response URL)',
-      allowAllOutbound: false,
-    });
-    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3 and the CloudFormation response URL (an S3 presigned URL)');
-    return securityGroup;
-  }
-
-  /**
-   * What Lambda needs to attach the function to the VPC (the EC2 actions of AWSLambdaVPCAccessExecutionRole, which
-   * is not used: an AWS managed policy grants them on `*`). Creating an interface is confined to the chosen subnets
-   * and security groups; the interfaces themselves are created at run time, so their ids are unknown and the ARN
-   * is confined to this account and region. The Describe actions have no resource type: IAM accepts only `*`.
-   */
-  private networkInterfaceStatements(network: FunctionNetwork): iam.PolicyStatement[] {
-    const stack = Stack.of(this);
-    const ec2Arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'ec2', resource, resourceName });
-    const networkInterfaces = ec2Arn('network-interface', '*');
-    acknowledgeWildcardResource(
-      this,
-      networkInterfaces,
-      'Lambda creates and deletes the function\'s network interfaces at run time, so their ids are unknown; confined to this account and region, and creation to the chosen subnets and security groups.',
-    );
-    acknowledgeWildcardResource(
-      this,
-      '*',
-      'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets have no resource type: IAM accepts only "*" for them; Lambda calls them to attach the function to the VPC.',
-    );
-    return [
-      new iam.PolicyStatement({
-        sid: 'DescribeNetwork',
-        actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
-        resources: ['*'],
-      }),
-      new iam.PolicyStatement({
-        sid: 'CreateNetworkInterfaces',
-        actions: ['ec2:CreateNetworkInterface'],
-        resources: [
-          networkInterfaces,
-          ...network.subnets.map((subnet) => ec2Arn('subnet', subnet.subnetId)),
-          ...network.securityGroups.map((securityGroup) => ec2Arn('security-group', securityGroup.securityGroupId)),
-        ],
-      }),
-      new iam.PolicyStatement({
-        sid: 'ManageNetworkInterfaces',
-        actions: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-        resources: [networkInterfaces],
-      }),
-    ];
+    return placeInVpc(this, { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }, FUNCTION_PLACEMENT);
   }
 
   private createOutputBucket(removalPolicy: RemovalPolicy, accessLogs: s3.IBucket | undefined, key: kms.IKey | undefined): s3.Bucket {
@@ -407,16 +321,34 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
   }
 }
 
-/** Lambda's `VpcConfig` limits: at most 16 subnets, 1 to 5 security groups. */
-const MAX_SUBNETS = 16;
-const MAX_SECURITY_GROUPS = 5;
+/**
+ * Where Lambda may put the function's network interfaces. The default security group has no inbound rule (nothing
+ * calls the function through the VPC: CloudFormation invokes it through the Lambda API) and lets out HTTPS only: S3
+ * (through the gateway endpoint) is all the function talks to.
+ */
+const FUNCTION_PLACEMENT: VpcPlacementRules = {
+  service: 'Lambda',
+  messagePrefix: 'InferenceCodeInjection: ',
+  subnetExample: '{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED } (with an S3 gateway endpoint on their route tables)',
+  publicSubnetsRefusedBecause: 'a Lambda function gets no public IP address',
+  defaultSecurityGroup: {
+    description: 'Inference code injection function: HTTPS out only (S3 and the CloudFormation response URL)',
+    httpsOnlyEgressDescription: 'HTTPS to S3 and the CloudFormation response URL (an S3 presigned URL)',
+  },
+};
 
-/** Where the function's network interfaces go. */
-interface FunctionNetwork {
-  readonly vpc: ec2.IVpc;
-  readonly subnets: ec2.ISubnet[];
-  readonly securityGroups: ec2.ISecurityGroup[];
-}
+/**
+ * What Lambda needs to attach the function to the VPC: the EC2 actions of AWSLambdaVPCAccessExecutionRole, which
+ * is not used because that AWS managed policy grants them on `*`.
+ */
+const FUNCTION_NETWORK_INTERFACE_GRANTS: NetworkInterfaceGrantOptions = {
+  describeActions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+  placementActions: ['ec2:CreateNetworkInterface'],
+  interfaceActions: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+  interfaceWildcardReason: 'Lambda creates and deletes the function\'s network interfaces at run time, so their ids are unknown; confined to this account and region, and creation to the chosen subnets and security groups.',
+  describeWildcardReason: 'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets have no resource type: IAM accepts only "*" for them; Lambda calls them to attach the function to the VPC.',
+  namedStatements: true,
+};
 
 function defaultMemory(strategy: InjectionStrategy): number {
   switch (strategy.name) {

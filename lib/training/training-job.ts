@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct, IDependable } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
+import { placeInVpc } from '../common/vpc-placement';
 import { ContainerImage } from '../hosting/container-image';
 import { InstanceType } from '../hosting/instance-type';
 import { ModelData } from '../hosting/model-data';
@@ -344,9 +345,6 @@ export class TrainingJob extends Construct {
     if (props.securityGroups && !props.vpc) {
       throw new Error('securityGroups need a vpc: set vpc as well, or remove securityGroups.');
     }
-    if (props.securityGroups && (props.securityGroups.length < 1 || props.securityGroups.length > 5)) {
-      throw new Error(`A training job takes 1 to 5 security groups (got ${props.securityGroups.length}).`);
-    }
     if (props.containerLogLevel !== undefined && !Number.isInteger(props.containerLogLevel)) {
       throw new Error(`containerLogLevel must be a Python logging level such as 10, 20 or 30 (got ${props.containerLogLevel}).`);
     }
@@ -374,12 +372,20 @@ export class TrainingJob extends Construct {
     this.securityGroups = [];
     let vpcConfig: { [key: string]: unknown } | undefined;
     if (props.vpc) {
-      this.securityGroups = props.securityGroups ?? [this.defaultSecurityGroup(props.vpc, instanceCount)];
-      const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
-      if (subnets.subnetIds.length < 1 || subnets.subnetIds.length > 16) {
-        throw new Error(`A training job takes 1 to 16 subnets; the selection gave ${subnets.subnetIds.length}. Adjust vpcSubnets.`);
-      }
-      vpcConfig = { SecurityGroupIds: this.securityGroups.map((sg) => sg.securityGroupId), Subnets: subnets.subnetIds };
+      const placement = placeInVpc(this, { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }, {
+        service: 'SageMaker',
+        defaultSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        subnetExample: '{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }',
+        defaultSecurityGroup: {
+          description: `Training containers of ${this.node.path}`,
+          // Distributed training: the instances exchange gradients with each other.
+          selfIngressDescription: instanceCount > 1 ? 'Traffic between the instances of the training job' : undefined,
+        },
+      });
+      this.securityGroups = placement.securityGroups;
+      vpcConfig = { SecurityGroupIds: this.securityGroups.map((sg) => sg.securityGroupId), Subnets: placement.subnets.map((subnet) => subnet.subnetId) };
+      // Still one statement on "*", not the scoped networkInterfaceStatements the endpoint's model gets: scoping it
+      // would change the policy of every existing training role.
       grantVpcAccess(this.role);
     }
 
@@ -568,19 +574,6 @@ export class TrainingJob extends Construct {
       });
     }
     return bucket;
-  }
-
-  private defaultSecurityGroup(vpc: ec2.IVpc, instanceCount: number): ec2.ISecurityGroup {
-    const sg = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc,
-      description: `Training containers of ${this.node.path}`,
-      allowAllOutbound: true,
-    });
-    if (instanceCount > 1) {
-      // Distributed training: the instances exchange gradients with each other.
-      sg.addIngressRule(sg, ec2.Port.allTraffic(), 'Traffic between the instances of the training job');
-    }
-    return sg;
   }
 }
 
