@@ -200,6 +200,19 @@ export interface NetworkInterfaceGrantOptions {
 }
 
 /**
+ * The EC2 actions SageMaker performs with a job's or a model's execution role to attach its containers to a VPC
+ * (CreateTrainingJob / CreateModel, "execution role permissions"). The Describe actions have no resource type.
+ */
+export const SAGEMAKER_DESCRIBE_ACTIONS = [
+  'ec2:DescribeDhcpOptions', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets',
+  'ec2:DescribeVpcs',
+];
+export const SAGEMAKER_PLACEMENT_ACTIONS = [
+  'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface',
+  'ec2:DeleteNetworkInterfacePermission',
+];
+
+/**
  * The statements that let a service attach interfaces to the placement's VPC: Describe on "*", the placement
  * actions on the interfaces, subnets and security groups, the interface actions on the interfaces only. The interfaces are
  * created at run time, so their ids are unknown: the ARN is `network-interface/*` of this account and region, and

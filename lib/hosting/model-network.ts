@@ -2,7 +2,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { networkInterfaceStatements, placeInVpc, VpcPlacementRules } from '../common/vpc-placement';
+import {
+  networkInterfaceStatements, placeInVpc, SAGEMAKER_DESCRIBE_ACTIONS, SAGEMAKER_PLACEMENT_ACTIONS, VpcPlacementRules,
+} from '../common/vpc-placement';
 
 /** Where the model's containers are attached: the VPC props of `RealtimeEndpointOptions`. */
 export interface ModelNetworkProps {
@@ -45,14 +47,8 @@ export function bindModelNetwork(scope: Construct, props: ModelNetworkProps, gra
   // The EC2 actions SageMaker performs with the execution role to attach the containers to the VPC (CreateModel API,
   // "execution role permissions"). "*" for the Describe actions is acknowledged on the role, with ECR's.
   const statements = networkInterfaceStatements(scope, placement, {
-    describeActions: [
-      'ec2:DescribeDhcpOptions', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets',
-      'ec2:DescribeVpcs',
-    ],
-    placementActions: [
-      'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface',
-      'ec2:DeleteNetworkInterfacePermission',
-    ],
+    describeActions: SAGEMAKER_DESCRIBE_ACTIONS,
+    placementActions: SAGEMAKER_PLACEMENT_ACTIONS,
     interfaceWildcardReason: 'SageMaker creates and deletes the network interfaces of the model\'s containers at run time, ' +
       'so their ids are unknown; the statement is confined to this account and region, the model\'s subnets and security groups.',
   });

@@ -71,17 +71,6 @@ export function grantLogsAndMetrics(scope: IConstruct, role: iam.IRole): void {
   }));
 }
 
-/** Create the training containers' network interfaces in the job's VPC. */
-export function grantVpcAccess(role: iam.IRole): void {
-  // The EC2 Describe* actions have no resource type, and SageMaker creates the interfaces before their ids exist.
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface',
-      'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs',
-      'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
-    resources: ['*'],
-  }));
-}
-
 /** The reason for the `Resource::*` statements of the execution role, recorded on a role the construct made. */
 export function acknowledgeUnscopedActions(role: iam.IRole): void {
   Validations.of(role).acknowledge({

@@ -10,12 +10,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct, IDependable } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
-import { placeInVpc } from '../common/vpc-placement';
+import {
+  networkInterfaceStatements, placeInVpc, SAGEMAKER_DESCRIBE_ACTIONS, SAGEMAKER_PLACEMENT_ACTIONS,
+} from '../common/vpc-placement';
 import { ContainerImage } from '../hosting/container-image';
 import { InstanceType } from '../hosting/instance-type';
 import { ModelData } from '../hosting/model-data';
 import {
-  acknowledgeUnscopedActions, grantKeyUse, grantLogsAndMetrics, grantReadWritePrefix, grantSourceRead, grantVpcAccess, grantWritePrefix,
+  acknowledgeUnscopedActions, grantKeyUse, grantLogsAndMetrics, grantReadWritePrefix, grantSourceRead, grantWritePrefix,
 } from './execution-role-grants';
 import { handlerFunction } from './handler-function';
 import { hashOf } from './inputs-hash';
@@ -345,6 +347,9 @@ export class TrainingJob extends Construct {
     if (props.securityGroups && !props.vpc) {
       throw new Error('securityGroups need a vpc: set vpc as well, or remove securityGroups.');
     }
+    if (props.vpcSubnets && !props.vpc) {
+      throw new Error('vpcSubnets need a vpc: set vpc as well, or remove vpcSubnets.');
+    }
     if (props.containerLogLevel !== undefined && !Number.isInteger(props.containerLogLevel)) {
       throw new Error(`containerLogLevel must be a Python logging level such as 10, 20 or 30 (got ${props.containerLogLevel}).`);
     }
@@ -384,9 +389,13 @@ export class TrainingJob extends Construct {
       });
       this.securityGroups = placement.securityGroups;
       vpcConfig = { SecurityGroupIds: this.securityGroups.map((sg) => sg.securityGroupId), Subnets: placement.subnets.map((subnet) => subnet.subnetId) };
-      // Still one statement on "*", not the scoped networkInterfaceStatements the endpoint's model gets: scoping it
-      // would change the policy of every existing training role.
-      grantVpcAccess(this.role);
+      const statements = networkInterfaceStatements(this, placement, {
+        describeActions: SAGEMAKER_DESCRIBE_ACTIONS,
+        placementActions: SAGEMAKER_PLACEMENT_ACTIONS,
+        interfaceWildcardReason: 'SageMaker creates and deletes the network interfaces of the training containers at run ' +
+          'time, so their ids are unknown; the statement is confined to this account and region, the job\'s subnets and security groups.',
+      });
+      for (const statement of statements) this.role.addToPrincipalPolicy(statement);
     }
 
     // ---- the CreateTrainingJob request ----------------------------------------------------------------------

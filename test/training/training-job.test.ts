@@ -254,6 +254,13 @@ describe('options', () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { IpProtocol: '-1', SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrainSecurityGroup'), 'GroupId'] } });
     const eni = allStatements(json).find((s) => [s.Action].flat().includes('ec2:CreateNetworkInterface'));
     expect(eni).toBeDefined();
+    // Creating and deleting interfaces is scoped to this account's interfaces, the job's subnets and security group;
+    // only the Describe actions (which have no resource type) are on "*".
+    const resources = JSON.stringify(eni.Resource);
+    expect([eni.Resource].flat()).not.toContain('*');
+    for (const fragment of [':network-interface/*', ':subnet/', ':security-group/']) expect(resources).toContain(fragment);
+    const onStar = allStatements(json).filter((s) => [s.Resource].flat().includes('*')).flatMap((s) => [s.Action].flat());
+    expect(onStar.filter((a: string) => a.startsWith('ec2:') && !a.startsWith('ec2:Describe'))).toEqual([]);
   });
 
   test('VPC with given security groups and subnets', () => {
@@ -401,6 +408,7 @@ describe('synth-time errors', () => {
     ['bad channel name', (s) => ({ inputs: { 'bad name': TrainingInput.fromBucket(s3.Bucket.fromBucketName(s, 'B', 'bkt'), 'x/') } }), /Input channel name 'bad name'/],
     ['code channel under network isolation', (s) => ({ enableNetworkIsolation: true, inputs: { code: TrainingInput.fromBucket(s3.Bucket.fromBucketName(s, 'B', 'bkt'), 'x/') } }), /reserved under network isolation/],
     ['security groups without VPC', (s) => ({ securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(s, 'Sg', 'sg-1')] }), /need a vpc/],
+    ['subnets without VPC', { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }, /vpcSubnets need a vpc/],
     ['checkpoint prefix without bucket', { checkpointPrefix: 'x/' }, /checkpoint bucket/],
     ['torch_distributed on a CPU instance', { instanceType: InstanceType.ML_M5_XLARGE, instanceCount: 2 }, /needs GPU or Trainium/],
     ['CPU image on GPU instance', { image: ContainerImage.fromImageUri('763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.8.0-cpu-py312') }, /CPU image was chosen/],
