@@ -53,9 +53,13 @@ export function validateIntegerInRange(what: string, value: number, min: number,
 /** The pattern of a container environment variable name (API model `EnvironmentKey`). */
 export const ENVIRONMENT_KEY_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/** `ContainerDefinition.Environment`: "the maximum length of all keys and values in the map, combined, is 32 KB". */
+export const MAX_CONTAINER_ENVIRONMENT_BYTES = 32 * 1024;
+
 /**
  * Throws unless `environment` fits SageMaker's `ContainerDefinition.Environment`: at most 100 entries, keys that
- * match `[a-zA-Z_][a-zA-Z0-9_]*`, keys and values up to 1024 characters.
+ * match `[a-zA-Z_][a-zA-Z0-9_]*`, keys and values up to 1024 characters, all keys and values together at most
+ * 32 KB (tokens are counted when they resolve, at deploy time, so only literal entries count here).
  */
 export function validateContainerEnvironment(what: string, environment: { [key: string]: string }): void {
   const keys = Object.keys(environment);
@@ -76,5 +80,14 @@ export function validateContainerEnvironment(what: string, environment: { [key: 
     if (!Token.isUnresolved(value) && value.length > 1024) {
       throw new Error(`${what} variable '${key}' is ${value.length} characters long; SageMaker accepts at most 1024.`);
     }
+  }
+  const literalBytes = keys
+    .filter((key) => !Token.isUnresolved(key) && !Token.isUnresolved(environment[key]))
+    .reduce((total, key) => total + Buffer.byteLength(key) + Buffer.byteLength(environment[key]), 0);
+  if (literalBytes > MAX_CONTAINER_ENVIRONMENT_BYTES) {
+    throw new Error(
+      `${what} holds ${literalBytes} bytes of names and values; SageMaker accepts at most ${MAX_CONTAINER_ENVIRONMENT_BYTES} ` +
+      'in all. Move large settings into a file in code/ (read by inference.py) instead of the environment.',
+    );
   }
 }

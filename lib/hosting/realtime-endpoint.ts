@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ContainerImage } from './container-image';
 import { bindDataCapture, DataCaptureOptions } from './data-capture';
+import { HOSTING_INSTANCE_TYPES } from './hosting-instance-types';
 import { InstanceType } from './instance-type';
 import { ModelData } from './model-data';
 import { bindModelNetwork } from './model-network';
@@ -40,6 +41,14 @@ export interface RealtimeEndpointOptions {
    * @default InstanceType.ML_G5_XLARGE - one NVIDIA A10G (24 GiB), 4 vCPU, 16 GiB
    */
   readonly instanceType?: InstanceType;
+
+  /**
+   * Whether an instance type missing from the SDK's `ProductionVariantInstanceType` list (a type newer than this
+   * library) is accepted.
+   *
+   * @default false
+   */
+  readonly allowUnlistedInstanceType?: boolean;
 
   /**
    * How many instances serve the model.
@@ -289,6 +298,14 @@ export class RealtimeEndpoint extends Construct implements ec2.IConnectable {
     const stack = Stack.of(this);
 
     this.instanceType = props.instanceType ?? InstanceType.ML_G5_XLARGE;
+    // Without this, an unknown or training-only type (ml.p3dn) fails only at deploy time, in CreateEndpointConfig.
+    if (!props.allowUnlistedInstanceType && !HOSTING_INSTANCE_TYPES.includes(this.instanceType.name)) {
+      throw new Error(
+        `Instance type ${this.instanceType.name} is not a SageMaker real-time hosting instance type ` +
+        '(CreateEndpointConfig\'s ProductionVariantInstanceType list). Pick one such as ml.g5.xlarge, or set ' +
+        'allowUnlistedInstanceType if it is newer than this library.',
+      );
+    }
     const instanceCount = props.instanceCount ?? 1;
     validateIntegerInRange('instanceCount', instanceCount, 1, 1000);
     this.instanceCount = instanceCount;

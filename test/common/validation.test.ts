@@ -55,6 +55,11 @@ describe('validateContainerEnvironment', () => {
       many[`V${i}`] = 'x';
     }
     expect(() => validateContainerEnvironment('environment', many)).toThrow(/101 variables; SageMaker accepts at most 100/);
+    // 32 variables of 1 KiB values: each within the per-value limit, together over the 32 KB total.
+    const large = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`V${i}`, 'x'.repeat(1024)]));
+    expect(() => validateContainerEnvironment('environment', large)).toThrow(/holds 32\d{3} bytes .* at most 32768 in all/);
+    const justUnder = Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`V${i}`, 'x'.repeat(1024)]));
+    expect(() => validateContainerEnvironment('environment', justUnder)).not.toThrow();
   });
 });
 
