@@ -273,21 +273,66 @@ describe('failures answer FAILED with a one-line reason, abort the upload, and l
   });
 
   test('work that outlives its time budget is abandoned: FAILED before the Lambda timeout, upload aborted', async () => {
-    // An engine that emits 20 MiB of output (a multipart upload is open) and then never finishes on its own.
+    // The deadline must strike where the old real-time version of this test struck: a multipart upload is open,
+    // its parts are stored, and the writer waits on an engine that never finishes. (Striking while a part is in
+    // flight is not what this test is about, and s3rver can recreate an aborted upload while it still handles a
+    // cancelled UploadPart, which S3 does not.) So the clock moves only once the engine has been asked for more
+    // after its 20 MiB and no UploadPart is running.
+    let idle!: () => void;
+    const writerIdle = new Promise<void>((resolve) => (idle = resolve));
+    let engineWaiting = false;
+    let partsRunning = 0;
+    let partsStored = 0;
+    const checkIdle = () => {
+      if (engineWaiting && partsRunning === 0 && partsStored > 0) idle();
+    };
     const stuck: InjectCodeFunction = async () => ({
       strategy: 'stream',
       reason: 'test',
       stats: () => ({ bytesRead: 0, bytesInflated: 0, bytesDeflated: 0, bytesCopied: 0, bytesWritten: 0, entries: [] }),
       segments: (async function* (): AsyncGenerator<OutputSegment> {
         yield { kind: 'data', bytes: randomBytes(20 * 1024 * 1024, 5) };
+        engineWaiting = true;
+        checkIdle();
         await new Promise(() => undefined);
       })(),
     });
-    const answer = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'stream', CodeKey: 'v2.zip' }), deps({ injectCode: stuck, timeoutMs: 1500, cleanupGraceMs: 5000 }));
-    expect(answer.Status).toBe('FAILED');
-    expect(answer.Reason).toMatch(/^the code injection did not finish within 2 s/);
-    expect(s3.openUploads(OUT)).toEqual([]);
-    await expectOriginalsUntouched();
+    const ops: S3Operations = {
+      ...s3.ops,
+      uploadPart: async (input, options) => {
+        partsRunning++;
+        try {
+          const output = await s3.ops.uploadPart(input, options);
+          partsStored++;
+          return output;
+        } finally {
+          partsRunning--;
+          checkIdle();
+        }
+      },
+    };
+    // Fake timers: the deadline (14.5 min, as the shell sets it for a 15 min Lambda) fires when the clock is
+    // advanced, without waiting in real time. The HTTP traffic to s3rver and to the response receiver stays real.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const answered = run(
+        event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'stream', CodeKey: 'v2.zip' }),
+        deps({ ops, injectCode: stuck, timeoutMs: 870_000, cleanupGraceMs: 60_000 }),
+      );
+      await writerIdle;
+      expect(s3.openUploads(OUT)).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(870_000);
+      // The cleanup grace stays on the fake clock and never runs out: the answer comes only once the abandoned work
+      // has ended, and that work must have aborted its upload.
+      jest.useRealTimers();
+      const answer = await answered;
+      expect(answer.Status).toBe('FAILED');
+      expect(answer.Reason).toMatch(/^the code injection did not finish within 870 s/);
+      expect(s3.openUploads(OUT)).toEqual([]);
+      await expectOriginalsUntouched();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
