@@ -29,7 +29,10 @@ type TypedJson =
   | { readonly kind: 'list'; readonly items: TypedJson[] }
   | { readonly kind: 'map'; readonly entries: Array<[string, TypedJson]> };
 
-/** JSON text of a typed value, as Python's json.dumps would write it (up to whitespace). */
+/**
+ * Compact JSON text of a typed value. Not byte-for-byte Python's json.dumps (no spaces; JavaScript's `1e-7` where
+ * Python writes `1e-07`), but json.loads decodes it to the same value of the same type.
+ */
 function toJsonText(node: TypedJson): string {
   switch (node.kind) {
     case 'float': return formatFloat(node.value);
@@ -188,8 +191,9 @@ export class Hyperparameter {
   }
 
   /**
-   * The string sent to SageMaker: the JSON encoding for a synth-time value (as the SageMaker Python SDK's
-   * `json.dumps`), or the raw deploy-time value (a token) that the custom resource handler encodes.
+   * The string sent to SageMaker: the JSON encoding for a synth-time value (compact JSON that Python's
+   * `json.loads` decodes to the same value as the SageMaker Python SDK's `json.dumps` text), or the raw
+   * deploy-time value (a token) that the custom resource handler encodes.
    */
   public toWireString(): string {
     return this.raw !== undefined ? this.raw : toJsonText(this.json as TypedJson);

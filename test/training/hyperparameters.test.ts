@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import { App, CfnParameter, Stack, Token } from 'aws-cdk-lib';
 import { Hyperparameter, HyperparameterType } from '../../lib/training';
 import { encodeHyperparameters } from '../../lib/training/hyperparameter-set';
@@ -5,31 +6,72 @@ import { pythonTypeOf } from '../../lib/training/hyperparameter-wire';
 
 const LIBRARY = { sagemaker_program: '"train.py"', sagemaker_container_log_level: '20' };
 
-describe('encoding, as the SageMaker Python SDK json.dumps each value', () => {
-  test.each([
-    ['integer', Hyperparameter.integer(5), '5', 'int'],
-    ['negative integer', Hyperparameter.integer(-12), '-12', 'int'],
-    ['float', Hyperparameter.float(0.001), '0.001', 'float'],
-    ['whole float stays a float', Hyperparameter.float(5), '5.0', 'float'],
-    ['tiny float', Hyperparameter.float(1e-7), '1e-7', 'float'],
-    ['boolean false', Hyperparameter.boolean(false), 'false', 'bool'],
-    ['boolean true', Hyperparameter.boolean(true), 'true', 'bool'],
-    ['string', Hyperparameter.string('adam'), '"adam"', 'str'],
-    ['string that looks like a number', Hyperparameter.string('123'), '"123"', 'str'],
-    ['string that looks like a boolean', Hyperparameter.string('true'), '"true"', 'str'],
-    ['string with quotes', Hyperparameter.string('say "hi"\n'), '"say \\"hi\\"\\n"', 'str'],
-    ['empty string', Hyperparameter.string(''), '""', 'str'],
-    ['integer list', Hyperparameter.integerList([1, 2]), '[1,2]', 'list'],
-    ['float list', Hyperparameter.floatList([1, 0.5]), '[1.0,0.5]', 'list'],
-    ['string list', Hyperparameter.stringList(['a', 'b']), '["a","b"]', 'list'],
-    ['boolean list', Hyperparameter.booleanList([true, false]), '[true,false]', 'list'],
-    ['mixed nested list', Hyperparameter.list([Hyperparameter.integer(1), Hyperparameter.list([Hyperparameter.string('x')])]), '[1,["x"]]', 'list'],
-    ['map (keys sorted)', Hyperparameter.map({ b: Hyperparameter.float(2), a: Hyperparameter.boolean(true) }), '{"a":true,"b":2.0}', 'dict'],
-    ['empty list', Hyperparameter.list([]), '[]', 'list'],
-  ])('%s', (_name, hp, wire, pythonType) => {
+// The library writes compact JSON (no spaces; JavaScript's number text, e.g. `1e-7`), which is not the text
+// Python's json.dumps writes (`1e-07`, `[1, 2]`, `{"a": true, "b": 2.0}`) but decodes to the same Python value:
+// the training toolkit json.loads every value, so the decoded value and its type are what matter.
+// Each row: name, hyperparameter, our wire string, repr() of the Python value it must decode to, its type name.
+const ENCODINGS: Array<[string, Hyperparameter, string, string, string]> = [
+  ['integer', Hyperparameter.integer(5), '5', '5', 'int'],
+  ['negative integer', Hyperparameter.integer(-12), '-12', '-12', 'int'],
+  ['float', Hyperparameter.float(0.001), '0.001', '0.001', 'float'],
+  ['whole float stays a float', Hyperparameter.float(5), '5.0', '5.0', 'float'],
+  ['tiny float', Hyperparameter.float(1e-7), '1e-7', '1e-07', 'float'],
+  ['boolean false', Hyperparameter.boolean(false), 'false', 'False', 'bool'],
+  ['boolean true', Hyperparameter.boolean(true), 'true', 'True', 'bool'],
+  ['string', Hyperparameter.string('adam'), '"adam"', "'adam'", 'str'],
+  ['string that looks like a number', Hyperparameter.string('123'), '"123"', "'123'", 'str'],
+  ['string that looks like a boolean', Hyperparameter.string('true'), '"true"', "'true'", 'str'],
+  ['string with quotes', Hyperparameter.string('say "hi"\n'), '"say \\"hi\\"\\n"', `'say "hi"\\n'`, 'str'],
+  ['empty string', Hyperparameter.string(''), '""', "''", 'str'],
+  ['integer list', Hyperparameter.integerList([1, 2]), '[1,2]', '[1, 2]', 'list'],
+  ['float list', Hyperparameter.floatList([1, 0.5]), '[1.0,0.5]', '[1.0, 0.5]', 'list'],
+  ['string list', Hyperparameter.stringList(['a', 'b']), '["a","b"]', "['a', 'b']", 'list'],
+  ['boolean list', Hyperparameter.booleanList([true, false]), '[true,false]', '[True, False]', 'list'],
+  ['mixed nested list', Hyperparameter.list([Hyperparameter.integer(1), Hyperparameter.list([Hyperparameter.string('x')])]), '[1,["x"]]', "[1, ['x']]", 'list'],
+  ['map (keys sorted)', Hyperparameter.map({ b: Hyperparameter.float(2), a: Hyperparameter.boolean(true) }), '{"a":true,"b":2.0}', "{'a': True, 'b': 2.0}", 'dict'],
+  ['empty list', Hyperparameter.list([]), '[]', '[]', 'list'],
+];
+
+/**
+ * Python, the independent source: for each [wire, repr] it json.loads the wire string and reports repr() and the
+ * type name of what it got, and whether that equals json.loads(json.dumps(value)) for the Python value `repr`
+ * spells (compared by == and by repr, since == alone takes 1 == 1.0 == True).
+ */
+const PYTHON_CHECK = `
+import ast, json, sys
+out = []
+for wire, spelled in json.load(sys.stdin):
+    ours = json.loads(wire)
+    value = ast.literal_eval(spelled)
+    theirs = json.loads(json.dumps(value))
+    out.append({"repr": repr(ours), "type": type(ours).__name__, "dumps": json.dumps(value),
+                "same_as_dumps": ours == theirs and repr(ours) == repr(theirs)})
+json.dump(out, sys.stdout)
+`;
+
+function decodedByPython(rows: Array<[string, string]>): Array<{ repr: string; type: string; dumps: string; same_as_dumps: boolean }> {
+  return JSON.parse(execFileSync('python3', ['-c', PYTHON_CHECK], { input: JSON.stringify(rows) }).toString());
+}
+
+describe('encoding: compact JSON that decodes, in Python, to the value json.dumps\' text decodes to', () => {
+  // One python3 run for all rows.
+  let python: ReturnType<typeof decodedByPython>;
+  beforeAll(() => {
+    python = decodedByPython(ENCODINGS.map(([, , wire, spelled]) => [wire, spelled]));
+  });
+
+  test.each(ENCODINGS.map((row, i) => [...row, i] as const))('%s', (_name, hp, wire, pythonRepr, pythonType, i) => {
     expect(hp.toWireString()).toBe(wire);
     expect(hp.isDeployTime).toBe(false);
     expect(pythonTypeOf(wire)).toBe(pythonType);
+    expect(python[i]).toMatchObject({ repr: pythonRepr, type: pythonType, same_as_dumps: true });
+  });
+
+  test('the text differs from json.dumps\' where Python spaces or pads, so the claim is "decodes the same", not "same text"', () => {
+    const dumps = (name: string) => python[ENCODINGS.findIndex(([n]) => n === name)].dumps;
+    expect(dumps('tiny float')).toBe('1e-07');
+    expect(dumps('integer list')).toBe('[1, 2]');
+    expect(dumps('map (keys sorted)')).toBe('{"a": true, "b": 2.0}');
   });
 
   test('declared types', () => {
