@@ -371,5 +371,15 @@ function normalizePrefix(prefix: string): string {
       `InferenceCodeInjection: outputPrefix '${prefix}' is not a usable key prefix: use a non-empty relative path such as 'artifacts/my-model/', without '..', '//' or '*'.`,
     );
   }
+  // The artifact's s3:// URI (prefix + 64-character hash + /model.tar.gz) is the resource's physical id, which
+  // CloudFormation caps at 1 KB, and it is repeated in the response, capped at 4 KB: keep the prefix well inside.
+  if (Buffer.byteLength(withSlash) > MAX_OUTPUT_PREFIX_BYTES) {
+    throw new Error(
+      `InferenceCodeInjection: outputPrefix is ${Buffer.byteLength(withSlash)} bytes long; use at most ${MAX_OUTPUT_PREFIX_BYTES} ` +
+      '(the artifact URI becomes the custom resource\'s physical id, which CloudFormation limits to 1 KB).',
+    );
+  }
   return withSlash;
 }
+
+const MAX_OUTPUT_PREFIX_BYTES = 512;

@@ -243,6 +243,8 @@ describe('InferenceCodeInjection', () => {
 
   test('invalid settings fail at synth with what to change', () => {
     expect(() => stackWith({ outputPrefix: '/abs/' })).toThrow(/outputPrefix '\/abs\/' is not a usable key prefix/);
+    expect(() => stackWith({ outputPrefix: 'p/'.repeat(257) })).toThrow(/outputPrefix is 514 bytes long; use at most 512/);
+    expect(() => stackWith({ outputPrefix: `${'p'.repeat(511)}/` })).not.toThrow();
     expect(() => stackWith({ outputPrefix: 'a/../b' })).toThrow(/is not a usable key prefix/);
     expect(() => stackWith({ memorySize: 20000 })).toThrow(/memorySize must be an integer from 128 to 10240 MiB, got 20000/);
     expect(() => stackWith({ removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(/removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN/);
