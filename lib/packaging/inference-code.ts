@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
+import { requirementsFileNamesPackages } from '../common/requirements-file';
 
 /** Where the bound inference code is stored for the deployment. */
 export interface InferenceCodeConfig {
@@ -66,10 +67,7 @@ export class InferenceCode {
         `InferenceCode: ${directory} holds ${total} bytes; the limit is ${MAX_CODE_BYTES} (100 MiB). Keep weights in the model artifact, not in the code directory.`,
       );
     }
-    const requirements = path.join(directory, 'requirements.txt');
-    this.hasRequirements =
-      fs.existsSync(requirements) &&
-      fs.readFileSync(requirements, 'utf8').split(/\r?\n/).some((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+    this.hasRequirements = requirementsFileNamesPackages(path.join(directory, 'requirements.txt'));
   }
 
   /**

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, Token } from 'aws-cdk-lib';
+import { requirementsFileNamesPackages } from '../common/requirements-file';
 import type { TrainingJobProps } from './training-job';
 
 // Synth-time checks of TrainingJob props, each with a message that says what to change.
@@ -103,5 +104,42 @@ export function checkChannels(names: string[], networkIsolation: boolean): void 
     if (networkIsolation && name === CODE_CHANNEL) {
       throw new Error(`Input channel name '${CODE_CHANNEL}' is reserved under network isolation: the source archive travels in it. Rename the channel.`);
     }
+  }
+}
+
+/**
+ * The S3 key prefix a prop names, without leading or trailing slashes. The construct writes it as
+ * `s3://<bucket>/<prefix>` for SageMaker and grants `<prefix>/*`: a prefix that is empty after trimming (`''`, `'/'`)
+ * would make the grant `<bucket>//*` while SageMaker writes `<bucket>/<job>/...`, denied only after the training
+ * ran; `//` or a `.`/`..` segment gives keys that a grant and a URI spell differently, and `*` or `?` would widen the
+ * grant (IAM wildcards). A deploy-time token cannot be checked and is trimmed only.
+ */
+export function checkKeyPrefix(propName: string, value: string, example: string): string {
+  if (Token.isUnresolved(value)) return trimSlashes(value);
+  const trimmed = trimSlashes(value);
+  const problem = trimmed === '' ? 'is empty once its leading and trailing slashes are removed'
+    : trimmed.includes('//') ? "contains '//'"
+      : trimmed.includes('..') ? "contains '..'"
+        : /[*?]/.test(trimmed) ? "contains '*' or '?', which IAM reads as wildcards in the grant"
+          : undefined;
+  if (problem) {
+    throw new Error(`${propName} '${value}' ${problem}: give an S3 key prefix such as '${example}' (segments separated by single slashes), which the job's S3 URI and its IAM grant both use.`);
+  }
+  return trimmed;
+}
+
+function trimSlashes(value: string): string {
+  return value.replace(/^\/+|\/+$/g, '');
+}
+
+/**
+ * Under network isolation the training toolkit still pip-installs `<sourceDirectory>/requirements.txt` before the
+ * script runs (sagemaker-training-toolkit `entry_point.install`), and that install fails without network, after the
+ * instances started: refuse it at synth.
+ */
+export function checkIsolatedRequirements(directory: string, networkIsolation: boolean): void {
+  const requirements = path.join(directory, 'requirements.txt');
+  if (networkIsolation && requirementsFileNamesPackages(requirements)) {
+    throw new Error(`enableNetworkIsolation is on, but ${requirements} names packages: the training toolkit pip-installs them before the script runs, which fails without network access. Vendor the packages into the source directory (pip install --target ${directory} -r requirements.txt) or into a custom image, and empty requirements.txt (or keep only comments); or turn enableNetworkIsolation off.`);
   }
 }

@@ -22,7 +22,8 @@ import {
 import { handlerFunction } from './handler-function';
 import { hashOf } from './inputs-hash';
 import {
-  CODE_CHANNEL, checkChannels, checkEnvironment, checkJobNamePrefix, checkSourceDirectory, checkTags, MAX_PREFIX_LENGTH, resolveTiming,
+  CODE_CHANNEL, checkChannels, checkEnvironment, checkIsolatedRequirements, checkJobNamePrefix, checkKeyPrefix, checkSourceDirectory, checkTags,
+  MAX_PREFIX_LENGTH, resolveTiming,
 } from './training-job-checks';
 import { encodeHyperparameters } from './hyperparameter-set';
 import { Hyperparameter } from './hyperparameters';
@@ -152,7 +153,8 @@ export interface TrainingJobProps {
   readonly checkpointBucket?: s3.IBucket;
 
   /**
-   * Key prefix for checkpoints in `checkpointBucket`.
+   * Key prefix for checkpoints in `checkpointBucket`. Leading and trailing slashes are ignored; a prefix that is
+   * empty without them, or contains `//`, `..`, `*` or `?`, is rejected.
    *
    * @default - `<outputPrefix>/checkpoints/<hash of the training inputs>/`: a changed training never resumes from another one's checkpoints
    */
@@ -196,7 +198,9 @@ export interface TrainingJobProps {
 
   /**
    * Whether the containers run without any network access. The source archive then travels as an input channel
-   * named `code` (as with the SageMaker SDK), and the script cannot pip-install: vendor dependencies.
+   * named `code` (as with the SageMaker SDK), and the script cannot pip-install: vendor dependencies. A
+   * `requirements.txt` in `sourceDirectory` that names packages is rejected, since the training toolkit would
+   * pip-install it before the script runs.
    *
    * @default false
    */
@@ -246,7 +250,9 @@ export interface TrainingJobProps {
   readonly serverAccessLogsBucket?: s3.IBucket;
 
   /**
-   * Key prefix for the job outputs; SageMaker writes `<outputPrefix>/<job name>/output/model.tar.gz`.
+   * Key prefix for the job outputs; SageMaker writes `<outputPrefix>/<job name>/output/model.tar.gz`. Leading and
+   * trailing slashes are ignored; a prefix that is empty without them, or contains `//`, `..`, `*` or `?`, is
+   * rejected (the role's grant and SageMaker's keys would not match).
    *
    * @default 'training'
    */
@@ -320,6 +326,7 @@ export class TrainingJob extends Construct {
     // ---- validation of plain values ------------------------------------------------------------------------
     const entryPoint = props.entryPoint ?? 'train.py';
     checkSourceDirectory(props.sourceDirectory, entryPoint);
+    checkIsolatedRequirements(props.sourceDirectory, props.enableNetworkIsolation ?? false);
     this.instanceType = props.instanceType ?? InstanceType.ML_G5_XLARGE;
     if (!props.allowUnlistedInstanceType && !TRAINING_INSTANCE_TYPES.includes(this.instanceType.name)) {
       throw new Error(`Instance type ${this.instanceType.name} is not a SageMaker training instance type (CreateTrainingJob's TrainingInstanceType list). Pick one such as ml.g5.xlarge, or set allowUnlistedInstanceType if it is newer than this library.`);
@@ -339,7 +346,7 @@ export class TrainingJob extends Construct {
     const distribution = props.distribution ?? (instanceCount > 1 ? TrainingDistribution.TORCH_DISTRIBUTED : TrainingDistribution.NONE);
     const jobPrefix = props.jobNamePrefix ?? defaultJobNamePrefix(this);
     checkJobNamePrefix(jobPrefix);
-    const outputPrefix = trimSlashes(props.outputPrefix ?? 'training');
+    const outputPrefix = checkKeyPrefix('outputPrefix', props.outputPrefix ?? 'training', 'training');
     checkEnvironment(props.environment ?? {});
     checkTags(props.tags ?? {});
     const channelNames = Object.keys(props.inputs ?? {}).sort();
@@ -465,7 +472,7 @@ export class TrainingJob extends Construct {
     }
     if (checkpointBucket) {
       const checkpointPrefix = props.checkpointPrefix !== undefined
-        ? `${trimSlashes(props.checkpointPrefix)}/`
+        ? `${checkKeyPrefix('checkpointPrefix', props.checkpointPrefix, 'checkpoints/my-run')}/`
         : `${outputPrefix}/checkpoints/${hashOf(stack, { request, handlerOnly }).slice(0, INPUTS_HASH_LENGTH)}/`;
       grantReadWritePrefix(this, this.role, checkpointBucket, checkpointPrefix);
       request.CheckpointConfig = { S3Uri: `s3://${checkpointBucket.bucketName}/${checkpointPrefix}` };
@@ -597,10 +604,6 @@ function defaultJobNamePrefix(scope: Construct): string {
   const base = Names.uniqueResourceName(scope, { maxLength: 64 }).toLowerCase().replace(/[^a-z0-9]/g, '');
   // Keep the tail: uniqueResourceName ends with a hash of the path, which keeps prefixes of two jobs apart.
   return base.slice(-MAX_PREFIX_LENGTH) || 'training';
-}
-
-function trimSlashes(value: string): string {
-  return value.replace(/^\/+|\/+$/g, '');
 }
 
 function definedOnly(values: { [key: string]: unknown }): { [key: string]: unknown } {

@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { InstanceType } from '../../lib/hosting';
 import { Hyperparameter, TrainingInput, TrainingJob } from '../../lib/training';
 import { checkedApp, expectCleanSynth } from '../helpers/synth-checks';
-import { SOURCE } from './helpers';
+import { SOURCE, VENDORED_SOURCE } from './helpers';
 
 test('defaults', () => {
   const app = checkedApp();
@@ -25,7 +25,8 @@ test('every option', () => {
   Validations.of(vpc).acknowledge({ id: 'AwsSolutions-VPC7', reason: 'Test fixture VPC: flow logs are the application owner\'s choice.' });
   Validations.of(data).acknowledge({ id: 'AwsSolutions-S1', reason: 'Test fixture data bucket: access logs are the data owner\'s choice.' });
   new TrainingJob(stack, 'Train', {
-    sourceDirectory: SOURCE,
+    // Network isolation below: the toolkit cannot pip-install, so the dependencies are vendored.
+    sourceDirectory: VENDORED_SOURCE,
     instanceType: InstanceType.ML_P3_16XLARGE,
     instanceCount: 2,
     inputs: { train: TrainingInput.fromBucket(data, 'train/') },

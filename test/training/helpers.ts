@@ -5,6 +5,8 @@ import { TrainingJob, TrainingJobProps } from '../../lib/training';
 import { fastApp } from '../helpers/synth-checks';
 
 export const SOURCE = path.join(__dirname, 'fixtures', 'source');
+/** A source directory whose requirements.txt names no package (dependencies vendored): usable under network isolation. */
+export const VENDORED_SOURCE = path.join(__dirname, 'fixtures', 'source-vendored');
 
 export interface Synthesized {
   readonly stack: Stack;

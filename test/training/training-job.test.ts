@@ -12,7 +12,7 @@ import {
   Hyperparameter, HyperparameterType, S3DataDistribution, TrainingDistribution, TrainingInput, TrainingInputMode, TrainingJob,
   TrainingJobProps,
 } from '../../lib/training';
-import { SOURCE, allStatements, jobProperties, synthJob } from './helpers';
+import { SOURCE, VENDORED_SOURCE, allStatements, jobProperties, synthJob } from './helpers';
 
 describe('defaults', () => {
   const { json, template, job, stack } = synthJob({ hyperparameters: { epochs: Hyperparameter.integer(3), amp: Hyperparameter.boolean(false) } });
@@ -288,7 +288,7 @@ describe('options', () => {
   });
 
   test('network isolation: the source archive travels as the code channel', () => {
-    const { json } = synthJob({ enableNetworkIsolation: true });
+    const { json } = synthJob({ sourceDirectory: VENDORED_SOURCE, enableNetworkIsolation: true });
     const props = jobProperties(json);
     expect(props.EnableNetworkIsolation).toBe(true);
     expect(props.HyperParameters.sagemaker_submit_directory).toMatch(/^"\/opt\/ml\/input\/data\/code\/[0-9a-f]{64}\.gz"$/);
@@ -406,7 +406,7 @@ describe('synth-time errors', () => {
     ['long environment value', { environment: { X: 'y'.repeat(513) } }, /at most 512/],
     ['reserved tag key', { tags: { 'aws:x': 'y' } }, /not starting with 'aws:'/],
     ['bad channel name', (s) => ({ inputs: { 'bad name': TrainingInput.fromBucket(s3.Bucket.fromBucketName(s, 'B', 'bkt'), 'x/') } }), /Input channel name 'bad name'/],
-    ['code channel under network isolation', (s) => ({ enableNetworkIsolation: true, inputs: { code: TrainingInput.fromBucket(s3.Bucket.fromBucketName(s, 'B', 'bkt'), 'x/') } }), /reserved under network isolation/],
+    ['code channel under network isolation', (s) => ({ sourceDirectory: VENDORED_SOURCE, enableNetworkIsolation: true, inputs: { code: TrainingInput.fromBucket(s3.Bucket.fromBucketName(s, 'B', 'bkt'), 'x/') } }), /reserved under network isolation/],
     ['security groups without VPC', (s) => ({ securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(s, 'Sg', 'sg-1')] }), /need a vpc/],
     ['subnets without VPC', { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }, /vpcSubnets need a vpc/],
     ['checkpoint prefix without bucket', { checkpointPrefix: 'x/' }, /checkpoint bucket/],
