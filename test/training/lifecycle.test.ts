@@ -7,12 +7,13 @@ import { Hyperparameter, HyperparameterType, TrainingDistribution, TrainingInput
 import { CREATE_TRAINING_JOB_INPUT } from '../../lib/training/runtime/api-shape';
 import { fromCloudFormation } from '../../lib/training/runtime/cloudformation-types';
 import {
-  CustomResourceEvent, TrainingJobDescription, TrainingJobsApi, buildCreateTrainingJobRequest, handleLifecycleEvent,
+  CustomResourceEvent, buildCreateTrainingJobRequest, handleLifecycleEvent,
 } from '../../lib/training/runtime/lifecycle';
 import { trainingJobName } from '../../lib/training/runtime/job-name';
+import { FakeSageMaker } from './fake-sagemaker';
 import { inputShape, strictScalarTypes, validateRequest } from './api-model';
 import { deliveredProperties } from './cfn-eval';
-import { synthJob } from './helpers';
+import { VENDORED_SOURCE, synthJob } from './helpers';
 
 const JOB = 'Custom::SageMakerTrainingJob';
 const NAME = 'train-0123456789abcdef-0123456789ab';
@@ -62,7 +63,7 @@ describe('CreateTrainingJob requests built from synthesized templates are valid 
         interContainerTrafficEncryption: true, environment: { A: '1' }, tags: { team: 'ml' },
       };
     }, undefined],
-    ['network isolation', { enableNetworkIsolation: true }, undefined],
+    ['network isolation', { sourceDirectory: VENDORED_SOURCE, enableNetworkIsolation: true }, undefined],
     ['deploy-time parameters', (stack) => ({
       hyperparameters: {
         epochs: Hyperparameter.fromParameter(new CfnParameter(stack, 'Epochs', { type: 'Number', default: 3 }), HyperparameterType.INTEGER),
@@ -132,47 +133,6 @@ describe('deploy-time re-check fails the deploy with the reason', () => {
     expect(() => fromCloudFormation({ EnableNetworkIsolation: 'yes' }, CREATE_TRAINING_JOB_INPUT, 'CreateTrainingJob')).toThrow(/true or false/);
   });
 });
-
-/** A stand-in for SageMaker: the one place a fake is allowed, since nothing here can run SageMaker. */
-class FakeSageMaker implements TrainingJobsApi {
-  public readonly jobs = new Map<string, TrainingJobDescription>();
-  public readonly calls: string[] = [];
-  public readonly signals: Array<{ url: string; body: any }> = [];
-  public createError?: Error;
-
-  async createTrainingJob(request: { [key: string]: any }) {
-    const name = String(request.TrainingJobName);
-    this.calls.push(`create ${name}`);
-    if (this.createError) throw this.createError;
-    if (this.jobs.has(name)) throw Object.assign(new Error(`Training job names must be unique: ${name}`), { name: 'ResourceInUse' });
-    this.jobs.set(name, {
-      status: 'InProgress',
-      hyperParameters: request.HyperParameters,
-      roleArn: request.RoleArn,
-      trainingImage: request.AlgorithmSpecification.TrainingImage,
-      s3OutputPath: request.OutputDataConfig.S3OutputPath,
-    });
-  }
-  async describeTrainingJob(name: string) {
-    this.calls.push(`describe ${name}`);
-    return this.jobs.get(name);
-  }
-  async stopTrainingJob(name: string) {
-    this.calls.push(`stop ${name}`);
-    this.jobs.set(name, { ...this.jobs.get(name)!, status: 'Stopping' });
-  }
-  async listCompletedTrainingJobs(prefix: string) {
-    this.calls.push(`list ${prefix}`);
-    return [...this.jobs.entries()].filter(([n, j]) => n.includes(prefix) && j.status === 'Completed').map(([n]) => n).reverse();
-  }
-  async signalWaitCondition(url: string, body: string) {
-    this.signals.push({ url, body: JSON.parse(body) });
-  }
-  /** What SageMaker does when a job ends well. */
-  complete(name: string) {
-    this.jobs.set(name, { ...this.jobs.get(name)!, status: 'Completed', modelArtifacts: `s3://out/training/${name}/output/model.tar.gz` });
-  }
-}
 
 describe('lifecycle: create, update, delete', () => {
   const { json } = synthJob({ hyperparameters: { lr: Hyperparameter.float(0.1) } });

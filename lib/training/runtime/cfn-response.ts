@@ -1,5 +1,6 @@
 import * as http from 'http';
 import * as https from 'https';
+import { failedCreatePhysicalId } from './job-name';
 import type { CustomResourceEvent, CustomResourceOutcome } from './lifecycle';
 
 /** CloudFormation rejects response bodies over 4096 bytes: keep the reason well below. */
@@ -32,8 +33,9 @@ export function buildResponseBody(event: CustomResourceEvent, result: { outcome:
     ...common,
     Status: 'FAILED',
     Reason: oneLineReason(`${result.error.message}${where}`),
-    // A failed create must not report a job name: the rollback's Delete then knows no job was started.
-    PhysicalResourceId: event.PhysicalResourceId ?? `failed-${event.RequestId}`,
+    // A failed Update or Delete keeps its id. A failed Create of the job resource reports the name its
+    // CreateTrainingJob used: the call may have started the job, and the rollback's Delete must stop it.
+    PhysicalResourceId: event.PhysicalResourceId ?? failedCreatePhysicalId(event),
   });
 }
 

@@ -1,4 +1,5 @@
 import * as crypto from 'crypto';
+import { TRAINING_JOB_RESOURCE_TYPE } from '../resource-types';
 
 /** Hex characters of the attempt suffix. */
 const ATTEMPT_LENGTH = 12;
@@ -18,7 +19,26 @@ export function trainingJobName(prefix: string, requestId: string): string {
   return name;
 }
 
-/** Whether a physical resource id is a job name this library made (a failed create reports something else). */
+/** Whether a physical resource id is a job name this library made (not `failed-<RequestId>`, which names no job). */
 export function isTrainingJobName(physicalId: string | undefined): physicalId is string {
   return physicalId !== undefined && /^[a-z0-9](-*[a-z0-9])*-[0-9a-f]{16}-[0-9a-f]{12}$/.test(physicalId);
+}
+
+/**
+ * The physical id a failed Create reports. For the job resource it is the name that request's CreateTrainingJob
+ * used (`trainingJobName(prefix, RequestId)`), because the call may have created the job although the handler
+ * failed (the deadline fired while the SDK was still retrying, or the answer was lost): the rollback's Delete then
+ * describes that name and stops the job if it runs, and finds nothing, a no-op, if it was never created. Any other
+ * resource, or a request without a usable prefix, reports `failed-<RequestId>`, which no Delete acts on.
+ */
+export function failedCreatePhysicalId(event: { ResourceType: string; RequestId: string; ResourceProperties?: { [key: string]: unknown } }): string {
+  const fallback = `failed-${event.RequestId}`;
+  const prefix = event.ResourceProperties?.TrainingJobNamePrefix;
+  if (event.ResourceType !== TRAINING_JOB_RESOURCE_TYPE || typeof prefix !== 'string') return fallback;
+  try {
+    const name = trainingJobName(prefix, event.RequestId);
+    return isTrainingJobName(name) ? name : fallback;
+  } catch {
+    return fallback; // not a valid job name: CreateTrainingJob was never called with it
+  }
 }

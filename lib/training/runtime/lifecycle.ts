@@ -155,7 +155,7 @@ function trimSlash(value: string | undefined): string | undefined {
 }
 
 async function stopIfRunning(physicalId: string | undefined, api: TrainingJobsApi): Promise<void> {
-  if (!isTrainingJobName(physicalId)) return; // a create that failed before starting a job
+  if (!isTrainingJobName(physicalId)) return; // `failed-<RequestId>`: a failed create that never named a job
   const job = await api.describeTrainingJob(physicalId);
   if (job?.status === 'InProgress') {
     await api.stopTrainingJob(physicalId);
