@@ -10,10 +10,35 @@ export function inputShape(operation: string): any {
   return api.operations[operation].input;
 }
 
-/** Validates params against an operation's input shape: throws on a missing or unknown member or a wrong type. */
+/**
+ * Validates params against an operation's input shape: throws on a missing or unknown member or a wrong type.
+ * (The .min.json model has no length, range, pattern or enum constraints, so those are not checked.)
+ */
 export function validateRequest(operation: string, params: unknown): void {
   new AWS.ParamValidator(true).validate(inputShape(operation), params);
 }
+
+/** The output shape of an operation. */
+export function outputShape(operation: string): any {
+  return api.operations[operation].output;
+}
+
+/** Validates a response against an operation's output shape, with the same checks: keeps a fake service honest. */
+export function validateResponse(operation: string, body: unknown): void {
+  new AWS.ParamValidator(true).validate(outputShape(operation), body);
+}
+
+/** The model's key of an operation from its wire name ('CreateTrainingJob' -> 'createTrainingJob'), or undefined. */
+export function operationKey(wireName: string): string | undefined {
+  return Object.keys(api.operations).find((key) => api.operations[key].name === wireName);
+}
+
+/** The protocol facts of the model: awsJson `jsonVersion`, the `X-Amz-Target` prefix, and the SigV4 signing name. */
+export const PROTOCOL: { readonly jsonVersion: string; readonly targetPrefix: string; readonly signingName: string } = {
+  jsonVersion: apiJson.metadata.jsonVersion,
+  targetPrefix: apiJson.metadata.targetPrefix,
+  signingName: apiJson.metadata.signingName,
+};
 
 /** The compact shape tree the handler uses (see lib/training/runtime/api-shape.ts), derived from the model. */
 export function compactShape(shape: any, seen: string[] = []): unknown {

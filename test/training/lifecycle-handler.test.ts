@@ -1,61 +1,62 @@
-// The Lambda shell of the lifecycle custom resource, end to end: CloudFormation event in, response PUT to a real
-// HTTP server on 127.0.0.1. The SageMaker client is the one thing replaced (nothing here can run SageMaker).
-import { startServer } from './local-http';
+// The Lambda shell of the lifecycle custom resource, end to end: CloudFormation event in, the real
+// @aws-sdk/client-sagemaker client out to a SageMaker endpoint on 127.0.0.1 (./local-sagemaker: the service is the
+// one thing that cannot run here, so only it is stood in for; every request is validated against the real API
+// model), and the response PUT to a real HTTP server on 127.0.0.1.
+import { SageMakerClient, CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { handler } from '../../lib/training/handlers/training-job-lifecycle';
 import { deliveredProperties } from './cfn-eval';
 import { synthJob } from './helpers';
-
-const sent: Array<{ command: string; input: any }> = [];
-const jobs = new Map<string, any>();
-let hang = false;
-
-jest.mock('@aws-sdk/client-sagemaker', () => {
-  class Command { constructor(public readonly input: any) {} }
-  class CreateTrainingJobCommand extends Command {}
-  class DescribeTrainingJobCommand extends Command {}
-  class StopTrainingJobCommand extends Command {}
-  class ListTrainingJobsCommand extends Command {}
-  class SageMakerClient {
-    async send(command: Command) {
-      const name = command.constructor.name;
-      sent.push({ command: name, input: command.input });
-      if (hang) return new Promise(() => undefined);
-      if (name === 'DescribeTrainingJobCommand') {
-        const job = jobs.get(command.input.TrainingJobName);
-        if (!job) throw Object.assign(new Error('Requested resource not found.'), { name: 'ValidationException' });
-        return job;
-      }
-      if (name === 'CreateTrainingJobCommand') {
-        const input = command.input;
-        jobs.set(input.TrainingJobName, {
-          TrainingJobStatus: 'InProgress', HyperParameters: input.HyperParameters, RoleArn: input.RoleArn,
-          AlgorithmSpecification: input.AlgorithmSpecification, OutputDataConfig: input.OutputDataConfig,
-        });
-      }
-      if (name === 'ListTrainingJobsCommand') {
-        const summaries = [...jobs.entries()]
-          .filter(([n, j]) => n.includes(command.input.NameContains) && j.TrainingJobStatus === command.input.StatusEquals)
-          .map(([n]) => ({ TrainingJobName: n }));
-        return { TrainingJobSummaries: summaries };
-      }
-      return {};
-    }
-  }
-  return { SageMakerClient, CreateTrainingJobCommand, DescribeTrainingJobCommand, StopTrainingJobCommand, ListTrainingJobsCommand };
-});
-
-// eslint-disable-next-line import/first
-import { handler } from '../../lib/training/handlers/training-job-lifecycle';
+import { LOCAL_AWS_ENV, LocalSageMaker } from './local-sagemaker';
+import { startServer } from './local-http';
 
 const context = { getRemainingTimeInMillis: () => 120_000, logStreamName: 'stream-1' };
+const savedEnv = { ...process.env };
+let sagemaker: LocalSageMaker;
+
+beforeAll(async () => {
+  sagemaker = await LocalSageMaker.start();
+  // The handler's client is built at import with `new SageMakerClient({})`; it reads region, credentials and the
+  // endpoint from the environment when it first sends, as in Lambda.
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
+  Object.assign(process.env, LOCAL_AWS_ENV, { AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint });
+});
+afterAll(async () => {
+  process.env = savedEnv;
+  await sagemaker.close();
+});
 
 beforeEach(() => {
-  hang = false;
-  sent.length = 0;
-  jobs.clear();
+  sagemaker.hang = false;
+  sagemaker.calls.length = 0;
+  sagemaker.jobs.clear();
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
   jest.spyOn(console, 'error').mockImplementation(() => undefined);
 });
-afterEach(() => jest.restoreAllMocks());
+afterEach(() => {
+  jest.restoreAllMocks();
+  // Every request the handler sent was valid against the API model, and every answer it got was too.
+  expect(sagemaker.problems.splice(0)).toEqual([]);
+});
+
+const operations = () => sagemaker.calls.map((c) => c.operation);
+
+test('the local SageMaker rejects what the API model rejects (the validation is live)', async () => {
+  const client = new SageMakerClient({});
+  // No RoleArn: the client sends it anyway (it does not check required members), the model does not accept it.
+  const invalid = new CreateTrainingJobCommand({
+    TrainingJobName: 'no-role', AlgorithmSpecification: { TrainingInputMode: 'File' }, OutputDataConfig: { S3OutputPath: 's3://b/p' },
+    ResourceConfig: { InstanceType: 'ml.g5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 }, StoppingCondition: {},
+  } as ConstructorParameters<typeof CreateTrainingJobCommand>[0]);
+  await expect(client.send(invalid)).rejects.toMatchObject({ name: 'ValidationException' });
+  const problems = sagemaker.problems.splice(0);
+  expect(problems).toHaveLength(1);
+  expect(problems[0]).toMatch(/^CreateTrainingJob request rejected by the API model: /);
+  expect(problems[0]).toMatch(/RoleArn/);
+  expect(sagemaker.calls).toEqual([]);
+  expect(sagemaker.jobs.size).toBe(0);
+  client.destroy();
+});
 
 test('create: starts the job and answers SUCCESS with its name', async () => {
   const server = await startServer();
@@ -65,13 +66,17 @@ test('create: starts the job and answers SUCCESS with its name', async () => {
       RequestType: 'Create', ResourceType: 'Custom::SageMakerTrainingJob', RequestId: 'req-1', StackId: 'arn:stack',
       LogicalResourceId: 'Train', ResponseURL: server.url, ResourceProperties: properties,
     }, context);
-    expect(sent.map((s) => s.command)).toEqual(['ListTrainingJobsCommand', 'CreateTrainingJobCommand']);
-    expect(sent[0].input).toEqual({
+    expect(operations()).toEqual(['ListTrainingJobs', 'CreateTrainingJob']);
+    expect(sagemaker.calls[0].input).toEqual({
       NameContains: properties.TrainingJobNamePrefix, StatusEquals: 'Completed', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 10,
     });
-    const created = sent[1].input;
+    const created = sagemaker.calls[1].input;
     expect(created.ResourceConfig.InstanceCount).toBe(1);
     expect(created.EnableNetworkIsolation).toBe(false);
+    // The service now holds the job the handler asked for.
+    expect(sagemaker.jobs.get(created.TrainingJobName)).toMatchObject({
+      TrainingJobStatus: 'InProgress', RoleArn: created.RoleArn, HyperParameters: created.HyperParameters,
+    });
     const body = JSON.parse(server.received[0].body);
     expect(body.Status).toBe('SUCCESS');
     expect(body.PhysicalResourceId).toBe(created.TrainingJobName);
@@ -88,6 +93,8 @@ test('result of an unknown job: FAILED with a one-line reason naming the log str
       RequestType: 'Create', ResourceType: 'Custom::SageMakerTrainingJobResult', RequestId: 'req-2', StackId: 'arn:stack',
       LogicalResourceId: 'Result', ResponseURL: server.url, ResourceProperties: { TrainingJobName: 'nope-0123456789abcdef-0123456789ab' },
     }, context);
+    // The SDK parsed the service's "Requested resource not found." error and the handler read it as "no such job".
+    expect(sagemaker.calls).toEqual([{ operation: 'DescribeTrainingJob', input: { TrainingJobName: 'nope-0123456789abcdef-0123456789ab' } }]);
     const body = JSON.parse(server.received[0].body);
     expect(body.Status).toBe('FAILED');
     expect(body.Reason).toBe('training job nope-0123456789abcdef-0123456789ab does not exist. (log stream stream-1)');
@@ -99,13 +106,15 @@ test('result of an unknown job: FAILED with a one-line reason naming the log str
 test('delete of a running job stops it', async () => {
   const server = await startServer();
   const name = 'train-0123456789abcdef-0123456789ab';
-  jobs.set(name, { TrainingJobStatus: 'InProgress' });
+  sagemaker.addJob(name, 'InProgress');
   try {
     await handler({
       RequestType: 'Delete', ResourceType: 'Custom::SageMakerTrainingJob', RequestId: 'req-3', StackId: 'arn:stack',
       LogicalResourceId: 'Train', ResponseURL: server.url, PhysicalResourceId: name, ResourceProperties: {},
     }, context);
-    expect(sent.map((s) => s.command)).toEqual(['DescribeTrainingJobCommand', 'StopTrainingJobCommand']);
+    expect(operations()).toEqual(['DescribeTrainingJob', 'StopTrainingJob']);
+    expect(sagemaker.calls[1].input).toEqual({ TrainingJobName: name });
+    expect(sagemaker.jobs.get(name)!.TrainingJobStatus).toBe('Stopping');
     expect(JSON.parse(server.received[0].body)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: name });
   } finally {
     await server.close();
@@ -114,14 +123,17 @@ test('delete of a running job stops it', async () => {
 
 test('a SageMaker call that never returns still gets a FAILED answer before the Lambda timeout', async () => {
   const server = await startServer();
+  sagemaker.hang = true; // the endpoint takes the request and never answers
   // Fake timers: the handler's deadline fires when the clock is advanced, without waiting in real time.
   jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
-  hang = true;
   try {
+    const arrived = sagemaker.nextCall();
     const done = handler({
       RequestType: 'Create', ResourceType: 'Custom::SageMakerTrainingJobResult', RequestId: 'req-4', StackId: 'arn:stack',
       LogicalResourceId: 'Result', ResponseURL: server.url, ResourceProperties: { TrainingJobName: 'x-0123456789abcdef-0123456789ab' },
     }, { getRemainingTimeInMillis: () => 120_000, logStreamName: 'stream-1' });
+    // The request is on the wire, unanswered, before the clock moves.
+    expect(await arrived).toEqual({ operation: 'DescribeTrainingJob', input: { TrainingJobName: 'x-0123456789abcdef-0123456789ab' } });
     await jest.advanceTimersByTimeAsync(105_000);
     jest.useRealTimers();
     await done;
@@ -130,6 +142,7 @@ test('a SageMaker call that never returns still gets a FAILED answer before the 
     expect(body.Reason).toMatch(/did not finish in time/);
   } finally {
     jest.useRealTimers();
+    sagemaker.release();
     await server.close();
   }
 });
@@ -141,10 +154,12 @@ test('a completed job of the same inputs is reused: the handle is signalled, and
     const base = { ResourceType: 'Custom::SageMakerTrainingJob', StackId: 'arn:stack', LogicalResourceId: 'Train', ResourceProperties: properties };
     await handler({ ...base, RequestType: 'Create', RequestId: 'first', ResponseURL: server.url }, context);
     const first = JSON.parse(server.received[0].body).PhysicalResourceId;
-    jobs.set(first, { ...jobs.get(first), TrainingJobStatus: 'Completed', ModelArtifacts: { S3ModelArtifacts: 's3://b/k/model.tar.gz' } });
-    sent.length = 0;
+    sagemaker.complete(first);
+    sagemaker.calls.length = 0;
     await handler({ ...base, RequestType: 'Create', RequestId: 'second', ResponseURL: server.url }, context);
-    expect(sent.map((s) => s.command)).toEqual(['ListTrainingJobsCommand', 'DescribeTrainingJobCommand']);
+    expect(operations()).toEqual(['ListTrainingJobs', 'DescribeTrainingJob']);
+    expect(sagemaker.calls[1].input).toEqual({ TrainingJobName: first });
+    expect([...sagemaker.jobs.keys()]).toEqual([first]);
     const [signal, response] = server.received.slice(1);
     expect(signal.url).toContain('&handle=1');
     expect(JSON.parse(signal.body)).toMatchObject({ Status: 'SUCCESS', UniqueId: first });
