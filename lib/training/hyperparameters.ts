@@ -10,7 +10,7 @@ import { DeployTimeEncoding, formatFloat } from './hyperparameter-wire';
 export enum HyperparameterType {
   /** A whole number; the script receives a Python `int`. */
   INTEGER = 'integer',
-  /** A finite number; the script receives a Python `float` (or `int` when the value is whole, as with the SDK). */
+  /** A finite number; the script receives a Python `float`, a whole value too: `Hyperparameter.float(5)` is sent as `5.0`, not `5` (which Python decodes as an `int`). */
   FLOAT = 'float',
   /** `true` or `false`; the script receives a Python `bool`. */
   BOOLEAN = 'boolean',
