@@ -68,7 +68,8 @@ describe('example scenarios', () => {
     expect(model.Properties.VpcConfig.Subnets).toHaveLength(2);
     const config = Object.values(template.findResources('AWS::SageMaker::EndpointConfig'))[0];
     expect(config.Properties.DataCaptureConfig.InitialSamplingPercentage).toBe(10);
-    expect(config.Properties.DataCaptureConfig.KmsKeyId).toBeDefined();
+    // Captured data is encrypted with the stack's customer managed key (ModelKey), not any key.
+    expect(JSON.stringify(config.Properties.DataCaptureConfig.KmsKeyId)).toMatch(/ModelKey/);
     // The injecting function runs in the VPC too, after the S3 gateway endpoint exists.
     const [, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.includes('CodeInjection'))!;
     expect(fn.Properties.VpcConfig.SubnetIds).toHaveLength(2);

@@ -164,6 +164,9 @@ describe('what Application Auto Scaling and CloudFormation accept', () => {
     };
     const policies = Object.values(t.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'));
     expect(policies).toHaveLength(2);
+    // One policy of each kind: the predefined invocations metric and the customized GPU metric.
+    const kinds = policies.map((p: any) => (p.Properties.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification ? 'predefined' : 'customized'));
+    expect(kinds.sort()).toEqual(['customized', 'predefined']);
     for (const policy of policies) {
       const { ScalingTargetId: _target, ...rest } = policy.Properties;
       const request = { ...rest, ...identity };
