@@ -5,7 +5,7 @@ import { injectCode } from '../../lib/packaging/engine';
 import type { OutputSegment } from '../../lib/packaging/engine/types';
 import { CustomResourceEvent, failedCreatePhysicalId, oneLine, sendResponse } from '../../lib/packaging/runtime/cfn-response';
 import { InjectCodeDependencies, InjectCodeFunction, respondToEvent } from '../../lib/packaging/runtime/inject-code-event';
-import { S3Operations } from '../../lib/packaging/runtime/s3-operations';
+import { CallOptions, S3Operations } from '../../lib/packaging/runtime/s3-operations';
 import { checkWithGnuTools, makeModelArchive, ResponseReceiver, sha256, startResponseReceiver, tarMembers, zipDirectory } from './helpers/artifacts';
 import { LocalS3, randomBytes, startLocalS3 } from './helpers/s3-server';
 
@@ -333,6 +333,187 @@ describe('failures answer FAILED with a one-line reason, abort the upload, and l
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('a failure once the new artifact exists deletes what this attempt wrote, and only that', () => {
+  const MANIFEST = /injection\.json$/;
+
+  /** Every key of the output bucket. */
+  async function outputKeys(): Promise<string[]> {
+    const listing = await s3.ops.listObjectsV2({ Bucket: OUT });
+    return (listing.Contents ?? []).map((object) => object.Key!).sort();
+  }
+
+  /**
+   * The local S3, except that the manifest's PutObject is `putManifest`; records which artifact it belongs to,
+   * whether that artifact was stored at that moment, and every DeleteObject.
+   */
+  function manifestWriteReplaced(putManifest: (input: { Key?: string; Body?: unknown }, options?: CallOptions) => Promise<never>) {
+    const seen = { artifactKey: '', artifactStored: false, deletes: [] as string[], multipartCompleted: [] as string[] };
+    const ops: S3Operations = {
+      ...s3.ops,
+      putObject: async (input, options) => {
+        if (!MANIFEST.test(input.Key!)) return s3.ops.putObject(input, options);
+        seen.artifactKey = input.Key!.replace(MANIFEST, 'model.tar.gz');
+        seen.artifactStored = (await s3.head(OUT, seen.artifactKey)) !== undefined;
+        return putManifest(input, options);
+      },
+      completeMultipartUpload: (input, options) => {
+        seen.multipartCompleted.push(input.Key!);
+        return s3.ops.completeMultipartUpload(input, options);
+      },
+      deleteObject: (input, options) => {
+        seen.deletes.push(input.Key!);
+        return s3.ops.deleteObject(input, options);
+      },
+    };
+    return { ops, seen };
+  }
+
+  const internalError = async (): Promise<never> => {
+    throw Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+  };
+
+  test.each([
+    ['PutObject', 'jobs/small/model.tar.gz', 'tail'],
+    ['multipart', 'jobs/large/model.tar.gz', 'scan'],
+  ])('the manifest write fails after a %s artifact: FAILED, the artifact deleted, no upload open, the original intact', async (method, sourceKey, strategy) => {
+    const before = await outputKeys();
+    const { ops, seen } = manifestWriteReplaced(internalError);
+    const e = event('Create', { SourceKey: sourceKey, Strategy: strategy, CodeKey: 'v2.zip' });
+    const answer = await run(e, deps({ ops }));
+    expect(answer).toMatchObject({ Status: 'FAILED', PhysicalResourceId: failedCreatePhysicalId(e), Reason: 'We encountered an internal error. Please try again.' });
+    // The artifact was complete when the manifest was written, and is gone now, with the manifest that may have been
+    // stored by the failed request.
+    expect(seen.artifactStored).toBe(true);
+    expect(seen.multipartCompleted).toEqual(method === 'multipart' ? [seen.artifactKey] : []);
+    expect(seen.deletes).toEqual([seen.artifactKey.replace(/model\.tar\.gz$/, 'injection.json'), seen.artifactKey]);
+    expect(await s3.head(OUT, seen.artifactKey)).toBeUndefined();
+    expect(await outputKeys()).toEqual(before);
+    expect(s3.openUploads(OUT)).toEqual([]);
+    await expectOriginalsUntouched();
+  });
+
+  test('the size check after the upload fails: FAILED, the artifact deleted', async () => {
+    const before = await outputKeys();
+    const deletes: string[] = [];
+    const ops: S3Operations = {
+      ...s3.ops,
+      // The one doctored answer: S3 reports a size other than the one the engine described.
+      headObject: async (input, options) => {
+        const head = await s3.ops.headObject(input, options);
+        return input.Bucket === OUT && input.Key!.endsWith('/model.tar.gz') ? { ...head, ContentLength: head.ContentLength! + 1 } : head;
+      },
+      deleteObject: (input, options) => {
+        deletes.push(input.Key!);
+        return s3.ops.deleteObject(input, options);
+      },
+    };
+    const answer = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'auto', CodeKey: 'v2.zip' }), deps({ ops }));
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toMatch(new RegExp(`^s3://${OUT}/${PREFIX}[0-9a-f]{32}/model\\.tar\\.gz has \\d+ bytes, expected \\d+$`));
+    // Only the artifact: the manifest was never sent.
+    expect(deletes).toEqual([answer.Reason.split(' ')[0].slice(`s3://${OUT}/`.length)]);
+    expect(await outputKeys()).toEqual(before);
+    expect(s3.openUploads(OUT)).toEqual([]);
+    await expectOriginalsUntouched();
+  });
+
+  test('a delete that fails is logged and does not replace the original reason', async () => {
+    const { ops, seen } = manifestWriteReplaced(internalError);
+    const messages: string[] = [];
+    const refusing: S3Operations = {
+      ...ops,
+      deleteObject: async () => {
+        throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+      },
+    };
+    const answer = await run(event('Create', { Strategy: 'stream', CodeKey: 'v2.zip' }), deps({ ops: refusing, log: (m) => messages.push(m) }));
+    expect(answer).toMatchObject({ Status: 'FAILED', Reason: 'We encountered an internal error. Please try again.' });
+    expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^could not delete s3://${OUT}/${seen.artifactKey} after the failure .*Access Denied`))]));
+    // Left behind by the refused delete: remove it so that later tests start from a clean bucket.
+    await s3.ops.deleteObject({ Bucket: OUT, Key: seen.artifactKey });
+  });
+
+  test.each([
+    ['its request rejected by the cancellation', 'v1.zip', true],
+    ['its request answered although cancelled', 'v2.zip', false],
+  ])('the deadline strikes while the manifest is in flight (and stored), %s: FAILED, artifact and manifest deleted', async (_, codeKey, rejects) => {
+    const before = await outputKeys();
+    let reached!: () => void;
+    const manifestStored = new Promise<void>((resolve) => (reached = resolve));
+    // S3 carries the request out, but its answer arrives only once the deadline has cancelled it: as the
+    // cancellation's error, or (a client that ignores the signal) as success, which must not become SUCCESS either.
+    const { ops, seen } = manifestWriteReplaced(async (input, options) => {
+      const output = await s3.ops.putObject(input as never);
+      reached();
+      const signal = options!.abortSignal!;
+      await new Promise<void>((resolve, reject) => signal.addEventListener('abort', () => (rejects ? reject(signal.reason) : resolve())));
+      return output as never;
+    });
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const answered = run(event('Create', { Strategy: 'stream', CodeKey: codeKey, SourceKey: 'jobs/with-code/model.tar.gz' }), deps({ ops, timeoutMs: 870_000, cleanupGraceMs: 60_000 }));
+      await manifestStored;
+      expect(await s3.head(OUT, seen.artifactKey.replace(/model\.tar\.gz$/, 'injection.json'))).toBeDefined();
+      await jest.advanceTimersByTimeAsync(870_000);
+      // The grace stays on the fake clock: the answer comes only once the cleanup has ended.
+      jest.useRealTimers();
+      const answer = await answered;
+      expect(answer.Status).toBe('FAILED');
+      expect(answer.Reason).toMatch(/^the code injection did not finish within 870 s/);
+      expect(seen.artifactStored).toBe(true);
+      expect(await outputKeys()).toEqual(before);
+      await expectOriginalsUntouched();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('an artifact left without its manifest (no attempt answered SUCCESS with it) is deleted too', async () => {
+    const first = await run(event('Create', { Strategy: 'tail', CodeKey: 'v1.zip' }));
+    await s3.ops.deleteObject({ Bucket: OUT, Key: first.Data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json') });
+    const { ops, seen } = manifestWriteReplaced(internalError);
+    const answer = await run(event('Create', { Strategy: 'tail', CodeKey: 'v1.zip' }), deps({ ops }));
+    expect(answer.Status).toBe('FAILED');
+    expect(seen.artifactKey).toBe(first.Data.ArtifactKey);
+    expect(await s3.head(OUT, first.Data.ArtifactKey)).toBeUndefined();
+  });
+
+  test('an artifact an earlier attempt completed is kept when its manifest could not be read and the rewrite fails', async () => {
+    const first = await run(event('Create', { Strategy: 'tail', CodeKey: 'v2.zip' }));
+    const manifestKey = first.Data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json');
+    const artifactBefore = (await s3.get(OUT, first.Data.ArtifactKey))!;
+    const manifestBefore = (await s3.get(OUT, manifestKey))!;
+    const { ops: failingWrite, seen } = manifestWriteReplaced(internalError);
+    const ops: S3Operations = {
+      ...failingWrite,
+      // A transient error reading the manifest: the retry cannot tell the artifact is complete, and writes it again.
+      getObject: async (input, options) => (input.Key === manifestKey ? internalError() : s3.ops.getObject(input, options)),
+    };
+    const answer = await run(event('Create', { Strategy: 'tail', CodeKey: 'v2.zip' }), deps({ ops }));
+    expect(answer).toMatchObject({ Status: 'FAILED', Reason: 'We encountered an internal error. Please try again.' });
+    expect(seen.artifactKey).toBe(first.Data.ArtifactKey);
+    expect(seen.deletes).toEqual([]);
+    expect((await s3.get(OUT, first.Data.ArtifactKey))!.equals(artifactBefore)).toBe(true);
+    expect((await s3.get(OUT, manifestKey))!.equals(manifestBefore)).toBe(true);
+  });
+
+  test('a failure before the artifact exists deletes nothing', async () => {
+    const before = await outputKeys();
+    const { ops, writes } = spied(s3.ops);
+    // The engine refuses the input while the speculative copies are running: an upload is open, no object exists.
+    const refused = await run(event('Create', { SourceKey: 'jobs/garbage/model.tar.gz', Strategy: 'stream' }), deps({ ops }));
+    expect(refused.Status).toBe('FAILED');
+    expect(writes).toEqual(expect.arrayContaining([expect.stringMatching(/^createMultipartUpload /)]));
+    const missing = await run(event('Create', { SourceKey: 'jobs/none/model.tar.gz' }), deps({ ops }));
+    expect(missing.Status).toBe('FAILED');
+    expect(writes.filter((write) => write.startsWith('deleteObject'))).toEqual([]);
+    expect(writes.filter((write) => write.startsWith('putObject'))).toEqual([]);
+    expect(await outputKeys()).toEqual(before);
+    expect(s3.openUploads(OUT)).toEqual([]);
+    await expectOriginalsUntouched();
   });
 });
 

@@ -32,6 +32,13 @@ export interface WriteArtifactOptions {
   readonly copyConcurrency?: number;
   /** UploadPart requests in flight (each holds one data part in memory). @default 4 */
   readonly uploadConcurrency?: number;
+  /**
+   * Called just before the request that creates the destination object (CompleteMultipartUpload or PutObject) is
+   * sent: from then on the object may exist, even if that request or the size check after it fails (a request
+   * cancelled by the signal may still have been carried out). Before it, nothing but an upload (aborted on failure)
+   * exists.
+   */
+  readonly onCommit?: () => void;
   readonly signal?: AbortSignal;
   readonly log?: (message: string) => void;
 }
@@ -402,8 +409,10 @@ class ArtifactWriter {
       parts.push({ partNumber: job.partNumber, kind: result.kind, size: job.size, range: job.range });
     }
     this.throwIfFailed();
+    const uploadId = await this.ensureUpload();
+    this.options.onCommit?.();
     await this.ops.completeMultipartUpload(
-      { ...this.destinationParams(), UploadId: await this.ensureUpload(), MultipartUpload: { Parts: completed } },
+      { ...this.destinationParams(), UploadId: uploadId, MultipartUpload: { Parts: completed } },
       this.call,
     );
     this.uploadId = undefined;
@@ -415,6 +424,7 @@ class ArtifactWriter {
   private async putWhole(): Promise<WriteArtifactResult> {
     const body = this.takePending(this.pendingLength);
     await this.abortUpload();
+    this.options.onCommit?.();
     await this.ops.putObject(
       { ...this.destinationParams(), Body: body, ContentLength: body.length, ContentMD5: md5Base64(body), ContentType: 'application/gzip', Metadata: this.options.metadata },
       this.call,

@@ -178,14 +178,46 @@ export async function inject(props: InjectCodeProperties, deps: InjectCodeDepend
   }
 
   const existing = await findExisting(deps.ops, destination, manifestKey, inputs);
-  if (existing) {
+  if (existing.manifest) {
     log(`${s3Uri(destination.bucket, destination.key)} already holds this artifact: nothing to do`);
-    return dataOf(destination, existing.strategy, existing.reason);
+    return dataOf(destination, existing.manifest.strategy, existing.manifest.reason);
   }
 
+  // What this invocation may have written, so that a failure before SUCCESS leaves nothing behind: the physical id
+  // of a FAILED answer never names the new object, so no Delete would ever remove it (and the construct's bucket,
+  // which has no autoDeleteObjects, could then not be deleted).
+  const written = { artifact: false, manifest: false };
+  try {
+    const result = await writeAndRecord(props, deps, signal, { source, files, inputs, destination, manifestKey }, written);
+    // The deadline may have struck while the manifest was in flight: the answer is then FAILED, so the artifact goes.
+    signal?.throwIfAborted();
+    return result;
+  } catch (error) {
+    if (written.artifact) await removeUnanswered(deps, destination, manifestKey, written.manifest, existing.occupant, error);
+    throw error;
+  }
+}
+
+interface WritePlan {
+  readonly source: SourceObject;
+  readonly files: CodeFile[];
+  readonly inputs: ArtifactInputs;
+  readonly destination: { bucket: string; key: string };
+  readonly manifestKey: string;
+}
+
+/** Writes the artifact, then its manifest; marks in `written` each object from the moment its request is sent. */
+async function writeAndRecord(
+  props: InjectCodeProperties,
+  deps: InjectCodeDependencies,
+  signal: AbortSignal | undefined,
+  { source, files, inputs, destination, manifestKey }: WritePlan,
+  written: { artifact: boolean; manifest: boolean },
+): Promise<InjectCodeData> {
+  const log = deps.log ?? (() => undefined);
   const reader = s3ByteSource(deps.ops, source, { signal, chunkSize: deps.readChunkSize });
   let injection: InjectionResult | undefined;
-  const written = await writeArtifact({
+  const write = await writeArtifact({
     ops: deps.ops,
     source,
     reader,
@@ -195,6 +227,7 @@ export async function inject(props: InjectCodeProperties, deps: InjectCodeDepend
     log,
     speculate: deps.speculate,
     copyConcurrency: deps.copyConcurrency,
+    onCommit: () => (written.artifact = true),
     produce: async () => {
       injection = await deps.injectCode(reader, files, { strategy: props.Strategy });
       log(`strategy ${injection.strategy}: ${injection.reason}`);
@@ -213,16 +246,49 @@ export async function inject(props: InjectCodeProperties, deps: InjectCodeDepend
     entries: stats.entries,
     stats,
     sourceBytesRead: reader.bytesRead,
-    write: { ...written, parts: written.parts.length },
+    write: { ...write, parts: write.parts.length },
   };
   log(JSON.stringify(manifest));
   // Written last: its presence tells a retry that the artifact is complete.
   const body = Buffer.from(JSON.stringify(manifest, null, 2));
+  written.manifest = true;
   await deps.ops.putObject(
     { Bucket: destination.bucket, Key: manifestKey, Body: body, ContentLength: body.length, ContentType: 'application/json' },
     { abortSignal: signal },
   );
   return dataOf(destination, result.strategy, result.reason);
+}
+
+/**
+ * After a failure that comes once the new artifact may exist: deletes it (and its manifest, if that was sent), so
+ * that FAILED leaves nothing behind. Only what this invocation created: an object that was at the key before it
+ * and that may be a complete artifact (its manifest could not be read, or its metadata or size differ) may belong
+ * to an earlier attempt that succeeded, and is kept. Best effort, not bound to the abort signal (the deadline may
+ * be what failed); a delete that fails is logged and the original error stands.
+ */
+async function removeUnanswered(
+  deps: InjectCodeDependencies,
+  destination: { bucket: string; key: string },
+  manifestKey: string,
+  manifestSent: boolean,
+  occupant: Occupant,
+  cause: unknown,
+): Promise<void> {
+  const log = deps.log ?? (() => undefined);
+  const uri = s3Uri(destination.bucket, destination.key);
+  if (occupant === 'unverified') {
+    log(`keeping ${uri} after the failure: an object was there before this attempt and may be a complete artifact`);
+    return;
+  }
+  // The manifest first: an artifact without a manifest is never reused, so an interruption between them is safe.
+  for (const key of manifestSent ? [manifestKey, destination.key] : [destination.key]) {
+    try {
+      await deps.ops.deleteObject({ Bucket: destination.bucket, Key: key });
+      log(`deleted ${s3Uri(destination.bucket, key)}, written by this attempt, which fails: ${oneLine((cause as Error)?.message ?? String(cause), 300)}`);
+    } catch (error) {
+      log(`could not delete ${s3Uri(destination.bucket, key)} after the failure (delete it by hand): ${(error as Error)?.message ?? String(error)}`);
+    }
+  }
 }
 
 async function headSource(props: InjectCodeProperties, ops: S3Operations): Promise<SourceObject> {
@@ -249,28 +315,44 @@ async function readCode(props: InjectCodeProperties, ops: S3Operations): Promise
   return files;
 }
 
-/** The manifest of a complete artifact already written from the same inputs, if there is one. */
+/**
+ * What the destination key held before this attempt wrote anything: `absent`; an `orphan` (an artifact made from
+ * these inputs whose manifest is definitely missing: an attempt that never answered SUCCESS, since SUCCESS comes
+ * after the manifest); or `unverified` (an object that could not be shown to be either, which a failure must not
+ * delete).
+ */
+type Occupant = 'absent' | 'orphan' | 'unverified';
+
+interface ExistingArtifact {
+  /** Set when the key holds a complete artifact made from the same inputs: it is reused as it is. */
+  readonly manifest?: InjectionManifest;
+  readonly occupant: Occupant;
+}
+
+/** Looks for a complete artifact already written from the same inputs, and says what the key holds otherwise. */
 async function findExisting(
   ops: S3Operations,
   destination: { bucket: string; key: string },
   manifestKey: string,
   inputs: ArtifactInputs,
-): Promise<InjectionManifest | undefined> {
+): Promise<ExistingArtifact> {
   // ListObjectsV2 rather than HeadObject: without s3:ListBucket, HeadObject of a missing key is a 403, not a 404.
   const listing = await ops.listObjectsV2({ Bucket: destination.bucket, Prefix: destination.key, MaxKeys: 1 });
-  if (listing.Contents?.[0]?.Key !== destination.key) return undefined;
+  if (listing.Contents?.[0]?.Key !== destination.key) return { occupant: 'absent' };
   const head = await ops.headObject({ Bucket: destination.bucket, Key: destination.key });
-  if (!metadataMatches(head.Metadata, inputs)) return undefined;
+  if (!metadataMatches(head.Metadata, inputs)) return { occupant: 'unverified' };
+  let manifest: InjectionManifest;
   try {
     const response = await ops.getObject({ Bucket: destination.bucket, Key: manifestKey });
-    const manifest = JSON.parse(await response.Body!.transformToString()) as InjectionManifest;
-    if (typeof manifest.strategy !== 'string' || typeof manifest.reason !== 'string') return undefined;
-    if (manifest.write && head.ContentLength !== manifest.write.size) return undefined;
-    return manifest;
-  } catch {
-    // No manifest: a previous attempt stopped between the artifact and its manifest. Write both again.
-    return undefined;
+    manifest = JSON.parse(await response.Body!.transformToString()) as InjectionManifest;
+  } catch (error) {
+    // No manifest: a previous attempt stopped between the artifact and its manifest. Write both again. (The function
+    // may list the prefix, so a missing key is a 404; anything else leaves the object's origin unknown.)
+    return { occupant: httpStatusOf(error) === 404 ? 'orphan' : 'unverified' };
   }
+  if (typeof manifest.strategy !== 'string' || typeof manifest.reason !== 'string') return { occupant: 'unverified' };
+  if (manifest.write && head.ContentLength !== manifest.write.size) return { occupant: 'unverified' };
+  return { manifest, occupant: 'unverified' };
 }
 
 function dataOf(destination: { bucket: string; key: string }, strategy: string, reason: string): InjectCodeData {
