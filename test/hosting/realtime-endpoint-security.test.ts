@@ -11,6 +11,7 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Ch
 import { InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps } from '../../lib/hosting';
 import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
 import { checkedApp, expectCleanSynth, fastApp, synthWithChecks } from '../helpers/synth-checks';
+import { withTokensAsStrings } from '../helpers/cfn-values';
 
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -226,21 +227,6 @@ describe('data capture', () => {
     expect(() => endpointIn(build)).toThrow(message);
   });
 });
-
-/** The template's properties with every CloudFormation function replaced by a plain string, for the API model. */
-function withTokensAsStrings(value: any): any {
-  if (Array.isArray(value)) {
-    return value.map(withTokensAsStrings);
-  }
-  if (value && typeof value === 'object') {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) {
-      return 'resolved-at-deploy-time';
-    }
-    return Object.fromEntries(keys.map(k => [k, withTokensAsStrings(value[k])]));
-  }
-  return value;
-}
 
 /** Every option this file covers, with a KMS-capable instance type, as a production stack would set them. */
 function everyOption(stack: cdk.Stack): RealtimeEndpointProps {

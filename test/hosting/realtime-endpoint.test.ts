@@ -10,6 +10,7 @@ import {
 import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
 import { SAGEMAKER_NAME_PATTERN } from '../../lib/common/validation';
 import { checkedApp, describeFindings, expectCleanSynth, fastApp, synthWithChecks } from '../helpers/synth-checks';
+import { withTokensAsStrings } from '../helpers/cfn-values';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const AWS = require('aws-sdk');
@@ -249,21 +250,6 @@ describe('RealtimeEndpoint synth-time errors', () => {
     expect(() => endpointIn({ instanceType: InstanceType.of('g5.xlarge') })).toThrow(/must start with 'ml\.'/);
   });
 });
-
-/** The template's properties with every CloudFormation function replaced by a plain string, for the API model. */
-function withTokensAsStrings(value: any): any {
-  if (Array.isArray(value)) {
-    return value.map(withTokensAsStrings);
-  }
-  if (value && typeof value === 'object') {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) {
-      return 'resolved-at-deploy-time';
-    }
-    return Object.fromEntries(keys.map(k => [k, withTokensAsStrings(value[k])]));
-  }
-  return value;
-}
 
 describe('the emitted properties are valid SageMaker API requests (aws-sdk v2 API model, offline)', () => {
   test.each([
