@@ -1,5 +1,6 @@
 import { handler } from '../../lib/training/handlers/training-job-signaller';
-import { buildResponseBody, oneLineReason, putToPresignedUrl } from '../../lib/training/runtime/cfn-response';
+import { oneLine as oneLineReason } from '../../lib/common/runtime/presigned-put';
+import { buildResponseBody, putToPresignedUrl } from '../../lib/training/runtime/cfn-response';
 import { CustomResourceEvent } from '../../lib/training/runtime/lifecycle';
 import { signalForStateChange } from '../../lib/training/runtime/signal';
 import { startServer } from './local-http';

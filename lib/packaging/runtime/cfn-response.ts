@@ -1,5 +1,4 @@
-import * as http from 'http';
-import * as https from 'https';
+import { oneLine, putOnce } from '../../common/runtime/presigned-put';
 
 /** The request CloudFormation sends to a Lambda-backed custom resource. */
 export interface CustomResourceEvent {
@@ -28,9 +27,6 @@ export interface CustomResourceResponse {
   readonly NoEcho: boolean;
   readonly Data?: Record<string, string>;
 }
-
-/** CloudFormation rejects response bodies over 4,096 bytes; the reason is the only unbounded part. */
-const MAX_REASON_LENGTH = 1000;
 
 export function successResponse(event: CustomResourceEvent, physicalResourceId: string, data: Record<string, string>): CustomResourceResponse {
   return {
@@ -66,53 +62,23 @@ export function failedCreatePhysicalId(event: CustomResourceEvent): string {
   return `failed-create:${event.RequestId}`;
 }
 
-/** Whitespace collapsed to single spaces, cut to a length CloudFormation shows and accepts. */
-export function oneLine(message: string, maxLength = MAX_REASON_LENGTH): string {
-  const line = message.replace(/\s+/g, ' ').trim() || 'unknown error';
-  return line.length <= maxLength ? line : `${line.slice(0, maxLength - 3)}...`;
-}
-
 export interface SendOptions {
   /** Waits between attempts; one attempt more than delays. @default [1000, 3000] */
   readonly retryDelaysMs?: readonly number[];
 }
 
-/**
- * PUTs the response to the presigned URL (https in AWS; any http(s) URL works, which the tests use). The
- * content type must be empty: the URL is signed without one.
- */
+/** PUTs the response to the presigned URL, retrying any failure after each of the delays. */
 export async function sendResponse(url: string, response: CustomResourceResponse, options: SendOptions = {}): Promise<void> {
   const body = Buffer.from(JSON.stringify(response));
   const delays = options.retryDelaysMs ?? [1000, 3000];
   for (let attempt = 0; ; attempt++) {
     try {
-      await put(url, body);
+      const status = await putOnce(url, body, 30_000);
+      if (status < 200 || status >= 300) throw new Error(`the CloudFormation response URL answered HTTP ${status}`);
       return;
     } catch (error) {
       if (attempt >= delays.length) throw error;
       await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
     }
   }
-}
-
-function put(url: string, body: Buffer): Promise<void> {
-  const target = new URL(url);
-  const request = target.protocol === 'http:' ? http.request : https.request;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      target,
-      { method: 'PUT', headers: { 'content-type': '', 'content-length': body.length }, timeout: 30_000 },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve();
-          else reject(new Error(`the CloudFormation response URL answered HTTP ${status}`));
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('the CloudFormation response URL did not answer within 30 s')));
-    req.on('error', reject);
-    req.end(body);
-  });
 }

@@ -1,6 +1,7 @@
 import type { ByteSource, CodeFile, InjectionOptions, InjectionResult, InjectionStats, StrategyName } from '../engine/types';
 import { WriteArtifactResult, writeArtifact } from './artifact-writer';
-import { CustomResourceEvent, CustomResourceResponse, SendOptions, failedResponse, oneLine, sendResponse, successResponse } from './cfn-response';
+import { oneLine } from '../../common/runtime/presigned-put';
+import { CustomResourceEvent, CustomResourceResponse, SendOptions, failedResponse, sendResponse, successResponse } from './cfn-response';
 import { codeDigest, readZip } from './code-archive';
 import { ARTIFACT_FILE_NAME, ArtifactInputs, MANIFEST_FILE_NAME, artifactMetadata, contentDirectory, metadataMatches } from './content-key';
 import { SourceObject, s3ByteSource } from './s3-byte-source';

@@ -1,16 +1,6 @@
-import * as http from 'http';
-import * as https from 'https';
+import { oneLine, putOnce } from '../../common/runtime/presigned-put';
 import { failedCreatePhysicalId } from './job-name';
 import type { CustomResourceEvent, CustomResourceOutcome } from './lifecycle';
-
-/** CloudFormation rejects response bodies over 4096 bytes: keep the reason well below. */
-const MAX_REASON_LENGTH = 1000;
-
-/** One line of at most MAX_REASON_LENGTH characters: CloudFormation shows the reason in its event list. */
-export function oneLineReason(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > MAX_REASON_LENGTH ? `${line.slice(0, MAX_REASON_LENGTH - 3)}...` : line;
-}
 
 /** The body of the response to a custom resource request, for a success (outcome) or a failure (error). */
 export function buildResponseBody(event: CustomResourceEvent, result: { outcome: CustomResourceOutcome } | { error: Error }, logStream?: string): string {
@@ -32,7 +22,7 @@ export function buildResponseBody(event: CustomResourceEvent, result: { outcome:
   return JSON.stringify({
     ...common,
     Status: 'FAILED',
-    Reason: oneLineReason(`${result.error.message}${where}`),
+    Reason: oneLine(`${result.error.message}${where}`),
     // A failed Update or Delete keeps its id. A failed Create of the job resource reports the name its
     // CreateTrainingJob used: the call may have started the job, and the rollback's Delete must stop it.
     PhysicalResourceId: event.PhysicalResourceId ?? failedCreatePhysicalId(event),
@@ -47,7 +37,7 @@ export async function putToPresignedUrl(url: string, body: string, attempts = 4)
   let lastError: Error | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const status = await putOnce(url, body);
+      const status = await putOnce(url, body, 20_000);
       if (status >= 200 && status < 300) return;
       lastError = Object.assign(new Error(`PUT to the presigned URL answered HTTP ${status}`), { statusCode: status });
       if (status < 500) break;
@@ -56,22 +46,4 @@ export async function putToPresignedUrl(url: string, body: string, attempts = 4)
     }
   }
   throw lastError ?? new Error('PUT to the presigned URL failed');
-}
-
-function putOnce(url: string, body: string): Promise<number> {
-  const target = new URL(url);
-  const client = target.protocol === 'http:' ? http : https;
-  return new Promise((resolve, reject) => {
-    const request = client.request(target, {
-      method: 'PUT',
-      headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) },
-      timeout: 20_000,
-    }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-    });
-    request.on('timeout', () => request.destroy(new Error('PUT to the presigned URL timed out')));
-    request.on('error', reject);
-    request.end(body);
-  });
 }

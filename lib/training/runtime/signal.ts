@@ -1,3 +1,5 @@
+import { oneLine } from '../../common/runtime/presigned-put';
+
 /** The body of a wait condition signal. */
 export interface WaitConditionSignal {
   readonly Status: 'SUCCESS' | 'FAILURE';
@@ -35,20 +37,15 @@ export function signalForStateChange(detail: TrainingJobStateDetail): WaitCondit
         Data: detail.ModelArtifacts?.S3ModelArtifacts ?? '',
       };
     case 'Failed': {
-      const reason = clip(`Training job ${name} failed${secondary}: ${detail.FailureReason ?? 'SageMaker gave no FailureReason'}`);
+      const reason = oneLine(`Training job ${name} failed${secondary}: ${detail.FailureReason ?? 'SageMaker gave no FailureReason'}`, MAX_TEXT);
       return { Status: 'FAILURE', Reason: reason, UniqueId: name, Data: reason };
     }
     case 'Stopped': {
       const why = detail.FailureReason ? `: ${detail.FailureReason}` : ' before completing (StopTrainingJob, or MaxRuntime/MaxWaitTime reached)';
-      const reason = clip(`Training job ${name} was stopped${secondary}${why}`);
+      const reason = oneLine(`Training job ${name} was stopped${secondary}${why}`, MAX_TEXT);
       return { Status: 'FAILURE', Reason: reason, UniqueId: name, Data: reason };
     }
     default:
       return undefined;
   }
-}
-
-function clip(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > MAX_TEXT ? `${line.slice(0, MAX_TEXT - 3)}...` : line;
 }
