@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
 
 /**
  * The directory holding the esbuild bundle of a Lambda handler shipped in `assets/handlers/<name>`.
@@ -20,4 +22,23 @@ export function handlerAssetPath(name: string): string {
 /** Lambda code for a bundled handler (entry point `index.handler`). */
 export function handlerCode(name: string): lambda.Code {
   return lambda.Code.fromAsset(handlerAssetPath(name));
+}
+
+/**
+ * A Lambda function running a bundled handler the way every handler of the library runs: Node.js 22 on ARM64,
+ * entry point `index.handler`, with the runtime pin acknowledged for cdk-nag. The caller gives everything else.
+ */
+export function bundledHandlerFunction(scope: Construct, id: string, name: string, options: lambda.FunctionOptions): lambda.Function {
+  const fn = new lambda.Function(scope, id, {
+    ...options,
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    handler: 'index.handler',
+    code: handlerCode(name),
+  });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: 'The library pins nodejs22.x: its handlers are built and tested for Node 20/22 (esbuild target node20); nodejs22.x is supported by Lambda until 2027.',
+  });
+  return fn;
 }

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { handlerCode } from '../common/handler-code';
+import { bundledHandlerFunction } from '../common/handler-code';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 import { NetworkInterfaceGrantOptions, networkInterfaceStatements, placeInVpc, VpcPlacement, VpcPlacementRules } from '../common/vpc-placement';
 import { ModelData } from '../hosting/model-data';
@@ -187,11 +187,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
     // actions this function never uses.
     this.outputBucket.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
 
-    const fn = new lambda.Function(this, 'Function', {
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: handlerCode('inject-code'),
+    const fn = bundledHandlerFunction(this, 'Function', 'inject-code', {
       role,
       logGroup,
       memorySize,
@@ -208,10 +204,6 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
     });
     // Lambda checks the network interface permissions when it creates the function: the policy must exist first.
     fn.node.addDependency(policy);
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'The library pins nodejs22.x: its handlers are built and tested for Node 20/22 (esbuild target node20); nodejs22.x is supported by Lambda until 2027.',
-    });
     this.function = fn;
     this.functionConnections = network ? fn.connections : undefined;
 

@@ -1,9 +1,9 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { handlerCode } from '../common/handler-code';
+import { bundledHandlerFunction } from '../common/handler-code';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 
 /**
@@ -18,20 +18,5 @@ export function handlerFunction(scope: Construct, id: string, bundle: string, de
   });
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
   acknowledgeWildcardResource(scope, logGroup.logGroupArn, 'Lambda names its log streams at run time; confined to this function\'s log group.');
-  const fn = new lambda.Function(scope, `${id}Function`, {
-    description,
-    runtime: lambda.Runtime.NODEJS_22_X,
-    architecture: lambda.Architecture.ARM_64,
-    handler: 'index.handler',
-    code: handlerCode(bundle),
-    timeout,
-    memorySize,
-    role,
-    logGroup,
-  });
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason: 'The library pins nodejs22.x: its handlers are built and tested for Node 20/22 (esbuild target node20); nodejs22.x is supported by Lambda until 2027.',
-  });
-  return fn;
+  return bundledHandlerFunction(scope, `${id}Function`, bundle, { description, timeout, memorySize, role, logGroup });
 }
