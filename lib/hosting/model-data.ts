@@ -8,6 +8,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
+import { parseS3Uri } from '../common/s3-uri';
 
 /**
  * Where a model's artifacts are, in the form `AWS::SageMaker::Model` takes them. Exactly one field is set.
@@ -70,12 +71,11 @@ export abstract class ModelData {
     if (Token.isUnresolved(uri)) {
       throw new Error('ModelData.fromS3Uri() needs a literal URI; for a deploy-time value use ModelData.fromBucket(bucket, key).');
     }
-    const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-    if (!match) {
+    const location = parseS3Uri(uri);
+    if (!location) {
       throw new Error(`Model data URI '${uri}' is not of the form 's3://<bucket>/<key>'.`);
     }
-    const [, bucketName, key] = match;
-    return new BucketObjectModelData(undefined, key, bucketName);
+    return new BucketObjectModelData(undefined, location.key, location.bucket);
   }
 
   /**

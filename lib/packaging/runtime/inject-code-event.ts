@@ -1,6 +1,7 @@
 import type { ByteSource, CodeFile, InjectionOptions, InjectionResult, InjectionStats, StrategyName } from '../engine/types';
 import { WriteArtifactResult, writeArtifact } from './artifact-writer';
 import { oneLine } from '../../common/runtime/presigned-put';
+import { parseS3Uri } from '../../common/s3-uri';
 import { CustomResourceEvent, CustomResourceResponse, SendOptions, failedResponse, sendResponse, successResponse } from './cfn-response';
 import { codeDigest, readZip } from './code-archive';
 import { ARTIFACT_FILE_NAME, ArtifactInputs, MANIFEST_FILE_NAME, artifactMetadata, contentDirectory, metadataMatches } from './content-key';
@@ -364,12 +365,6 @@ function dataOf(destination: { bucket: string; key: string }, strategy: string, 
     Strategy: strategy,
     Reason: oneLine(reason, 300),
   };
-}
-
-/** Parses `s3://bucket/key`. */
-export function parseS3Uri(uri: string | undefined): { bucket: string; key: string } | undefined {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri ?? '');
-  return match ? { bucket: match[1], key: match[2] } : undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { CREATE_TRAINING_JOB_INPUT } from './api-shape';
 import { fromCloudFormation } from './cloudformation-types';
 import { finalizeHyperparameters } from './deploy-time-hyperparameters';
 import { isTrainingJobName, trainingJobName } from './job-name';
+import { parseS3Uri } from '../../common/s3-uri';
 import { stableStringify } from '../../common/stable-json';
 
 /** The part of a CloudFormation custom resource request the handler reads. */
@@ -173,6 +174,7 @@ async function handleResult(event: CustomResourceEvent, api: TrainingJobsApi): P
     throw new Error(`training job ${name} is ${job.status}${job.secondaryStatus ? ` (${job.secondaryStatus})` : ''}${job.failureReason ? `: ${job.failureReason}` : ''}; its model artifacts are not available.`);
   }
   const location = parseS3Uri(job.modelArtifacts);
+  if (!location) throw new Error(`'${job.modelArtifacts}' is not an s3:// URI.`);
   return {
     physicalResourceId: name,
     data: { ModelDataUrl: job.modelArtifacts, ModelArtifactBucket: location.bucket, ModelArtifactKey: location.key },
@@ -183,10 +185,4 @@ async function handleResult(event: CustomResourceEvent, api: TrainingJobsApi): P
 export function sameTrainingInputs(a: { [key: string]: unknown }, b: { [key: string]: unknown }): boolean {
   const strip = (p: { [key: string]: unknown }) => Object.fromEntries(Object.entries(p).filter(([k]) => !CLOUDFORMATION_PROPERTIES.includes(k)));
   return stableStringify(strip(a)) === stableStringify(strip(b));
-}
-
-export function parseS3Uri(uri: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
-  if (!match) throw new Error(`'${uri}' is not an s3:// URI.`);
-  return { bucket: match[1], key: match[2] };
 }
