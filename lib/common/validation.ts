@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { SAGEMAKER_MAX_NAME_LENGTH, SAGEMAKER_NAME_PATTERN } from './sagemaker-names';
 
 /**
  * Synth-time checks shared by every construct of the library.
@@ -7,18 +8,6 @@ import { Token } from 'aws-cdk-lib';
  * message names the offending property, the value, and what to change, so `cdk synth` fails before CloudFormation
  * ever sees the template.
  */
-
-/**
- * SageMaker's pattern for endpoint, endpoint-config, variant and training-job names (API model
- * `EndpointName`/`TrainingJobName`): alphanumerics and hyphens, not starting or ending with a hyphen.
- */
-export const SAGEMAKER_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-
-/** SageMaker's pattern for model names (`ModelName`): like the others, and never a trailing hyphen. */
-export const SAGEMAKER_MODEL_NAME_PATTERN = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
-
-/** The longest name SageMaker accepts for a job, model, endpoint config or endpoint. */
-export const SAGEMAKER_MAX_NAME_LENGTH = 63;
 
 /**
  * Throws unless `name` is a valid SageMaker resource name (`what` says which, e.g. 'endpointName').

@@ -17,9 +17,8 @@ import { EndpointDashboard, EndpointDashboardOptions } from './monitoring/endpoi
 import { EndpointMetrics } from './monitoring/endpoint-metrics';
 import { AutoScalingOptions } from './scaling/auto-scaling-options';
 import { VariantAutoScaling } from './scaling/variant-auto-scaling';
-import {
-  SAGEMAKER_MAX_NAME_LENGTH, validateContainerEnvironment, validateIntegerInRange, validateSageMakerName,
-} from '../common/validation';
+import { SAGEMAKER_MAX_NAME_LENGTH } from '../common/sagemaker-names';
+import { validateContainerEnvironment, validateIntegerInRange, validateSageMakerName } from '../common/validation';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 
 /**

@@ -1,8 +1,7 @@
 import * as cdk from 'aws-cdk-lib';
 import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
-import {
-  validateContainerEnvironment, validateIntegerInRange, validateSageMakerName, SAGEMAKER_MODEL_NAME_PATTERN,
-} from '../../lib/common/validation';
+import { SAGEMAKER_MODEL_NAME_PATTERN } from '../../lib/common/sagemaker-names';
+import { validateContainerEnvironment, validateIntegerInRange, validateSageMakerName } from '../../lib/common/validation';
 
 describe('validateSageMakerName', () => {
   test.each(['a', 'my-endpoint', 'A1--b2', 'x'.repeat(63)])('accepts %s', name => {

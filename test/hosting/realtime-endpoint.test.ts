@@ -8,7 +8,7 @@ import {
   ContainerImage, ImageVariant, InstanceType, ModelData, PytorchVersion, RealtimeEndpoint, RealtimeEndpointProps,
 } from '../../lib/hosting';
 import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
-import { SAGEMAKER_NAME_PATTERN } from '../../lib/common/validation';
+import { SAGEMAKER_NAME_PATTERN } from '../../lib/common/sagemaker-names';
 import { checkedApp, describeFindings, expectCleanSynth, fastApp, synthWithChecks } from '../helpers/synth-checks';
 import { withTokensAsStrings } from '../helpers/cfn-values';
 

@@ -1,4 +1,5 @@
 import * as crypto from 'crypto';
+import { SAGEMAKER_NAME_PATTERN } from '../../common/sagemaker-names';
 import { TRAINING_JOB_RESOURCE_TYPE } from '../resource-types';
 
 /** Hex characters of the attempt suffix. */
@@ -13,7 +14,7 @@ const ATTEMPT_LENGTH = 12;
 export function trainingJobName(prefix: string, requestId: string): string {
   const attempt = crypto.createHash('sha256').update(requestId).digest('hex').slice(0, ATTEMPT_LENGTH);
   const name = `${prefix}${attempt}`;
-  if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name)) {
+  if (!SAGEMAKER_NAME_PATTERN.test(name)) {
     throw new Error(`training job name '${name}' is not a valid SageMaker job name (1-63 letters, digits, inner hyphens).`);
   }
   return name;
