@@ -1,8 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from './nag-acknowledgements';
 
 /**
  * The directory holding the esbuild bundle of a Lambda handler shipped in `assets/handlers/<name>`.
@@ -41,4 +44,13 @@ export function bundledHandlerFunction(scope: Construct, id: string, name: strin
     reason: 'The library pins nodejs22.x: its handlers are built and tested for Node 20/22 (esbuild target node20); nodejs22.x is supported by Lambda until 2027.',
   });
   return fn;
+}
+
+/**
+ * The permission a function needs to write to its own log group (no AWS managed policy), with the log-stream
+ * wildcard acknowledged for cdk-nag under `scope`.
+ */
+export function logWriteStatement(scope: Construct, logGroup: logs.ILogGroup, sid?: string): iam.PolicyStatement {
+  acknowledgeWildcardResource(scope, logGroup.logGroupArn, 'Lambda names its log streams at run time; confined to this function\'s log group.');
+  return new iam.PolicyStatement({ sid, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] });
 }

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { bundledHandlerFunction } from '../common/handler-code';
+import { bundledHandlerFunction, logWriteStatement } from '../common/handler-code';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 import { NetworkInterfaceGrantOptions, networkInterfaceStatements, placeInVpc, VpcPlacement, VpcPlacementRules } from '../common/vpc-placement';
 import { ModelData } from '../hosting/model-data';
@@ -285,7 +285,6 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
       outputObjects,
       'The new artifact key is a content hash known only at deploy time; access is confined to this resource\'s own prefix.',
     );
-    acknowledgeWildcardResource(this, `${logGroup.logGroupArn}`, 'Lambda names its log streams at run time; confined to this function\'s log group.');
     return [
       new iam.PolicyStatement({
         sid: 'ReadOriginalArtifact',
@@ -304,11 +303,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
         resources: [this.outputBucket.bucketArn],
         conditions: { StringLike: { 's3:prefix': [`${this.outputPrefix}*`] } },
       }),
-      new iam.PolicyStatement({
-        sid: 'WriteLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
+      logWriteStatement(this, logGroup, 'WriteLogs'),
     ];
   }
 }

@@ -3,8 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { bundledHandlerFunction } from '../common/handler-code';
-import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
+import { bundledHandlerFunction, logWriteStatement } from '../common/handler-code';
 
 /**
  * A bundled handler with its own role and log group: the role may only write to that log group (no AWS managed
@@ -16,7 +15,6 @@ export function handlerFunction(scope: Construct, id: string, bundle: string, de
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description,
   });
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-  acknowledgeWildcardResource(scope, logGroup.logGroupArn, 'Lambda names its log streams at run time; confined to this function\'s log group.');
+  role.addToPrincipalPolicy(logWriteStatement(scope, logGroup));
   return bundledHandlerFunction(scope, `${id}Function`, bundle, { description, timeout, memorySize, role, logGroup });
 }
