@@ -6,6 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
+import { threeTierVpc } from '../helpers/vpcs';
 import {
   NetworkInterfaceGrantOptions, networkInterfaceStatements, placeInVpc, VpcPlacementProps, VpcPlacementRules,
 } from '../../lib/common/vpc-placement';
@@ -22,15 +23,7 @@ const subnetId = (i: number) => `subnet-${i.toString(16).padStart(17, '0')}`;
 /** A stack with a construct `Thing` to place, and a VPC with two public, two private and two isolated subnets. */
 function setup() {
   const stack = new cdk.Stack(new cdk.App(), 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', {
-    maxAzs: 2,
-    natGateways: 1,
-    subnetConfiguration: [
-      { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
-      { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-    ],
-  });
+  const vpc = threeTierVpc(stack, 'Vpc', 2);
   const thing = new Construct(stack, 'Thing');
   return { stack, vpc, thing };
 }

@@ -9,6 +9,7 @@ import { HIPAASecurityChecks } from 'cdk-nag';
 import { ModelData, PytorchCustomEndpoint } from '../../lib';
 import { InferenceCode, InferenceCodeInjection, InferenceCodeInjectionProps } from '../../lib/packaging';
 import { checkedApp, expectCleanSynth, fastApp, synthWithChecks } from '../helpers/synth-checks';
+import { threeTierVpc } from '../helpers/vpcs';
 
 const INFERENCE = 'def model_fn(model_dir):\n    return None\n';
 let codeDirectory: string;
@@ -146,15 +147,7 @@ describe('InferenceCodeInjection in a VPC', () => {
 
   test('default subnets are what vpc.selectSubnets() picks: private with egress when the VPC has them', () => {
     const stack = newStack();
-    const vpc = new ec2.Vpc(stack, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 1,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
-        { name: 'egress', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-        { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      ],
-    });
+    const vpc = threeTierVpc(stack, 'Vpc', 2);
     injectionIn(stack, { vpc });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -164,15 +157,7 @@ describe('InferenceCodeInjection in a VPC', () => {
 
   test('an explicit selection and given security groups are used as they are; connections exposes them', () => {
     const stack = newStack();
-    const vpc = new ec2.Vpc(stack, 'Vpc', {
-      maxAzs: 3,
-      natGateways: 1,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
-        { name: 'egress', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-        { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      ],
-    });
+    const vpc = threeTierVpc(stack, 'Vpc', 3);
     const mine = new ec2.SecurityGroup(stack, 'Mine', { vpc, allowAllOutbound: false });
     const injection = injectionIn(stack, {
       vpc,
