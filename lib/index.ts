@@ -1,3 +1,4 @@
+export * from './core';
 export * from './hosting';
 export * from './packaging';
 export * from './training';

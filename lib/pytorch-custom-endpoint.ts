@@ -1,7 +1,8 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { EndpointDashboardOptions, ModelData, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
+import { ModelData } from './core';
+import { EndpointDashboardOptions, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
 import { InferenceCode, InferenceCodeInjection, InferenceCodeInjectionOptions } from './packaging';
 import { TrainingJob, TrainingJobProps } from './training';
 

@@ -14,11 +14,8 @@ const HOSTING_FILES = [
   'lib/index.ts',
   'lib/pytorch-custom-endpoint.ts',
   'lib/common/',
+  'lib/core/',
   'lib/hosting/index.ts',
-  'lib/hosting/instance-type.ts',
-  'lib/hosting/dlc-registry.ts',
-  'lib/hosting/container-image.ts',
-  'lib/hosting/model-data.ts',
   'lib/hosting/realtime-endpoint.ts',
 ];
 

@@ -1,7 +1,4 @@
 // Public API of lib/hosting: each module of the area is exported here.
-export * from './instance-type';
-export * from './container-image';
-export * from './model-data';
 export * from './data-capture';
 export * from './realtime-endpoint';
 export * from './scaling';

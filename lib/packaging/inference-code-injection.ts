@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { bundledHandlerFunction, logWriteStatement } from '../common/handler-code';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 import { NetworkInterfaceGrantOptions, networkInterfaceStatements, placeInVpc, VpcPlacement, VpcPlacementRules } from '../common/vpc-placement';
-import { ModelData } from '../hosting/model-data';
+import { ModelData } from '../core/model-data';
 import { InferenceCode } from './inference-code';
 import { InjectionStrategy } from './injection-strategy';
 

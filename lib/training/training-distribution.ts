@@ -1,4 +1,4 @@
-import { InstanceType } from '../hosting/instance-type';
+import { InstanceType } from '../core/instance-type';
 
 /**
  * How the SageMaker PyTorch training toolkit launches the script on the job's instances.

@@ -13,9 +13,9 @@ import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 import {
   networkInterfaceStatements, placeInVpc, SAGEMAKER_DESCRIBE_ACTIONS, SAGEMAKER_PLACEMENT_ACTIONS,
 } from '../common/vpc-placement';
-import { ContainerImage } from '../hosting/container-image';
-import { InstanceType } from '../hosting/instance-type';
-import { ModelData } from '../hosting/model-data';
+import { ContainerImage } from '../core/container-image';
+import { InstanceType } from '../core/instance-type';
+import { ModelData } from '../core/model-data';
 import {
   acknowledgeUnscopedActions, grantKeyUse, grantLogsAndMetrics, grantReadWritePrefix, grantSourceRead, grantWritePrefix,
 } from './execution-role-grants';

@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
-import { InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps } from '../../lib/hosting';
+import { InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps } from '../../lib';
 import { checkedApp, fastApp, synthWithChecks } from '../helpers/synth-checks';
 
 function endpointIn(props: Partial<RealtimeEndpointProps> = {}, env?: cdk.Environment) {

@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import { InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps } from '../../lib/hosting';
+import { InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps } from '../../lib';
 import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
 import { checkedApp, expectCleanSynth, fastApp, synthWithChecks } from '../helpers/synth-checks';
 import { withTokensAsStrings } from '../helpers/cfn-values';

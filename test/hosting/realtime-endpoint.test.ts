@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { HIPAASecurityChecks } from 'cdk-nag';
 import {
   ContainerImage, ImageVariant, InstanceType, ModelData, PytorchVersion, RealtimeEndpoint, RealtimeEndpointProps,
-} from '../../lib/hosting';
+} from '../../lib';
 import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
 import { SAGEMAKER_NAME_PATTERN } from '../../lib/common/sagemaker-names';
 import { checkedApp, describeFindings, expectCleanSynth, fastApp, synthWithChecks } from '../helpers/synth-checks';

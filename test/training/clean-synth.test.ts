@@ -4,7 +4,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { InstanceType } from '../../lib/hosting';
+import { InstanceType } from '../../lib';
 import { Hyperparameter, TrainingInput, TrainingJob } from '../../lib/training';
 import { checkedApp, expectCleanSynth } from '../helpers/synth-checks';
 import { SOURCE, VENDORED_SOURCE } from './helpers';

@@ -2,7 +2,7 @@ import { CfnParameter, Duration, Size } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { InstanceType } from '../../lib/hosting';
+import { InstanceType } from '../../lib';
 import { Hyperparameter, HyperparameterType, TrainingDistribution, TrainingInput, TrainingInputMode } from '../../lib/training';
 import { CREATE_TRAINING_JOB_INPUT } from '../../lib/training/runtime/api-shape';
 import { fromCloudFormation } from '../../lib/training/runtime/cloudformation-types';

@@ -7,7 +7,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ContainerImage, InstanceType, PytorchVersion } from '../../lib/hosting';
+import { ContainerImage, InstanceType, PytorchVersion } from '../../lib';
 import {
   Hyperparameter, HyperparameterType, S3DataDistribution, TrainingDistribution, TrainingInput, TrainingInputMode, TrainingJob,
   TrainingJobProps,

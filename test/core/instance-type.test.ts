@@ -1,5 +1,5 @@
 import { ProductionVariantInstanceType, TrainingInstanceType } from '@aws-sdk/client-sagemaker';
-import { InstanceType } from '../../lib/hosting';
+import { InstanceType } from '../../lib/core';
 
 /** Every InstanceType constant of the class. */
 function constants(): InstanceType[] {

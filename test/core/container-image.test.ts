@@ -2,8 +2,8 @@ import * as cdk from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ContainerImage, ImageVariant, InstanceType, PytorchVersion } from '../../lib/hosting';
-import { DLC_REGISTRY_ACCOUNTS } from '../../lib/hosting/dlc-registry';
+import { ContainerImage, ImageVariant, InstanceType, PytorchVersion } from '../../lib/core';
+import { DLC_REGISTRY_ACCOUNTS } from '../../lib/core/dlc-registry';
 import { fastApp } from '../helpers/synth-checks';
 
 function bindIn(stack: cdk.Stack, image: ContainerImage, instanceType = InstanceType.ML_G5_XLARGE, grantee?: iam.IGrantable): string {

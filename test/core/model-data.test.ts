@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ModelData } from '../../lib/hosting';
+import { ModelData } from '../../lib/core';
 import { fastApp } from '../helpers/synth-checks';
 
 const NOT_GZIP = path.join(__dirname, '..', 'fixtures', 'hosting', 'not-gzip.tar.gz');
