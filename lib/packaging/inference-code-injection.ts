@@ -12,6 +12,7 @@ import { NetworkInterfaceGrantOptions, networkInterfaceStatements, placeInVpc, V
 import { ModelData } from '../core/model-data';
 import { InferenceCode } from './inference-code';
 import { InjectionStrategy } from './injection-strategy';
+import { INFERENCE_CODE_INJECTION_RESOURCE_TYPE, injectCodeAttribute, InjectCodeProperties } from './resource-types';
 
 /** How an {@link InferenceCodeInjection} injects and where it writes: everything but what it injects into. */
 export interface InferenceCodeInjectionOptions {
@@ -209,10 +210,10 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
 
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: fn.functionArn,
-      resourceType: 'Custom::InferenceCodeInjection',
+      resourceType: INFERENCE_CODE_INJECTION_RESOURCE_TYPE,
       // Longer than the function's timeout, so a FAILED answer always arrives first.
       serviceTimeout: Duration.minutes(20),
-      properties: {
+      properties: injectCodeProperties({
         SourceBucket: props.artifactBucket.bucketName,
         SourceKey: props.artifactKey,
         CodeBucket: code.bucket.bucketName,
@@ -221,15 +222,15 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
         OutputBucket: this.outputBucket.bucketName,
         OutputPrefix: this.outputPrefix,
         RemovalPolicy: removalPolicy === RemovalPolicy.RETAIN ? 'retain' : 'destroy',
-      },
+      }),
     });
     // The policy must exist while the resource is created, updated and deleted (its Delete removes the object).
     resource.node.addDependency(policy);
 
-    this.artifactKey = resource.getAttString('ArtifactKey');
-    this.artifactS3Uri = resource.getAttString('ArtifactS3Uri');
-    this.strategyUsed = resource.getAttString('Strategy');
-    this.strategyReason = resource.getAttString('Reason');
+    this.artifactKey = resource.getAttString(injectCodeAttribute('ArtifactKey'));
+    this.artifactS3Uri = resource.getAttString(injectCodeAttribute('ArtifactS3Uri'));
+    this.strategyUsed = resource.getAttString(injectCodeAttribute('Strategy'));
+    this.strategyReason = resource.getAttString(injectCodeAttribute('Reason'));
     this.modelData = ModelData.fromBucket(this.outputBucket, this.artifactKey);
   }
 
@@ -370,3 +371,8 @@ function normalizePrefix(prefix: string): string {
 }
 
 const MAX_OUTPUT_PREFIX_BYTES = 512;
+
+/** The resource's properties, typed by the interface the handler reads them with. */
+function injectCodeProperties(properties: InjectCodeProperties): { [key: string]: string } {
+  return { ...properties };
+}

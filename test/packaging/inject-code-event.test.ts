@@ -4,7 +4,7 @@ import * as path from 'path';
 import { injectCode } from '../../lib/packaging/engine';
 import type { OutputSegment } from '../../lib/packaging/engine/types';
 import { oneLine } from '../../lib/common/runtime/presigned-put';
-import { CustomResourceEvent, failedCreatePhysicalId, sendResponse } from '../../lib/packaging/runtime/cfn-response';
+import { CustomResourceEvent, failedCreateMarker as failedCreatePhysicalId, sendResponse } from '../../lib/common/runtime/custom-resource';
 import { InjectCodeDependencies, InjectCodeFunction, respondToEvent } from '../../lib/packaging/runtime/inject-code-event';
 import { CallOptions, S3Operations } from '../../lib/packaging/runtime/s3-operations';
 import { checkWithGnuTools, makeModelArchive, ResponseReceiver, sha256, startResponseReceiver, tarMembers, zipDirectory } from './helpers/artifacts';
@@ -100,7 +100,7 @@ function deps(extra: Partial<InjectCodeDependencies> = {}): InjectCodeDependenci
 }
 
 async function run(e: CustomResourceEvent, d: InjectCodeDependencies = deps()) {
-  await respondToEvent(e, d, { retryDelaysMs: [] });
+  await respondToEvent(e, d, { attempts: 1 });
   const answer = cfn.received.find((r) => r.path.startsWith(`/${e.RequestId}?`));
   expect(answer).toBeDefined();
   expect(answer!.method).toBe('PUT');
@@ -525,11 +525,11 @@ describe('responses', () => {
     expect(oneLine('  ')).toBe('unknown error');
   });
 
-  test('a response URL that refuses the answer is an error (Lambda then retries the invocation)', async () => {
+  test('a response URL that refuses the answer is an error at once (a 4xx cannot succeed; Lambda then retries the invocation)', async () => {
     const e = { ...event('Create'), ResponseURL: cfn.url('reject') };
     await expect(
-      sendResponse(e.ResponseURL, { Status: 'SUCCESS', PhysicalResourceId: 'p', StackId: 's', RequestId: 'r', LogicalResourceId: 'l', NoEcho: false }, { retryDelaysMs: [0] }),
+      sendResponse(e.ResponseURL, { Status: 'SUCCESS', PhysicalResourceId: 'p', StackId: 's', RequestId: 'r', LogicalResourceId: 'l', NoEcho: false }, { baseDelayMs: 0 }),
     ).rejects.toThrow('answered HTTP 403');
-    expect(cfn.received.filter((r) => r.path.startsWith('/reject'))).toHaveLength(2);
+    expect(cfn.received.filter((r) => r.path.startsWith('/reject'))).toHaveLength(1);
   });
 });

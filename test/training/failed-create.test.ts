@@ -3,9 +3,9 @@
 // the failed response names the job that request would have started, and the Delete describes that name.
 // Runs the real response builder and the real lifecycle functions, with SageMaker replaced by the fake.
 import { Hyperparameter } from '../../lib/training';
-import { buildResponseBody } from '../../lib/training/runtime/cfn-response';
+import { answerCustomResource, CustomResourceEvent, failedResponse } from '../../lib/common/runtime/custom-resource';
 import { failedCreatePhysicalId, trainingJobName } from '../../lib/training/runtime/job-name';
-import { CustomResourceEvent, handleLifecycleEvent } from '../../lib/training/runtime/lifecycle';
+import { handleLifecycleEvent } from '../../lib/training/runtime/lifecycle';
 import { deliveredProperties } from './cfn-eval';
 import { FakeSageMaker } from './fake-sagemaker';
 import { synthJob } from './helpers';
@@ -29,13 +29,9 @@ const create: CustomResourceEvent = {
 };
 const expectedName = trainingJobName(props.TrainingJobNamePrefix, 'create-req-7');
 
-/** Runs a request the way the handler does and returns the body it would PUT to CloudFormation. */
+/** Runs a request the way the handler does and returns the answer it would PUT to CloudFormation. */
 async function respond(event: CustomResourceEvent, api: FakeSageMaker): Promise<any> {
-  try {
-    return JSON.parse(buildResponseBody(event, { outcome: await handleLifecycleEvent(event, api) }));
-  } catch (error) {
-    return JSON.parse(buildResponseBody(event, { error: error as Error }));
-  }
+  return answerCustomResource(event, () => handleLifecycleEvent(event, api), { failedCreatePhysicalId });
 }
 
 /** The rollback's Delete of the resource CloudFormation recorded with the failed Create's physical id. */
@@ -90,17 +86,17 @@ describe('a failed Create of the job resource, then the rollback Delete', () => 
 describe('the other failure paths keep their physical ids', () => {
   test('a failed Update keeps the old job name', () => {
     const oldName = trainingJobName(props.TrainingJobNamePrefix, 'earlier-req');
-    const body = JSON.parse(buildResponseBody({ ...create, RequestType: 'Update', PhysicalResourceId: oldName }, { error: new Error('x') }));
+    const body = failedResponse({ ...create, RequestType: 'Update', PhysicalResourceId: oldName }, new Error('x'), { failedCreatePhysicalId });
     expect(body.PhysicalResourceId).toBe(oldName);
   });
 
   test('a failed Create of the result resource names no job', () => {
     const event: CustomResourceEvent = { ...create, ResourceType: RESULT, ResourceProperties: { TrainingJobName: expectedName } };
-    expect(JSON.parse(buildResponseBody(event, { error: new Error('x') })).PhysicalResourceId).toBe('failed-create-req-7');
+    expect(failedResponse(event, new Error('x'), { failedCreatePhysicalId }).PhysicalResourceId).toBe('failed-create:create-req-7');
   });
 
   test('a job resource without a usable prefix names no job', () => {
-    expect(failedCreatePhysicalId({ ResourceType: JOB, RequestId: 'r', ResourceProperties: {} })).toBe('failed-r');
-    expect(failedCreatePhysicalId({ ResourceType: JOB, RequestId: 'r', ResourceProperties: { TrainingJobNamePrefix: 'Not_Valid-' } })).toBe('failed-r');
+    expect(failedCreatePhysicalId({ ResourceType: JOB, RequestId: 'r', ResourceProperties: {} })).toBe('failed-create:r');
+    expect(failedCreatePhysicalId({ ResourceType: JOB, RequestId: 'r', ResourceProperties: { TrainingJobNamePrefix: 'Not_Valid-' } })).toBe('failed-create:r');
   });
 });

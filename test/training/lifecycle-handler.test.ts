@@ -97,7 +97,7 @@ test('result of an unknown job: FAILED with a one-line reason naming the log str
     expect(sagemaker.calls).toEqual([{ operation: 'DescribeTrainingJob', input: { TrainingJobName: 'nope-0123456789abcdef-0123456789ab' } }]);
     const body = JSON.parse(server.received[0].body);
     expect(body.Status).toBe('FAILED');
-    expect(body.Reason).toBe('training job nope-0123456789abcdef-0123456789ab does not exist. (log stream stream-1)');
+    expect(body.Reason).toBe('training job nope-0123456789abcdef-0123456789ab does not exist. (log: stream-1)');
   } finally {
     await server.close();
   }

@@ -6,9 +6,8 @@ import { InstanceType } from '../../lib';
 import { Hyperparameter, HyperparameterType, TrainingDistribution, TrainingInput, TrainingInputMode } from '../../lib/training';
 import { CREATE_TRAINING_JOB_INPUT } from '../../lib/training/runtime/api-shape';
 import { fromCloudFormation } from '../../lib/training/runtime/cloudformation-types';
-import {
-  CustomResourceEvent, buildCreateTrainingJobRequest, handleLifecycleEvent,
-} from '../../lib/training/runtime/lifecycle';
+import { CustomResourceEvent } from '../../lib/common/runtime/custom-resource';
+import { buildCreateTrainingJobRequest, handleLifecycleEvent } from '../../lib/training/runtime/lifecycle';
 import { trainingJobName } from '../../lib/training/runtime/job-name';
 import { FakeSageMaker } from './fake-sagemaker';
 import { inputShape, strictScalarTypes, validateRequest } from './api-model';
@@ -266,8 +265,8 @@ describe('lifecycle: create, update, delete', () => {
     expect(gone.calls).toEqual([`describe ${NAME}`]);
 
     const failed = new FakeSageMaker();
-    const outcome = await handleLifecycleEvent(event({ RequestType: 'Delete', PhysicalResourceId: 'failed-req-1' }), failed);
-    expect(outcome.physicalResourceId).toBe('failed-req-1');
+    const outcome = await handleLifecycleEvent(event({ RequestType: 'Delete', PhysicalResourceId: 'failed-create:req-1' }), failed);
+    expect(outcome.physicalResourceId).toBe('failed-create:req-1');
     expect(failed.calls).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { handler } from '../../lib/training/handlers/training-job-signaller';
 import { oneLine as oneLineReason } from '../../lib/common/runtime/presigned-put';
-import { buildResponseBody, putToPresignedUrl } from '../../lib/training/runtime/cfn-response';
-import { CustomResourceEvent } from '../../lib/training/runtime/lifecycle';
+import { CustomResourceEvent, failedResponse, successResponse } from '../../lib/common/runtime/custom-resource';
+import { backoffDelayMs, putToPresignedUrl } from '../../lib/common/runtime/presigned-put';
 import { signalForStateChange } from '../../lib/training/runtime/signal';
 import { startServer } from './local-http';
 
@@ -96,25 +96,25 @@ describe('the signaller PUTs the wait condition signal to the handle URL (real H
   });
 });
 
-describe('custom resource responses', () => {
+describe('custom resource responses (the shared runtime, as the lifecycle handler uses it)', () => {
   const event: CustomResourceEvent = {
     RequestType: 'Create', ResourceType: 'Custom::SageMakerTrainingJob', RequestId: 'req-1', StackId: 'arn:stack',
     LogicalResourceId: 'Train', ResponseURL: 'unused', ResourceProperties: {},
   };
 
   test('success body', () => {
-    expect(JSON.parse(buildResponseBody(event, { outcome: { physicalResourceId: NAME, data: { TrainingJobName: NAME } } }))).toEqual({
-      Status: 'SUCCESS', Reason: 'OK', PhysicalResourceId: NAME, StackId: 'arn:stack', RequestId: 'req-1', LogicalResourceId: 'Train', Data: { TrainingJobName: NAME },
+    expect(successResponse(event, { physicalResourceId: NAME, data: { TrainingJobName: NAME } })).toEqual({
+      Status: 'SUCCESS', PhysicalResourceId: NAME, StackId: 'arn:stack', RequestId: 'req-1', LogicalResourceId: 'Train', NoEcho: false, Data: { TrainingJobName: NAME },
     });
   });
 
   test('failure body: one line, and a failed create reports no job name', () => {
-    const body = JSON.parse(buildResponseBody(event, { error: new Error('line one\nline two') }, '2026/11/24/[$LATEST]abc'));
+    const body = failedResponse(event, new Error('line one\nline two'), { logHint: '/aws/lambda/fn 2026/11/24/[$LATEST]abc' });
     expect(body).toEqual({
-      Status: 'FAILED', Reason: 'line one line two (log stream 2026/11/24/[$LATEST]abc)', PhysicalResourceId: 'failed-req-1',
-      StackId: 'arn:stack', RequestId: 'req-1', LogicalResourceId: 'Train',
+      Status: 'FAILED', Reason: 'line one line two (log: /aws/lambda/fn 2026/11/24/[$LATEST]abc)', PhysicalResourceId: 'failed-create:req-1',
+      StackId: 'arn:stack', RequestId: 'req-1', LogicalResourceId: 'Train', NoEcho: false,
     });
-    const update = JSON.parse(buildResponseBody({ ...event, RequestType: 'Update', PhysicalResourceId: NAME }, { error: new Error('x') }));
+    const update = failedResponse({ ...event, RequestType: 'Update', PhysicalResourceId: NAME }, new Error('x'));
     expect(update.PhysicalResourceId).toBe(NAME);
     expect(oneLineReason('y'.repeat(5000))).toHaveLength(1000);
   });
@@ -122,11 +122,38 @@ describe('custom resource responses', () => {
   test('PUT retries a 5xx answer, then succeeds', async () => {
     const server = await startServer([503, 200]);
     try {
-      await putToPresignedUrl(server.url, '{"a":1}');
+      await putToPresignedUrl(server.url, '{"a":1}', { baseDelayMs: 1 });
       expect(server.received.map((r) => r.body)).toEqual(['{"a":1}', '{"a":1}']);
       expect(server.received[0].headers['content-length']).toBe('7');
     } finally {
       await server.close();
     }
+  });
+
+  test('PUT does not retry a 4xx answer: it fails at once with the status', async () => {
+    const server = await startServer([403, 200]);
+    try {
+      await expect(putToPresignedUrl(server.url, '{}', { baseDelayMs: 1 })).rejects.toMatchObject({ name: 'PresignedPutError', statusCode: 403 });
+      expect(server.received).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('PUT gives up after its attempts on 5xx, with the last status', async () => {
+    const server = await startServer([500]);
+    try {
+      await expect(putToPresignedUrl(server.url, '{}', { attempts: 3, baseDelayMs: 1 })).rejects.toMatchObject({ statusCode: 500 });
+      expect(server.received).toHaveLength(3);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('backoff doubles up to its cap, with jitter in the upper half of each step', () => {
+    const low = (attempt: number) => backoffDelayMs(attempt, { baseDelayMs: 1000, maxDelayMs: 8000, random: () => 0 });
+    const high = (attempt: number) => backoffDelayMs(attempt, { baseDelayMs: 1000, maxDelayMs: 8000, random: () => 0.999999 });
+    expect([1, 2, 3, 4, 5].map(low)).toEqual([500, 1000, 2000, 4000, 4000]);
+    expect([1, 2, 3, 4, 5].map((a) => Math.round(high(a)))).toEqual([1000, 2000, 4000, 8000, 8000]);
   });
 });

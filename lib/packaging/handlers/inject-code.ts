@@ -1,11 +1,12 @@
 /**
- * Lambda shell of the code-injection custom resource: builds the S3 client and the deadline, runs the pure
- * logic (runtime/inject-code-event.ts) with the engine, and PUTs the answer to CloudFormation's presigned URL.
+ * Lambda shell of the code-injection custom resource: builds the S3 client and the time budget, and runs the pure
+ * logic (runtime/inject-code-event.ts) with the engine; the shared custom-resource runtime answers CloudFormation.
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { CustomResourceEvent, lambdaLogHint } from '../../common/runtime/custom-resource';
+import { LambdaTimeBudget, workBudgetMs } from '../../common/runtime/deadline';
 import { injectCode } from '../engine';
 import { respondToEvent } from '../runtime/inject-code-event';
-import { CustomResourceEvent } from '../runtime/cfn-response';
 import { sdkS3Operations } from '../runtime/s3-operations';
 
 /** Time kept back from the Lambda timeout to abort the upload and answer FAILED. */
@@ -19,8 +20,7 @@ const client = new S3Client({
   maxAttempts: 5,
 });
 
-interface LambdaContext {
-  getRemainingTimeInMillis(): number;
+interface LambdaContext extends LambdaTimeBudget {
   readonly logGroupName?: string;
   readonly logStreamName?: string;
 }
@@ -30,8 +30,8 @@ export async function handler(event: CustomResourceEvent, context: LambdaContext
   await respondToEvent(event, {
     ops: sdkS3Operations(client),
     injectCode,
-    timeoutMs: Math.max(1_000, context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS),
-    logHint: context.logStreamName ? `${context.logGroupName} ${context.logStreamName}` : undefined,
+    timeoutMs: workBudgetMs(context, SAFETY_MARGIN_MS),
+    logHint: lambdaLogHint(context),
     log: (message) => console.log(message),
   });
 }

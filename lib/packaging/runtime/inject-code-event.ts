@@ -1,24 +1,19 @@
 import type { ByteSource, CodeFile, InjectionOptions, InjectionResult, InjectionStats, StrategyName } from '../engine/types';
 import { WriteArtifactResult, writeArtifact } from './artifact-writer';
-import { oneLine } from '../../common/runtime/presigned-put';
+import {
+  AnswerOptions, answerCustomResource, CustomResourceEvent, CustomResourceOutcome, CustomResourceResponse, respondToCustomResource,
+} from '../../common/runtime/custom-resource';
+import { oneLine, PutRetryOptions } from '../../common/runtime/presigned-put';
 import { parseS3Uri } from '../../common/s3-uri';
-import { CustomResourceEvent, CustomResourceResponse, SendOptions, failedResponse, sendResponse, successResponse } from './cfn-response';
+import { InjectCodeAttributes, InjectCodeProperties as SharedProperties } from '../resource-types';
 import { codeDigest, readZip } from './code-archive';
 import { ARTIFACT_FILE_NAME, ArtifactInputs, MANIFEST_FILE_NAME, artifactMetadata, contentDirectory, metadataMatches } from './content-key';
 import { SourceObject, s3ByteSource } from './s3-byte-source';
 import { S3Operations, httpStatusOf, s3Uri } from './s3-operations';
 
-/** The custom resource's properties, as the construct sets them (CloudFormation passes strings). */
-export interface InjectCodeProperties {
-  readonly SourceBucket: string;
-  readonly SourceKey: string;
-  readonly CodeBucket: string;
-  readonly CodeKey: string;
+/** The custom resource's properties, checked: the shared shape with the values narrowed. */
+export interface InjectCodeProperties extends SharedProperties {
   readonly Strategy: StrategyName;
-  readonly OutputBucket: string;
-  /** Ends with `/`; everything the resource writes is under it. */
-  readonly OutputPrefix: string;
-  /** `destroy`: a Delete removes the objects this resource wrote; `retain`: it keeps them. */
   readonly RemovalPolicy: 'destroy' | 'retain';
 }
 
@@ -45,13 +40,7 @@ export interface InjectCodeDependencies {
 }
 
 /** The custom resource's attributes (`Fn::GetAtt`). */
-export interface InjectCodeData extends Record<string, string> {
-  readonly ArtifactS3Uri: string;
-  readonly ArtifactBucket: string;
-  readonly ArtifactKey: string;
-  readonly Strategy: string;
-  readonly Reason: string;
-}
+export interface InjectCodeData extends InjectCodeAttributes, Record<string, string> {}
 
 /** What `injection.json` beside the artifact records. */
 export interface InjectionManifest {
@@ -72,7 +61,7 @@ const STRATEGIES: readonly string[] = ['auto', 'scan', 'tail', 'stream'];
 
 /** Checks the properties, with messages that name the property. */
 export function parseProperties(raw: Record<string, unknown>): InjectCodeProperties {
-  const text = (name: string): string => {
+  const text = (name: keyof SharedProperties): string => {
     const value = raw[name];
     if (typeof value !== 'string' || value.length === 0) throw new Error(`custom resource property ${name} must be a non-empty string`);
     return value;
@@ -102,51 +91,30 @@ export function parseProperties(raw: Record<string, unknown>): InjectCodePropert
  * request that runs past `timeoutMs` is abandoned (upload aborted) and answered FAILED.
  */
 export async function handleEvent(event: CustomResourceEvent, deps: InjectCodeDependencies): Promise<CustomResourceResponse> {
-  const controller = new AbortController();
-  const work = processEvent(event, deps, controller.signal);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    if (deps.timeoutMs === undefined) return;
-    timer = setTimeout(() => {
-      const seconds = Math.round(deps.timeoutMs! / 1000);
-      const error = new Error(
-        `the code injection did not finish within ${seconds} s, the function's time budget: give the construct more memory (more CPU and network) or use strategy TAIL`,
-      );
-      controller.abort(error);
-      reject(error);
-    }, deps.timeoutMs);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } catch (error) {
-    if (controller.signal.aborted) {
-      // Give the abandoned work a moment to abort its multipart upload before answering.
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([
-        work.catch(() => undefined),
-        new Promise((resolve) => (grace = setTimeout(resolve, deps.cleanupGraceMs ?? 10_000))),
-      ]);
-      clearTimeout(grace);
-    }
-    deps.log?.(`FAILED: ${(error as Error)?.stack ?? String(error)}`);
-    return failedResponse(event, error, deps.logHint);
-  } finally {
-    clearTimeout(timer);
-  }
+  return answerCustomResource(event, (signal) => processEvent(event, deps, signal), answerOptions(deps));
 }
 
 /**
  * Answers one CloudFormation request and PUTs the answer to its ResponseURL. Throws only when the answer cannot
  * be delivered (then Lambda's retry of the asynchronous invocation tries again, and finds the work done).
  */
-export async function respondToEvent(event: CustomResourceEvent, deps: InjectCodeDependencies, send: SendOptions = {}): Promise<CustomResourceResponse> {
-  const response = await handleEvent(event, deps);
-  deps.log?.(`answering ${response.Status}${response.Reason ? `: ${response.Reason}` : ''} (${response.PhysicalResourceId})`);
-  await sendResponse(event.ResponseURL, response, send);
-  return response;
+export async function respondToEvent(event: CustomResourceEvent, deps: InjectCodeDependencies, retry: PutRetryOptions = {}): Promise<CustomResourceResponse> {
+  return respondToCustomResource(event, (signal) => processEvent(event, deps, signal), { ...answerOptions(deps), retry });
 }
 
-async function processEvent(event: CustomResourceEvent, deps: InjectCodeDependencies, signal: AbortSignal): Promise<CustomResourceResponse> {
+function answerOptions(deps: InjectCodeDependencies): AnswerOptions {
+  return {
+    timeoutMs: deps.timeoutMs,
+    graceMs: deps.cleanupGraceMs,
+    timeoutError: (seconds) => new Error(
+      `the code injection did not finish within ${seconds} s, the function's time budget: give the construct more memory (more CPU and network) or use strategy TAIL`,
+    ),
+    logHint: deps.logHint,
+    log: deps.log,
+  };
+}
+
+async function processEvent(event: CustomResourceEvent, deps: InjectCodeDependencies, signal: AbortSignal): Promise<CustomResourceOutcome> {
   if (event.RequestType === 'Delete') {
     let props: InjectCodeProperties;
     try {
@@ -154,16 +122,16 @@ async function processEvent(event: CustomResourceEvent, deps: InjectCodeDependen
     } catch (error) {
       // Properties this invalid never wrote anything (their Create failed): a Delete must not get stuck on them.
       deps.log?.(`Delete with invalid properties (${(error as Error).message}): nothing to delete`);
-      return successResponse(event, event.PhysicalResourceId ?? '', {});
+      return { physicalResourceId: event.PhysicalResourceId ?? '' };
     }
     await deleteCreated(event.PhysicalResourceId, props, deps);
-    return successResponse(event, event.PhysicalResourceId ?? '', {});
+    return { physicalResourceId: event.PhysicalResourceId ?? '' };
   }
   const props = parseProperties(event.ResourceProperties);
   const data = await inject(props, deps, signal);
   // The physical id is the new object's URI: when an Update changes any input, the key (and so the id) changes
   // and CloudFormation, once the stack update succeeds, sends a Delete for the old id, which removes the old object.
-  return successResponse(event, data.ArtifactS3Uri, data);
+  return { physicalResourceId: data.ArtifactS3Uri, data };
 }
 
 /** Writes (or finds) the artifact for the current inputs. */

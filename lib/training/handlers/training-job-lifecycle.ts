@@ -1,11 +1,14 @@
 // Lambda shell of the training job custom resources: the logic lives in ../runtime (tested there); this file only
-// wires the AWS SDK and the CloudFormation response.
+// wires the AWS SDK, and the shared custom-resource runtime answers CloudFormation.
 import {
   CreateTrainingJobCommand, CreateTrainingJobCommandInput, DescribeTrainingJobCommand, ListTrainingJobsCommand, SageMakerClient,
   StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
-import { buildResponseBody, putToPresignedUrl } from '../runtime/cfn-response';
-import { CustomResourceEvent, TrainingJobsApi, handleLifecycleEvent } from '../runtime/lifecycle';
+import { CustomResourceEvent, lambdaLogHint, respondToCustomResource } from '../../common/runtime/custom-resource';
+import { LambdaTimeBudget, workBudgetMs } from '../../common/runtime/deadline';
+import { putToPresignedUrl } from '../../common/runtime/presigned-put';
+import { failedCreatePhysicalId } from '../runtime/job-name';
+import { TrainingJobsApi, handleLifecycleEvent } from '../runtime/lifecycle';
 
 const sagemaker = new SageMakerClient({});
 
@@ -41,27 +44,26 @@ const api: TrainingJobsApi = {
     }));
     return (page.TrainingJobSummaries ?? []).map((job) => job.TrainingJobName ?? '');
   },
-  signalWaitCondition: putToPresignedUrl,
+  signalWaitCondition: (url, body) => putToPresignedUrl(url, body),
 };
 
 /** Leave this much of the Lambda timeout to send the response: a custom resource must never time out. */
 const RESPONSE_RESERVE_MS = 15_000;
 
-export async function handler(event: CustomResourceEvent, context: { getRemainingTimeInMillis(): number; logStreamName?: string }): Promise<void> {
+interface LambdaContext extends LambdaTimeBudget {
+  readonly logGroupName?: string;
+  readonly logStreamName?: string;
+}
+
+export async function handler(event: CustomResourceEvent, context: LambdaContext): Promise<void> {
   console.log(JSON.stringify({ RequestType: event.RequestType, ResourceType: event.ResourceType, LogicalResourceId: event.LogicalResourceId, PhysicalResourceId: event.PhysicalResourceId }));
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('the SageMaker calls did not finish in time')), Math.max(1000, context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS));
+  await respondToCustomResource(event, () => handleLifecycleEvent(event, api), {
+    timeoutMs: workBudgetMs(context, RESPONSE_RESERVE_MS),
+    // The SageMaker calls take no abort signal; past the deadline they are abandoned at once.
+    graceMs: 0,
+    timeoutError: () => new Error('the SageMaker calls did not finish in time'),
+    failedCreatePhysicalId,
+    logHint: lambdaLogHint(context),
+    log: (message) => console.log(message),
   });
-  let body: string;
-  try {
-    const outcome = await Promise.race([handleLifecycleEvent(event, api), deadline]);
-    body = buildResponseBody(event, { outcome });
-  } catch (error) {
-    console.error(error);
-    body = buildResponseBody(event, { error: error as Error }, context.logStreamName);
-  } finally {
-    clearTimeout(timer);
-  }
-  await putToPresignedUrl(event.ResponseURL, body);
 }

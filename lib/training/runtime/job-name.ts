@@ -1,4 +1,5 @@
 import * as crypto from 'crypto';
+import { failedCreateMarker } from '../../common/runtime/custom-resource';
 import { SAGEMAKER_NAME_PATTERN } from '../../common/sagemaker-names';
 import { TRAINING_JOB_RESOURCE_TYPE } from '../resource-types';
 
@@ -20,7 +21,7 @@ export function trainingJobName(prefix: string, requestId: string): string {
   return name;
 }
 
-/** Whether a physical resource id is a job name this library made (not `failed-<RequestId>`, which names no job). */
+/** Whether a physical resource id is a job name this library made (not the failed-Create marker, which names no job). */
 export function isTrainingJobName(physicalId: string | undefined): physicalId is string {
   return physicalId !== undefined && /^[a-z0-9](-*[a-z0-9])*-[0-9a-f]{16}-[0-9a-f]{12}$/.test(physicalId);
 }
@@ -30,10 +31,10 @@ export function isTrainingJobName(physicalId: string | undefined): physicalId is
  * used (`trainingJobName(prefix, RequestId)`), because the call may have created the job although the handler
  * failed (the deadline fired while the SDK was still retrying, or the answer was lost): the rollback's Delete then
  * describes that name and stops the job if it runs, and finds nothing, a no-op, if it was never created. Any other
- * resource, or a request without a usable prefix, reports `failed-<RequestId>`, which no Delete acts on.
+ * resource, or a request without a usable prefix, reports the shared failed-Create marker, which no Delete acts on.
  */
 export function failedCreatePhysicalId(event: { ResourceType: string; RequestId: string; ResourceProperties?: { [key: string]: unknown } }): string {
-  const fallback = `failed-${event.RequestId}`;
+  const fallback = failedCreateMarker(event);
   const prefix = event.ResourceProperties?.TrainingJobNamePrefix;
   if (event.ResourceType !== TRAINING_JOB_RESOURCE_TYPE || typeof prefix !== 'string') return fallback;
   try {

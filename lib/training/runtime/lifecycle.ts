@@ -3,27 +3,9 @@ import { CREATE_TRAINING_JOB_INPUT } from './api-shape';
 import { fromCloudFormation } from './cloudformation-types';
 import { finalizeHyperparameters } from './deploy-time-hyperparameters';
 import { isTrainingJobName, trainingJobName } from './job-name';
+import { CustomResourceEvent, CustomResourceOutcome } from '../../common/runtime/custom-resource';
 import { parseS3Uri } from '../../common/s3-uri';
 import { stableStringify } from '../../common/stable-json';
-
-/** The part of a CloudFormation custom resource request the handler reads. */
-export interface CustomResourceEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResourceType: string;
-  readonly RequestId: string;
-  readonly StackId: string;
-  readonly LogicalResourceId: string;
-  readonly ResponseURL: string;
-  readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: { [key: string]: any };
-  readonly OldResourceProperties?: { [key: string]: any };
-}
-
-/** What a successful request reports back to CloudFormation. */
-export interface CustomResourceOutcome {
-  readonly physicalResourceId: string;
-  readonly data?: { [key: string]: string };
-}
 
 /** What the handler learns from DescribeTrainingJob. */
 export interface TrainingJobDescription {
@@ -58,7 +40,7 @@ const MAX_REUSE_CANDIDATES = 5;
  * strings CloudFormation made of every scalar converted back to the API model's types, deploy-time
  * hyperparameters encoded and every hyperparameter checked against its declared type, and the name added.
  */
-export function buildCreateTrainingJobRequest(properties: { [key: string]: any }, jobName: string): { [key: string]: unknown } {
+export function buildCreateTrainingJobRequest(properties: { [key: string]: unknown }, jobName: string): { [key: string]: unknown } {
   const apiFields: { [key: string]: unknown } = {};
   for (const [key, value] of Object.entries(properties)) {
     if (!HANDLER_ONLY_PROPERTIES.includes(key)) apiFields[key] = value;
@@ -66,8 +48,8 @@ export function buildCreateTrainingJobRequest(properties: { [key: string]: any }
   const request = fromCloudFormation(apiFields, CREATE_TRAINING_JOB_INPUT, 'CreateTrainingJob') as { [key: string]: unknown };
   request.HyperParameters = finalizeHyperparameters(
     (request.HyperParameters ?? {}) as { [name: string]: string },
-    properties.HyperParameterTypes ?? {},
-    properties.DeployTimeHyperParameters ?? {},
+    (properties.HyperParameterTypes ?? {}) as { [name: string]: string },
+    (properties.DeployTimeHyperParameters ?? {}) as { [name: string]: string },
     jobName,
   );
   return { TrainingJobName: jobName, ...request };
@@ -128,7 +110,7 @@ async function handleJob(event: CustomResourceEvent, api: TrainingJobsApi): Prom
  * The newest Completed job whose name carries these inputs' hash and whose request resolved to the same values
  * (deploy-time hyperparameters, role, image, output path: what the synthesized hash cannot see).
  */
-async function findCompletedJob(props: { [key: string]: any }, prefix: string, api: TrainingJobsApi): Promise<string | undefined> {
+async function findCompletedJob(props: { [key: string]: unknown }, prefix: string, api: TrainingJobsApi): Promise<string | undefined> {
   const candidates = (await api.listCompletedTrainingJobs(prefix)).filter((name) => name.startsWith(prefix)).slice(0, MAX_REUSE_CANDIDATES);
   for (const name of candidates) {
     const job = await api.describeTrainingJob(name);
@@ -156,7 +138,7 @@ function trimSlash(value: string | undefined): string | undefined {
 }
 
 async function stopIfRunning(physicalId: string | undefined, api: TrainingJobsApi): Promise<void> {
-  if (!isTrainingJobName(physicalId)) return; // `failed-<RequestId>`: a failed create that never named a job
+  if (!isTrainingJobName(physicalId)) return; // the failed-Create marker: a failed create that never named a job
   const job = await api.describeTrainingJob(physicalId);
   if (job?.status === 'InProgress') {
     await api.stopTrainingJob(physicalId);

@@ -1,0 +1,34 @@
+// Shared by the InferenceCodeInjection construct and its handler (no aws-cdk-lib import: the handler bundle includes
+// it), so that a property or attribute name cannot differ between the side that writes it and the side that reads it.
+
+/** The custom resource that writes an artifact with the inference code injected. */
+export const INFERENCE_CODE_INJECTION_RESOURCE_TYPE = 'Custom::InferenceCodeInjection';
+
+/** The resource's properties, as the construct sets them (CloudFormation delivers strings). */
+export interface InjectCodeProperties {
+  readonly SourceBucket: string;
+  readonly SourceKey: string;
+  readonly CodeBucket: string;
+  readonly CodeKey: string;
+  /** One of `auto`, `scan`, `tail`, `stream`. */
+  readonly Strategy: string;
+  readonly OutputBucket: string;
+  /** Ends with `/`; everything the resource writes is under it. */
+  readonly OutputPrefix: string;
+  /** `destroy`: a Delete removes the objects this resource wrote; `retain`: it keeps them. */
+  readonly RemovalPolicy: string;
+}
+
+/** The resource's attributes (`Fn::GetAtt`), as the handler reports them. */
+export interface InjectCodeAttributes {
+  readonly ArtifactS3Uri: string;
+  readonly ArtifactBucket: string;
+  readonly ArtifactKey: string;
+  readonly Strategy: string;
+  readonly Reason: string;
+}
+
+/** The name of an attribute, checked against `InjectCodeAttributes`. */
+export function injectCodeAttribute(name: keyof InjectCodeAttributes): string {
+  return name;
+}
