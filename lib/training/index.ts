@@ -3,3 +3,4 @@ export * from './hyperparameters';
 export * from './training-distribution';
 export * from './training-input';
 export * from './training-job';
+export * from './training-job-props';

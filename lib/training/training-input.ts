@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
+import { ChannelSource } from './create-training-job-request';
 import { grantReadPrefix } from './execution-role-grants';
 
 /** How a training container reads an input channel. */
@@ -85,9 +86,9 @@ export class TrainingInput {
    * `Channel` without `ChannelName`).
    * @internal
    */
-  public _bind(scope: IConstruct, role: iam.IRole): { [key: string]: unknown } {
+  public _bind(scope: IConstruct, role: iam.IRole): ChannelSource {
     grantReadPrefix(scope, role, this.bucket, this.prefix, 'input channel');
-    const channel: { [key: string]: unknown } = {
+    return {
       DataSource: {
         S3DataSource: {
           S3DataType: 'S3Prefix',
@@ -96,10 +97,7 @@ export class TrainingInput {
         },
       },
       InputMode: this.inputMode,
+      ...(this.options.contentType !== undefined ? { ContentType: this.options.contentType } : {}),
     };
-    if (this.options.contentType !== undefined) {
-      channel.ContentType = this.options.contentType;
-    }
-    return channel;
   }
 }

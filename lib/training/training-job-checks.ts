@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, Token } from 'aws-cdk-lib';
 import { requirementsFileNamesPackages } from '../common/requirements-file';
-import type { TrainingJobProps } from './training-job';
+import { TrainingJobProps } from './training-job-props';
 
 // Synth-time checks of TrainingJob props, each with a message that says what to change.
 

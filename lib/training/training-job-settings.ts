@@ -1,0 +1,100 @@
+import { Names, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { InstanceType } from '../core/instance-type';
+import {
+  checkChannels, checkEnvironment, checkIsolatedRequirements, checkJobNamePrefix, checkKeyPrefix, checkSourceDirectory, checkTags,
+  JobTiming, MAX_PREFIX_LENGTH, resolveTiming,
+} from './training-job-checks';
+import { TrainingDistribution } from './training-distribution';
+import { TRAINING_INSTANCE_TYPES } from './training-instance-types';
+import { TrainingJobProps } from './training-job-props';
+
+/** The plain values of a TrainingJob's props, defaults applied and checked: what the later steps build from. */
+export interface TrainingJobSettings {
+  readonly entryPoint: string;
+  readonly instanceType: InstanceType;
+  readonly instanceCount: number;
+  readonly volumeSizeInGb: number;
+  readonly timing: JobTiming;
+  readonly distribution: TrainingDistribution;
+  /** The user's start of job names, without the inputs hash. */
+  readonly jobNamePrefix: string;
+  /** The output key prefix, without leading or trailing slashes. */
+  readonly outputPrefix: string;
+  /** The given checkpoint key prefix with one trailing slash, if any. */
+  readonly checkpointPrefix?: string;
+  /** The names of the user's input channels, sorted. */
+  readonly channelNames: string[];
+  readonly networkIsolation: boolean;
+  readonly interContainerTrafficEncryption: boolean;
+  readonly spotInstances: boolean;
+  readonly containerLogLevel: number;
+  readonly environment: { [name: string]: string };
+  readonly tags: { [key: string]: string };
+}
+
+/** Applies the defaults of `props` and checks every plain value, throwing a message that says what to change. */
+export function resolveSettings(scope: Construct, props: TrainingJobProps): TrainingJobSettings {
+  const entryPoint = props.entryPoint ?? 'train.py';
+  const networkIsolation = props.enableNetworkIsolation ?? false;
+  checkSourceDirectory(props.sourceDirectory, entryPoint);
+  checkIsolatedRequirements(props.sourceDirectory, networkIsolation);
+  const instanceType = props.instanceType ?? InstanceType.ML_G5_XLARGE;
+  if (!props.allowUnlistedInstanceType && !TRAINING_INSTANCE_TYPES.includes(instanceType.name)) {
+    throw new Error(`Instance type ${instanceType.name} is not a SageMaker training instance type (CreateTrainingJob's TrainingInstanceType list). Pick one such as ml.g5.xlarge, or set allowUnlistedInstanceType if it is newer than this library.`);
+  }
+  const instanceCount = props.instanceCount ?? 1;
+  if (!Number.isInteger(instanceCount) || instanceCount < 1) {
+    throw new Error(`instanceCount must be a whole number of at least 1 (got ${instanceCount}).`);
+  }
+  const volumeSizeInGb = (props.volumeSize ?? Size.gibibytes(30)).toGibibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!Number.isInteger(volumeSizeInGb) || volumeSizeInGb < 1) {
+    throw new Error(`volumeSize must be a whole number of GiB, at least 1 (got ${volumeSizeInGb}).`);
+  }
+  if (props.volumeEncryptionKey && instanceType.hasLocalNvmeStorage) {
+    throw new Error(`volumeEncryptionKey cannot be used with ${instanceType.name}: its local NVMe storage is encrypted by the instance's hardware and SageMaker rejects a VolumeKmsKeyId for it. Remove the key or pick an instance type without local storage.`);
+  }
+  const timing = resolveTiming(props);
+  const distribution = props.distribution ?? (instanceCount > 1 ? TrainingDistribution.TORCH_DISTRIBUTED : TrainingDistribution.NONE);
+  const jobNamePrefix = props.jobNamePrefix ?? defaultJobNamePrefix(scope);
+  checkJobNamePrefix(jobNamePrefix);
+  const outputPrefix = checkKeyPrefix('outputPrefix', props.outputPrefix ?? 'training', 'training');
+  const environment = props.environment ?? {};
+  checkEnvironment(environment);
+  const tags = props.tags ?? {};
+  checkTags(tags);
+  const channelNames = Object.keys(props.inputs ?? {}).sort();
+  checkChannels(channelNames, networkIsolation);
+  if (props.securityGroups && !props.vpc) {
+    throw new Error('securityGroups need a vpc: set vpc as well, or remove securityGroups.');
+  }
+  if (props.vpcSubnets && !props.vpc) {
+    throw new Error('vpcSubnets need a vpc: set vpc as well, or remove vpcSubnets.');
+  }
+  if (props.containerLogLevel !== undefined && !Number.isInteger(props.containerLogLevel)) {
+    throw new Error(`containerLogLevel must be a Python logging level such as 10, 20 or 30 (got ${props.containerLogLevel}).`);
+  }
+  if (props.outputBucket && props.serverAccessLogsBucket) {
+    throw new Error('serverAccessLogsBucket applies only to the output bucket the construct creates: remove it, or remove outputBucket.');
+  }
+  // Spot jobs checkpoint to the output bucket by default.
+  if (props.checkpointPrefix !== undefined && !props.checkpointBucket && !props.spotInstances) {
+    throw new Error('checkpointPrefix needs a checkpoint bucket: set checkpointBucket, or enable spotInstances (which checkpoints to the output bucket).');
+  }
+  const checkpointPrefix = props.checkpointPrefix !== undefined
+    ? `${checkKeyPrefix('checkpointPrefix', props.checkpointPrefix, 'checkpoints/my-run')}/`
+    : undefined;
+  return {
+    entryPoint, instanceType, instanceCount, volumeSizeInGb, timing, distribution, jobNamePrefix, outputPrefix, checkpointPrefix,
+    channelNames, networkIsolation, environment, tags,
+    interContainerTrafficEncryption: props.interContainerTrafficEncryption ?? false,
+    spotInstances: props.spotInstances ?? false,
+    containerLogLevel: props.containerLogLevel ?? 20,
+  };
+}
+
+function defaultJobNamePrefix(scope: Construct): string {
+  const base = Names.uniqueResourceName(scope, { maxLength: 64 }).toLowerCase().replace(/[^a-z0-9]/g, '');
+  // Keep the tail: uniqueResourceName ends with a hash of the path, which keeps prefixes of two jobs apart.
+  return base.slice(-MAX_PREFIX_LENGTH) || 'training';
+}
