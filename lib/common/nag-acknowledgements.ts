@@ -24,16 +24,16 @@ export function flattenCfnReference(node: unknown): string {
   if (typeof node === 'string') {
     return node.replace(/\$\{/g, '<').replace(/}/g, '>');
   }
-  const obj = node as { [key: string]: any };
+  const obj = node as { [key: string]: unknown };
   if (obj['Fn::Join']) {
-    const [delimiter, items] = obj['Fn::Join'];
-    return (items as unknown[]).map(flattenCfnReference).join(delimiter);
+    const [delimiter, items] = obj['Fn::Join'] as [string, unknown[]];
+    return items.map(flattenCfnReference).join(delimiter);
   }
   if (obj['Fn::Sub']) {
     return flattenCfnReference(obj['Fn::Sub']);
   }
   if (obj['Fn::GetAtt']) {
-    const [resource, attribute] = obj['Fn::GetAtt'];
+    const [resource, attribute] = obj['Fn::GetAtt'] as [unknown, unknown];
     return `<${flattenCfnReference(resource)}.${flattenCfnReference(attribute)}>`;
   }
   if (obj['Fn::ImportValue']) {

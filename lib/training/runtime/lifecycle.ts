@@ -114,15 +114,23 @@ async function findCompletedJob(props: { [key: string]: unknown }, prefix: strin
   const candidates = (await api.listCompletedTrainingJobs(prefix)).filter((name) => name.startsWith(prefix)).slice(0, MAX_REUSE_CANDIDATES);
   for (const name of candidates) {
     const job = await api.describeTrainingJob(name);
-    if (job?.status === 'Completed' && job.modelArtifacts && sameResolvedRequest(job, buildCreateTrainingJobRequest(props, name))) {
+    if (job?.status === 'Completed' && job.modelArtifacts && sameResolvedRequest(job, buildCreateTrainingJobRequest(props, name) as ComparedRequestFields)) {
       return name;
     }
   }
   return undefined;
 }
 
+/** The members of a CreateTrainingJob request that a reused job must match. */
+interface ComparedRequestFields {
+  readonly HyperParameters?: { [name: string]: string };
+  readonly RoleArn?: string;
+  readonly AlgorithmSpecification?: { readonly TrainingImage?: string };
+  readonly OutputDataConfig?: { readonly S3OutputPath?: string };
+}
+
 /** Whether a described job was started from the same resolved request (its own name aside). */
-export function sameResolvedRequest(job: TrainingJobDescription, request: { [key: string]: any }): boolean {
+export function sameResolvedRequest(job: TrainingJobDescription, request: ComparedRequestFields): boolean {
   const withoutName = (hps: { [name: string]: string } | undefined) => {
     const { sagemaker_job_name: _name, ...rest } = hps ?? {};
     return rest;

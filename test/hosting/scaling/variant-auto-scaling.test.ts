@@ -6,6 +6,7 @@ import { checkedApp, expectCleanSynth } from '../../helpers/synth-checks';
 
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
 // The real Application Auto Scaling API model (aws-sdk v2 ships it) and its request validator.
+/* eslint-disable @typescript-eslint/no-require-imports */
 const ApplicationAutoScaling = require('aws-sdk/clients/applicationautoscaling');
 const AWS = require('aws-sdk/lib/core');
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
@@ -46,7 +47,7 @@ export function checkWithGnuTools(archive: string): string[] {
 }
 
 export function sha256(data: Uint8Array): string {
-  return require('crypto').createHash('sha256').update(data).digest('hex');
+  return crypto.createHash('sha256').update(data).digest('hex');
 }
 
 /** A zip of a directory, as the code asset is (made with Info-ZIP zip here). */
