@@ -10,6 +10,7 @@ module.exports = {
   // Source first: a local jsii build leaves compiled .js beside the .ts, which must never shadow it in tests.
   moduleFileExtensions: ['ts', 'js', 'json'],
   globalSetup: '<rootDir>/test/global-setup.js',
+  setupFiles: ['<rootDir>/test/setup-env.js'],
   maxWorkers: 2,
   testTimeout: 120000,
 };

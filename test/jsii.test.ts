@@ -1,5 +1,5 @@
 // The public API must compile under jsii (no unions, generics or `any` in the surface), with the same flags as
-// `npm run build`. jsii runs on a copy of the package so that its output (lib/**/*.js, .jsii) never lands in the
+// `npm run build`. jsii runs on a copy of the package so that its output (build/, .jsii) never lands in the
 // shared tree, where jest would resolve the compiled .js before the .ts sources.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -33,7 +33,7 @@ interface JsiiRun {
 }
 
 function runJsii(dir: string): JsiiRun {
-  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'jsii'), JSII_FLAGS, { cwd: dir, encoding: 'utf8' });
+  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'jsii'), JSII_FLAGS, { cwd: dir, encoding: 'utf8', env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });
   const output = `${run.stdout}\n${run.stderr}`;
   const errorLines = output.split('\n').filter(line => /error/i.test(line) && !/Errors: 0/.test(line));
   return { dir, status: run.status, errorLines };

@@ -3,7 +3,7 @@
  *
  * The compiled library exists only after `npm run build`, so this test builds a copy of the repository the way a
  * publisher does (bundles, jsii, jsii-docgen) in a temporary directory, with the build outputs of the working tree
- * left out (a stale `lib/**\/*.js` must not make the test pass) and with the clutter of a developer's tree planted
+ * left out (a stale `build/` must not make the test pass) and with the clutter of a developer's tree planted
  * in it (cdk.out, .bench, coverage, ...), then reads `npm pack --dry-run --json`. It also packs the real tarball,
  * unpacks it alone and loads the library from it, so a file the library needs at run time cannot be missing.
  *
@@ -18,7 +18,7 @@ const ROOT = path.join(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
 /** Folders jsii does not compile: they ship as esbuild bundles in assets/ (package.json `jsii.excludeTypescript`). */
-const BUNDLED_SOURCES = [/^lib\/[^/]+\/handlers\//, /^lib\/[^/]+\/runtime\//, /^lib\/packaging\/engine\//, /^lib\/cli\//];
+const BUNDLED_SOURCES = [/^(lib|build)\/[^/]+\/handlers\//, /^(lib|build)\/[^/]+\/runtime\//, /^(lib|build)\/packaging\/engine\//, /^(lib|build)\/cli\//];
 
 /** Leftovers of a developer's tree that must never ship. */
 const CLUTTER = [
@@ -53,16 +53,14 @@ function copySources(from: string, to: string): void {
       if (rel === '') return true;
       if (skip.has(path.basename(source)) || rel.endsWith('.tgz')) return false;
       if (rel === 'assets/handlers' || rel === 'assets/cli') return false;
-      // Compiled output next to the sources: the build in the copy must make its own.
-      if (rel.startsWith('lib/') && /\.(js|d\.ts)$/.test(rel) && fs.existsSync(source.replace(/\.(js|d\.ts)$/, '.ts'))) {
-        return false;
-      }
+      // Compiled output: the build in the copy must make its own.
+      if (rel === 'build') return false;
       return true;
     },
   });
 }
 
-/** The construct sources jsii compiles into lib/**\/*.js and .d.ts. */
+/** The construct sources jsii compiles (lib/x.ts into build/x.js and build/x.d.ts). */
 function compiledSources(dir: string): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
@@ -103,7 +101,8 @@ describe('npm pack contains', () => {
   test('the compiled library: a .js and a .d.ts for every construct source, and the entry points', () => {
     const sources = compiledSources(workDir);
     expect(sources.length).toBeGreaterThan(0);
-    const missing = sources.flatMap((ts) => [ts.replace(/\.ts$/, '.js'), ts.replace(/\.ts$/, '.d.ts')])
+    const missing = sources.map((ts) => ts.replace(/^lib\//, 'build/'))
+      .flatMap((ts) => [ts.replace(/\.ts$/, '.js'), ts.replace(/\.ts$/, '.d.ts')])
       .filter((file) => !packed.includes(file));
     expect(missing).toEqual([]);
     expect(packed).toContain(pkg.main);
@@ -162,6 +161,10 @@ describe('npm pack leaves out', () => {
   test('the planted clutter (the check is not vacuous: those files exist in the packed directory)', () => {
     for (const file of CLUTTER) expect(fs.existsSync(path.join(workDir, file))).toBe(true);
     expect(packed.filter((file) => CLUTTER.includes(file))).toEqual([]);
+  });
+
+  test('anything under lib/: the sources stay in the repository, the compiled library is build/', () => {
+    expect(packed.filter((file) => file.startsWith('lib/'))).toEqual([]);
   });
 
   test('TypeScript sources: consumers would compile them instead of reading the .d.ts', () => {

@@ -14,7 +14,7 @@ import { acknowledgeWildcardResource } from './nag-acknowledgements';
  * so a consumer of the package needs neither esbuild nor Docker at synth time.
  */
 export function handlerAssetPath(name: string): string {
-  // lib/common/handler-code.{ts,js} -> <package root>/assets/handlers/<name>
+  // lib/common/handler-code.ts (or its build/common/handler-code.js) -> <package root>/assets/handlers/<name>
   const dir = path.join(__dirname, '..', '..', 'assets', 'handlers', name);
   if (!fs.existsSync(path.join(dir, 'index.js'))) {
     throw new Error(`The bundled Lambda handler '${name}' is missing at ${dir}: run 'npm run bundle' in the package root.`);

@@ -9,7 +9,7 @@ import { Hyperparameter } from './hyperparameters';
 import { TrainingDistribution } from './training-distribution';
 import { TrainingInput } from './training-input';
 
-/** Properties of a {@link TrainingJob}. */
+/** Properties of a `TrainingJob`. */
 export interface TrainingJobProps {
   /**
    * Local directory with the training script and, optionally, a `requirements.txt` that the training toolkit
