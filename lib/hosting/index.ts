@@ -1,5 +1,6 @@
 // Public API of lib/hosting: each module of the area is exported here.
 export * from './data-capture';
 export * from './realtime-endpoint';
+export * from './realtime-endpoint-props';
 export * from './scaling';
 export * from './monitoring';

@@ -1,0 +1,148 @@
+import { Duration, Names, Size, Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { InstanceType } from '../core/instance-type';
+import { HOSTING_INSTANCE_TYPES } from './hosting-instance-types';
+import { RealtimeEndpointOptions } from './realtime-endpoint-props';
+import { SAGEMAKER_MAX_NAME_LENGTH } from '../common/sagemaker-names';
+import { validateContainerEnvironment, validateIntegerInRange, validateSageMakerName } from '../common/validation';
+
+/**
+ * The plain values of a `RealtimeEndpoint`, defaulted and checked: what the renderers of its resources read instead
+ * of the raw props, so that the checks of plain values live in one place and run before any resource is created.
+ * Options that bind resources (image, model data, VPC, data capture) are checked by their own binders.
+ */
+export interface EndpointSettings {
+  readonly instanceType: InstanceType;
+  readonly instanceCount: number;
+  /** Whole GiB, or undefined for SageMaker's default. */
+  readonly volumeSizeInGb?: number;
+  /** Whole seconds, or undefined for SageMaker's default. */
+  readonly modelDataDownloadTimeoutInSeconds?: number;
+  /** Whole seconds, or undefined for SageMaker's default. */
+  readonly containerStartupHealthCheckTimeoutInSeconds?: number;
+  /** The serving container's environment: the library's serving variables with the user's on top. */
+  readonly environment: { [key: string]: string };
+  readonly variantName: string;
+  readonly endpointName: string;
+}
+
+/** The one serving variable users set through a property (`entryPoint`) rather than `environment`. */
+const RESERVED_ENVIRONMENT = 'SAGEMAKER_PROGRAM';
+
+/**
+ * Applies the defaults of `RealtimeEndpointOptions` and validates the values, with messages that say what to change.
+ * `scope` is the endpoint construct: its path derives the default endpoint name.
+ */
+export function resolveEndpointSettings(scope: Construct, props: RealtimeEndpointOptions): EndpointSettings {
+  const instanceType = props.instanceType ?? InstanceType.ML_G5_XLARGE;
+  // Without this, an unknown or training-only type (ml.p3dn) fails only at deploy time, in CreateEndpointConfig.
+  if (!props.allowUnlistedInstanceType && !HOSTING_INSTANCE_TYPES.includes(instanceType.name)) {
+    throw new Error(
+      `Instance type ${instanceType.name} is not a SageMaker real-time hosting instance type ` +
+      '(CreateEndpointConfig\'s ProductionVariantInstanceType list). Pick one such as ml.g5.xlarge, or set ' +
+      'allowUnlistedInstanceType if it is newer than this library.',
+    );
+  }
+  const instanceCount = props.instanceCount ?? 1;
+  validateIntegerInRange('instanceCount', instanceCount, 1, 1000);
+  const volumeSizeInGb = props.volumeSize ? toGibibytes(props.volumeSize) : undefined;
+  if (props.volumeEncryptionKey && instanceType.hasLocalNvmeStorage) {
+    throw new Error(
+      `volumeEncryptionKey cannot be used with ${instanceType.name}: it has local NVMe storage, which SageMaker ` +
+      'encrypts in hardware and for which it rejects a KMS key. Remove the key or pick an instance type without ' +
+      'instance storage (e.g. ml.p3, ml.m5, ml.c5).',
+    );
+  }
+  const modelDataDownloadTimeoutInSeconds = timeoutSeconds('modelDataDownloadTimeout', props.modelDataDownloadTimeout);
+  const containerStartupHealthCheckTimeoutInSeconds = timeoutSeconds('containerStartupHealthCheckTimeout', props.containerStartupHealthCheckTimeout);
+  const entryPoint = props.entryPoint ?? 'inference.py';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*\.py$/.test(entryPoint)) {
+    throw new Error(
+      `entryPoint '${entryPoint}' must be the file name of a Python module under code/, e.g. 'inference.py' ` +
+      '(no directories: the container imports it by module name).',
+    );
+  }
+  const userEnvironment = props.environment ?? {};
+  if (RESERVED_ENVIRONMENT in userEnvironment) {
+    throw new Error(`Set the inference module with the entryPoint property, not the ${RESERVED_ENVIRONMENT} environment variable.`);
+  }
+  const variantName = props.variantName ?? 'AllTraffic';
+  validateSageMakerName('variantName', variantName);
+  validateMonitoringSwitches(props);
+  validateGpuOptions(instanceType, props);
+
+  const endpointName = props.endpointName ?? Names.uniqueResourceName(scope, { maxLength: SAGEMAKER_MAX_NAME_LENGTH, separator: '-' });
+  validateSageMakerName('endpointName', endpointName);
+
+  const environment = {
+    // The serving toolkit imports this module from /opt/ml/model/code; when it is missing it silently serves
+    // with its defaults, so it is always set.
+    SAGEMAKER_PROGRAM: entryPoint,
+    // Not read by the serving container, but set by the SageMaker SDK: kept for code that looks for it.
+    SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/model/code',
+    SAGEMAKER_REGION: Stack.of(scope).region,
+    SAGEMAKER_CONTAINER_LOG_LEVEL: '20',
+    ...userEnvironment,
+  };
+  validateContainerEnvironment('environment', environment);
+
+  return {
+    instanceType,
+    instanceCount,
+    volumeSizeInGb,
+    modelDataDownloadTimeoutInSeconds,
+    containerStartupHealthCheckTimeoutInSeconds,
+    environment,
+    variantName,
+    endpointName,
+  };
+}
+
+/**
+ * GPU metrics exist only for instances with GPUs: on a CPU instance a GPU alarm would never fire and a GPU scaling
+ * target would never scale, silently.
+ */
+function validateGpuOptions(instanceType: InstanceType, props: RealtimeEndpointOptions): void {
+  if (instanceType.hasGpu) {
+    return;
+  }
+  if (props.autoScaling?.gpuUtilizationTarget !== undefined) {
+    throw new Error(`autoScaling.gpuUtilizationTarget needs a GPU instance, but ${instanceType.name} has none: SageMaker ` +
+      'publishes no GPUUtilization for it, so the policy would never scale. Use invocationsPerInstanceTarget.');
+  }
+  if (props.alarms?.gpuMemory?.enabled) {
+    throw new Error(`alarms.gpuMemory needs a GPU instance, but ${instanceType.name} has none: the alarm would never ` +
+      'fire. Remove it.');
+  }
+}
+
+/** The switches that turn monitoring off must not contradict the options that configure it. */
+function validateMonitoringSwitches(props: RealtimeEndpointOptions): void {
+  if (props.enableAlarms === false && (props.alarms || props.alarmTopic)) {
+    throw new Error('enableAlarms is false, yet alarms or alarmTopic is set: remove them, or set enableAlarms to true.');
+  }
+  if (props.enableDashboard === false && props.dashboard) {
+    throw new Error('enableDashboard is false, yet dashboard options are set: remove them, or set enableDashboard to true.');
+  }
+}
+
+/** A duration as whole seconds in SageMaker's 60-3600 s range for endpoint timeouts. */
+function timeoutSeconds(what: string, duration: Duration | undefined): number | undefined {
+  if (!duration) {
+    return undefined;
+  }
+  const seconds = duration.toSeconds();
+  validateIntegerInRange(what, seconds, 60, 3600, 'seconds');
+  return seconds;
+}
+
+/** A volume size as whole GiB in SageMaker's 1-512 range. */
+function toGibibytes(size: Size): number {
+  const mebibytes = size.toMebibytes();
+  if (mebibytes % 1024 !== 0) {
+    throw new Error(`volumeSize must be a whole number of GiB from 1 to 512, got ${mebibytes} MiB.`);
+  }
+  const gibibytes = mebibytes / 1024;
+  validateIntegerInRange('volumeSize', gibibytes, 1, 512, 'GiB');
+  return gibibytes;
+}

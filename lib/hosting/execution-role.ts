@@ -1,0 +1,49 @@
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
+
+/**
+ * The execution role of a real-time endpoint, created when the user brings none: the image, the model data and the
+ * endpoint's options add their own grants when they are bound; only the logs are granted here.
+ */
+export function createExecutionRole(scope: Construct, endpointName: string, inVpc: boolean): iam.IRole {
+  const role = new iam.Role(scope, 'ExecutionRole', {
+    assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+    description: 'SageMaker execution role of a PyTorch real-time endpoint: pulls its image, reads its model, writes its logs',
+  });
+  // The log group SageMaker writes the endpoint's container logs to. The name is known at synth time, so the
+  // policy does not depend on the endpoint (which itself waits for this role).
+  const logGroupArn = Stack.of(scope).formatArn({
+    service: 'logs',
+    resource: 'log-group',
+    resourceName: `/aws/sagemaker/Endpoints/${endpointName}`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: [logGroupArn] }));
+  const logStreamsArn = `${logGroupArn}:log-stream:*`;
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+    resources: [logStreamsArn],
+  }));
+  acknowledgeWildcardResource(role, logStreamsArn,
+    'SageMaker names a log stream per instance and container at run time; the wildcard stays inside this endpoint\'s log group.');
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'Only actions without a resource type use "*": ecr:GetAuthorizationToken (the ECR API accepts only "*")' +
+      (inVpc ? ' and the EC2 Describe actions SageMaker needs to attach the model to the VPC (DescribeVpcs, ' +
+        'DescribeSubnets, DescribeSecurityGroups, DescribeNetworkInterfaces, DescribeDhcpOptions)' : '') +
+      '; every other statement names its resource.',
+  });
+  // The compliance packs count CDK's role policy (AWS::IAM::Policy) as an inline policy.
+  for (const pack of ['HIPAA.Security', 'NIST.800.53.R4', 'NIST.800.53.R5', 'PCI.DSS.321']) {
+    Validations.of(role).acknowledge({
+      id: `${pack}-IAMNoInlinePolicy`,
+      reason: 'The rule guards against permissions scattered over identities and hard to review centrally. This role ' +
+        'serves one endpoint only and its policy names exactly that endpoint\'s image, model data, logs and options, ' +
+        'so it is created, reviewed and deleted with the endpoint; a managed policy would only be a second, ' +
+        'attachable copy of the same permissions.',
+    });
+  }
+  return role;
+}
