@@ -1,0 +1,47 @@
+// What every integration test asserts once its stack is deployed, as integ-tests-alpha assertions (custom resources
+// in the test's DeployAssert stack). Each fails the deployment when it does not hold, so that the test also fails
+// when it is deployed with the plain CDK CLI (scripts/integ.mjs) rather than integ-runner.
+import { Fn } from 'aws-cdk-lib';
+import { ActualResult, EqualsAssertion, ExpectedResult, IApiCall, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { Construct } from 'constructs';
+import { PytorchCustomEndpoint } from '../../lib';
+
+/** The request every example classifier answers, and what its answer must contain. */
+export const CLASSIFIER_REQUEST = '{"inputs": [[5.1, 3.5, 1.4, 0.2]]}';
+const ANSWER_PATTERN = '"predicted"';
+
+function assertThat(call: IApiCall, id: string, path: string, expected: ExpectedResult): void {
+  new EqualsAssertion(call as unknown as Construct, id, { actual: ActualResult.fromAwsApiCall(call, path), expected, failDeployment: true });
+}
+
+/** One real request through SageMaker Runtime: the endpoint is InService and `inference.py` answers it. */
+export function expectEndpointAnswers(integ: IntegTest, endpoint: PytorchCustomEndpoint, body: string = CLASSIFIER_REQUEST): void {
+  const call = integ.assertions.awsApiCall('SageMakerRuntime', 'invokeEndpoint', {
+    EndpointName: endpoint.endpointName,
+    ContentType: 'application/json',
+    Accept: 'application/json',
+    Body: body,
+  }, ['Body', 'ContentType']);
+  assertThat(call, 'AnswersJson', 'ContentType', ExpectedResult.stringLikeRegexp('application/json'));
+  assertThat(call, 'AnswersPrediction', 'Body', ExpectedResult.stringLikeRegexp(ANSWER_PATTERN));
+}
+
+/** The training job that produced the served model ended Completed. */
+export function expectTrainingCompleted(integ: IntegTest, endpoint: PytorchCustomEndpoint): void {
+  const job = endpoint.trainingJob;
+  if (!job) throw new Error('expectTrainingCompleted: the endpoint has no training job');
+  const call = integ.assertions.awsApiCall('SageMaker', 'describeTrainingJob', { TrainingJobName: job.trainingJobName }, ['TrainingJobStatus']);
+  assertThat(call, 'TrainingCompleted', 'TrainingJobStatus', ExpectedResult.exact('Completed'));
+}
+
+/**
+ * The injected artifact holds `code/inference.py`: read from the `injection.json` manifest the injection writes
+ * beside the artifact (its `entries` list every entry written into the new archive).
+ */
+export function expectInjectedCode(integ: IntegTest, endpoint: PytorchCustomEndpoint): void {
+  const injection = endpoint.codeInjection;
+  if (!injection) throw new Error('expectInjectedCode: the endpoint has no code injection');
+  const manifestKey = Fn.join('', [Fn.select(0, Fn.split('model.tar.gz', injection.artifactKey)), 'injection.json']);
+  const call = integ.assertions.awsApiCall('S3', 'getObject', { Bucket: injection.outputBucket.bucketName, Key: manifestKey }, ['Body']);
+  assertThat(call, 'HasInferenceCode', 'Body', ExpectedResult.stringLikeRegexp('"code/inference\\.py"'));
+}

@@ -1,0 +1,16 @@
+// Integration test of examples/autoscaling: deploys the example, asserts on the live resources, destroys it.
+// Offline, `npm test` compares its synthesized templates with the committed snapshot (test/integ-snapshots.test.ts).
+import * as cdk from 'aws-cdk-lib';
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { AutoscalingStack } from '../../examples/autoscaling/stack';
+import { expectEndpointAnswers } from './assertions';
+
+const app = new cdk.App();
+const stack = new AutoscalingStack(app, 'IntegAutoscaling');
+const integ = new IntegTest(app, 'Autoscaling', {
+  testCases: [stack],
+  // The endpoint takes minutes to start; an example's resources are all deleted with its stack.
+  cdkCommandOptions: { destroy: { args: { force: true } } },
+});
+expectEndpointAnswers(integ, stack.endpoint);
+app.synth();

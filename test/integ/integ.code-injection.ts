@@ -1,0 +1,17 @@
+// Integration test of examples/code-injection: deploys the example, asserts on the live resources, destroys it.
+// Offline, `npm test` compares its synthesized templates with the committed snapshot (test/integ-snapshots.test.ts).
+import * as cdk from 'aws-cdk-lib';
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { CodeInjectionStack } from '../../examples/code-injection/stack';
+import { expectEndpointAnswers, expectInjectedCode } from './assertions';
+
+const app = new cdk.App();
+const stack = new CodeInjectionStack(app, 'IntegCodeInjection');
+const integ = new IntegTest(app, 'CodeInjection', {
+  testCases: [stack],
+  // The endpoint takes minutes to start; an example's resources are all deleted with its stack.
+  cdkCommandOptions: { destroy: { args: { force: true } } },
+});
+expectEndpointAnswers(integ, stack.endpoint);
+expectInjectedCode(integ, stack.endpoint);
+app.synth();
