@@ -11,7 +11,7 @@ import { buildCreateTrainingJobRequest, handleLifecycleEvent } from '../../lib/t
 import { trainingJobName } from '../../lib/training/runtime/job-name';
 import { FakeSageMaker } from './fake-sagemaker';
 import { inputShape, strictScalarTypes, validateRequest } from './api-model';
-import { deliveredProperties } from './cfn-eval';
+import { deliveredProperties } from '../helpers/cfn-eval';
 import { VENDORED_SOURCE, synthJob } from './helpers';
 
 const JOB = 'Custom::SageMakerTrainingJob';
