@@ -266,6 +266,9 @@ describe('the emitted properties are valid SageMaker API requests (botocore\'s f
     const config = deployedProperties(template.toJSON(), 'AWS::SageMaker::EndpointConfig');
     expect(checkRequest('sagemaker', 'CreateModel', { ModelName: 'm', ...model })).toEqual([]);
     expect(checkRequest('sagemaker', 'CreateEndpointConfig', { EndpointConfigName: 'c', ...config })).toEqual([]);
+    // The endpoint as CreateEndpoint (RetainAllVariantProperties is an UpdateEndpoint member CloudFormation uses on update).
+    const { RetainAllVariantProperties: _onUpdate, ...endpoint } = deployedProperties(template.toJSON(), 'AWS::SageMaker::Endpoint');
+    expect(checkRequest('sagemaker', 'CreateEndpoint', endpoint)).toEqual([]);
     // The validator is live: a wrong member is caught.
     expect(checkRequest('sagemaker', 'CreateModel', { ModelName: 'm', ...model, Bogus: 1 })).toEqual([expect.stringMatching(/^Bogus: unknown member/)]);
   });
