@@ -11,12 +11,7 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Ch
 import { InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps } from '../../lib';
 import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
 import { checkedApp, expectCleanSynth, fastApp, synthWithChecks } from '../helpers/synth-checks';
-import { withTokensAsStrings } from '../helpers/cfn-values';
-
-process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
-/* eslint-disable @typescript-eslint/no-require-imports */
-const AWS = require('aws-sdk');
-const sagemakerApi = new AWS.Model.Api(require('aws-sdk/apis/sagemaker-2017-07-24.min.json'));
+import { checkRequest, deployedProperties } from '../helpers/api-models';
 
 /** An endpoint on an instance without local NVMe storage (so a volume key is allowed), in a stack of its own. */
 function endpointIn(build: (stack: cdk.Stack) => Partial<RealtimeEndpointProps> = () => ({}), env?: cdk.Environment) {
@@ -251,23 +246,23 @@ function everyOption(stack: cdk.Stack): RealtimeEndpointProps {
   };
 }
 
-describe('the emitted properties are valid SageMaker API requests (aws-sdk v2 API model, offline)', () => {
+describe('the emitted properties are valid SageMaker API requests (botocore\'s full API model, offline)', () => {
   test('every option: CreateModel (VpcConfig) and CreateEndpointConfig (KmsKeyId, DataCaptureConfig)', () => {
     const stack = new cdk.Stack(fastApp(), 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
     new RealtimeEndpoint(stack, 'E', everyOption(stack));
     const template = Template.fromStack(stack);
-    const model = withTokensAsStrings(only(template, 'AWS::SageMaker::Model'));
-    const config = withTokensAsStrings(only(template, 'AWS::SageMaker::EndpointConfig'));
+    // Intrinsics evaluated with realistic stand-ins (subnet and security-group ids, KMS key ARN, S3 URI).
+    const model = deployedProperties(template.toJSON(), 'AWS::SageMaker::Model');
+    const config = deployedProperties(template.toJSON(), 'AWS::SageMaker::EndpointConfig');
     expect(model.VpcConfig).toBeDefined();
     expect(config.DataCaptureConfig).toBeDefined();
-    const validator = new AWS.ParamValidator(true);
-    expect(() => validator.validate(sagemakerApi.operations.createModel.input, { ModelName: 'm', ...model })).not.toThrow();
-    expect(() => validator.validate(sagemakerApi.operations.createEndpointConfig.input, { EndpointConfigName: 'c', ...config })).not.toThrow();
+    expect(checkRequest('sagemaker', 'CreateModel', { ModelName: 'm', ...model })).toEqual([]);
+    expect(checkRequest('sagemaker', 'CreateEndpointConfig', { EndpointConfigName: 'c', ...config })).toEqual([]);
     // The validator is live: a wrong member inside the new structures is caught.
-    expect(() => validator.validate(sagemakerApi.operations.createEndpointConfig.input,
-      { EndpointConfigName: 'c', ...config, DataCaptureConfig: { ...config.DataCaptureConfig, Bogus: 1 } })).toThrow(/Bogus/);
-    expect(() => validator.validate(sagemakerApi.operations.createModel.input,
-      { ModelName: 'm', ...model, VpcConfig: { Subnets: model.VpcConfig.Subnets } })).toThrow(/SecurityGroupIds/);
+    expect(checkRequest('sagemaker', 'CreateEndpointConfig', { EndpointConfigName: 'c', ...config, DataCaptureConfig: { ...config.DataCaptureConfig, Bogus: 1 } }))
+      .toEqual([expect.stringMatching(/^DataCaptureConfig\.Bogus: unknown member/)]);
+    expect(checkRequest('sagemaker', 'CreateModel', { ModelName: 'm', ...model, VpcConfig: { Subnets: model.VpcConfig.Subnets } }))
+      .toEqual(['VpcConfig.SecurityGroupIds: required member missing']);
   });
 });
 

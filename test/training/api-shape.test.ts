@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import { TrainingInstanceType } from '@aws-sdk/client-sagemaker';
-import { API_SHAPE_FILE, REGENERATE_COMMAND, renderApiShapeFile } from '../../scripts/generate-api-shape';
+import { API_SHAPE_FILE, REGENERATE_COMMAND, compactShape, renderApiShapeFile } from '../../scripts/generate-api-shape';
 import { CREATE_TRAINING_JOB_INPUT } from '../../lib/training/runtime/api-shape';
 import { TRAINING_INSTANCE_TYPES } from '../../lib/training/training-instance-types';
-import { compactShape, inputShape } from './api-model';
+import { inputShape } from '../helpers/api-models';
 
 // A pure comparison: this test never writes lib/. When the model changes, regenerate with the command below.
-describe(`lib/training/runtime/api-shape.ts matches the SageMaker API model (regenerate: ${REGENERATE_COMMAND})`, () => {
+describe(`lib/training/runtime/api-shape.ts matches botocore's SageMaker API model (regenerate: ${REGENERATE_COMMAND})`, () => {
   test('the handler\'s CreateTrainingJob shape equals the one derived from the model', () => {
-    expect(CREATE_TRAINING_JOB_INPUT).toEqual(compactShape(inputShape('createTrainingJob')));
+    expect(CREATE_TRAINING_JOB_INPUT).toEqual(compactShape(inputShape('sagemaker', 'CreateTrainingJob')));
   });
 
   test('the committed file is exactly what the generator writes', () => {

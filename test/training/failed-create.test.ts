@@ -6,7 +6,7 @@ import { Hyperparameter } from '../../lib/training';
 import { answerCustomResource, CustomResourceEvent, failedResponse } from '../../lib/common/runtime/custom-resource';
 import { failedCreatePhysicalId, trainingJobName } from '../../lib/training/runtime/job-name';
 import { handleLifecycleEvent } from '../../lib/training/runtime/lifecycle';
-import { deliveredProperties } from './cfn-eval';
+import { deliveredProperties } from '../helpers/cfn-eval';
 import { FakeSageMaker } from './fake-sagemaker';
 import { synthJob } from './helpers';
 

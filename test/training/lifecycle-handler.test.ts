@@ -4,7 +4,7 @@
 // model), and the response PUT to a real HTTP server on 127.0.0.1.
 import { SageMakerClient, CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { handler } from '../../lib/training/handlers/training-job-lifecycle';
-import { deliveredProperties } from './cfn-eval';
+import { deliveredProperties } from '../helpers/cfn-eval';
 import { synthJob } from './helpers';
 import { LOCAL_AWS_ENV, LocalSageMaker } from './local-sagemaker';
 import { startServer } from './local-http';

@@ -10,8 +10,8 @@ import { CustomResourceEvent } from '../../lib/common/runtime/custom-resource';
 import { buildCreateTrainingJobRequest, handleLifecycleEvent } from '../../lib/training/runtime/lifecycle';
 import { trainingJobName } from '../../lib/training/runtime/job-name';
 import { FakeSageMaker } from './fake-sagemaker';
-import { inputShape, strictScalarTypes, validateRequest } from './api-model';
-import { deliveredProperties } from './cfn-eval';
+import { checkRequest, validateRequest } from '../helpers/api-models';
+import { deliveredProperties } from '../helpers/cfn-eval';
 import { VENDORED_SOURCE, synthJob } from './helpers';
 
 const JOB = 'Custom::SageMakerTrainingJob';
@@ -27,17 +27,21 @@ describe('the offline API model check is effective', () => {
     StoppingCondition: { MaxRuntimeInSeconds: 60 },
   };
   test('a minimal request passes', () => {
-    expect(() => validateRequest('createTrainingJob', minimal)).not.toThrow();
+    expect(checkRequest('sagemaker', 'CreateTrainingJob', minimal)).toEqual([]);
   });
-  test('a missing member, an unknown member and a wrong type are rejected', () => {
+  test('a missing member, an unknown member, a wrong type and a broken constraint are rejected', () => {
     const { RoleArn: _omit, ...missing } = minimal;
-    expect(() => validateRequest('createTrainingJob', missing)).toThrow(/Missing required key 'RoleArn'/);
-    expect(() => validateRequest('createTrainingJob', { ...minimal, Bogus: 1 })).toThrow(/Unexpected key 'Bogus'/);
-    expect(() => validateRequest('createTrainingJob', { ...minimal, ResourceConfig: { ...minimal.ResourceConfig, InstanceCount: 'one' } })).toThrow(/Expected params.ResourceConfig.InstanceCount to be a number/);
-    // The validator casts numeric strings; the strict walk does not.
-    expect(strictScalarTypes(inputShape('createTrainingJob'), { ...minimal, ResourceConfig: { ...minimal.ResourceConfig, InstanceCount: '1' } }))
-      .toEqual(['params.ResourceConfig.InstanceCount is "1", not an integer']);
-    expect(() => validateRequest('createTrainingJob', { ...minimal, EnableNetworkIsolation: 'false' })).toThrow(/to be a boolean/);
+    expect(checkRequest('sagemaker', 'CreateTrainingJob', missing)).toEqual(['RoleArn: required member missing']);
+    expect(checkRequest('sagemaker', 'CreateTrainingJob', { ...minimal, Bogus: 1 })).toEqual([expect.stringMatching(/^Bogus: unknown member/)]);
+    // Numbers and booleans CloudFormation delivered as strings are caught: the check is strict, it never casts.
+    expect(checkRequest('sagemaker', 'CreateTrainingJob', { ...minimal, ResourceConfig: { ...minimal.ResourceConfig, InstanceCount: '1' } }))
+      .toEqual(['ResourceConfig.InstanceCount: \'1\' is a string, expected an integer']);
+    expect(checkRequest('sagemaker', 'CreateTrainingJob', { ...minimal, EnableNetworkIsolation: 'false' }))
+      .toEqual(['EnableNetworkIsolation: \'false\' is a string, expected a boolean']);
+    expect(checkRequest('sagemaker', 'CreateTrainingJob', { ...minimal, TrainingJobName: 'train_1', StoppingCondition: { MaxRuntimeInSeconds: 0 } })).toEqual([
+      expect.stringMatching(/^TrainingJobName: 'train_1' does not match the pattern/),
+      'StoppingCondition.MaxRuntimeInSeconds: 0 is below the minimum of 1',
+    ]);
   });
 });
 
@@ -78,12 +82,11 @@ describe('CreateTrainingJob requests built from synthesized templates are valid 
     const delivered = deliveredProperties(synthesized.json, JOB, parameters);
     // CloudFormation really delivers strings: the raw properties fail the model...
     const raw: any = { TrainingJobName: NAME, ...withoutHandlerOnly(delivered) };
-    expect(() => validateRequest('createTrainingJob', raw)).toThrow(/to be a boolean/);
-    expect(strictScalarTypes(inputShape('createTrainingJob'), raw)).toContain('params.ResourceConfig.InstanceCount is "1", not an integer'.replace('"1"', JSON.stringify(raw.ResourceConfig.InstanceCount)));
+    expect(checkRequest('sagemaker', 'CreateTrainingJob', raw))
+      .toContain(`ResourceConfig.InstanceCount: '${raw.ResourceConfig.InstanceCount}' is a string, expected an integer`);
     // ...and the handler's request passes it.
     const request = buildCreateTrainingJobRequest(delivered, NAME);
-    expect(() => validateRequest('createTrainingJob', request)).not.toThrow();
-    expect(strictScalarTypes(inputShape('createTrainingJob'), request)).toEqual([]);
+    expect(() => validateRequest('sagemaker', 'CreateTrainingJob', request)).not.toThrow();
     expect(request.TrainingJobName).toBe(NAME);
     expect((request.HyperParameters as any).sagemaker_job_name).toBe(JSON.stringify(NAME));
     if (parameters) {

@@ -2,11 +2,11 @@
 // the client at it). The SageMaker service cannot run here; the client, its serializer, signer, retry logic and
 // error parsing can, so only the service is replaced. The server speaks the model's protocol (awsJson 1.1: POST /,
 // `X-Amz-Target: SageMaker.<Operation>`, JSON bodies), validates every request against the real API model
-// (./api-model), answers from a small in-memory state of training jobs, and validates its own answers against the
-// model's output shapes too, so a test cannot pass on a reply the real service would never send.
+// (botocore's full model, test/helpers/api-models: patterns, enums, lengths and ranges included), answers from a
+// small in-memory state of training jobs, and validates its own answers against the model's output shapes too, so a test cannot pass on a reply the real service would never send.
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { PROTOCOL, inputShape, operationKey, outputShape, strictScalarTypes, validateRequest, validateResponse } from './api-model';
+import { hasOperation, outputShape, protocolOf, shapeNamed, validateRequest, validateResponse } from '../helpers/api-models';
 
 /** One request the client sent, after it passed the model's validation. */
 export interface SageMakerCall {
@@ -27,6 +27,7 @@ export const LOCAL_AWS_ENV = {
 } as const;
 
 const ACCOUNT = '123456789012';
+const PROTOCOL = protocolOf('sagemaker');
 const CONTENT_TYPE = `application/x-amz-json-${PROTOCOL.jsonVersion}`;
 
 class ServiceError extends Error {
@@ -140,7 +141,7 @@ export class LocalSageMaker {
     const problems = [
       req.method !== 'POST' || req.url !== '/' ? `${req.method} ${req.url}, not POST /` : '',
       req.headers['content-type'] !== CONTENT_TYPE ? `Content-Type ${req.headers['content-type']}, not ${CONTENT_TYPE}` : '',
-      prefix !== PROTOCOL.targetPrefix || !operation || !operationKey(operation) ? `X-Amz-Target '${target}' names no SageMaker operation` : '',
+      prefix !== PROTOCOL.targetPrefix || !operation || !hasOperation('sagemaker', operation) ? `X-Amz-Target '${target}' names no SageMaker operation` : '',
       !String(req.headers.authorization ?? '').startsWith(`AWS4-HMAC-SHA256 Credential=${LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID}/`)
         || !String(req.headers.authorization).includes(`/${LOCAL_AWS_ENV.AWS_REGION}/${PROTOCOL.signingName}/aws4_request`)
         ? `Authorization '${req.headers.authorization}' is not a SigV4 signature for ${PROTOCOL.signingName} in ${LOCAL_AWS_ENV.AWS_REGION}` : '',
@@ -152,14 +153,11 @@ export class LocalSageMaker {
     return operation;
   }
 
-  /** The body against the operation's input shape: required and unknown members, types (numbers strictly numbers). */
+  /** The body against the operation's input shape: every constraint of the full model (numbers strictly numbers). */
   private checkInput(operation: string, body: string): any {
-    const key = operationKey(operation)!;
     try {
       const input = JSON.parse(body);
-      validateRequest(key, input);
-      const loose = strictScalarTypes(inputShape(key), input);
-      if (loose.length > 0) throw new Error(loose.join('; '));
+      validateRequest('sagemaker', operation, input);
       return input;
     } catch (error) {
       this.problems.push(`${operation} request rejected by the API model: ${(error as Error).message}`);
@@ -213,7 +211,7 @@ export class LocalSageMaker {
 
   /** A DescribeTrainingJob record for a new job: every create member the describe output also has, plus status. */
   private newJob(input: any): TrainingJobRecord {
-    const describable = outputShape('describeTrainingJob').members;
+    const describable = shapeNamed('sagemaker', outputShape('sagemaker', 'DescribeTrainingJob')).members!;
     const copied = Object.fromEntries(Object.entries(input).filter(([member]) => describable[member] !== undefined));
     const name = input.TrainingJobName;
     return {
@@ -231,7 +229,7 @@ export class LocalSageMaker {
   private answer(res: http.ServerResponse, status: number, operation: string | undefined, body: unknown): void {
     if (operation !== undefined) {
       try {
-        validateResponse(operationKey(operation)!, body);
+        validateResponse('sagemaker', operation, body);
       } catch (error) {
         this.problems.push(`the local SageMaker's own ${operation} answer is invalid: ${(error as Error).message}`);
       }

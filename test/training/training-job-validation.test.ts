@@ -8,7 +8,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { TrainingJob, TrainingJobProps } from '../../lib/training';
 import { requirementsFileNamesPackages } from '../../lib/common/requirements-file';
-import { evaluate } from './cfn-eval';
+import { evaluate } from '../helpers/cfn-eval';
 import { SOURCE, VENDORED_SOURCE, allStatements, jobProperties, synthJob } from './helpers';
 
 function make(props: Partial<TrainingJobProps> | ((stack: Stack) => Partial<TrainingJobProps>)): () => TrainingJob {

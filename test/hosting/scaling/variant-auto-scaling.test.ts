@@ -2,13 +2,9 @@ import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { AutoScalingOptions, VariantAutoScaling, VariantAutoScalingProps } from '../../../lib/hosting/scaling';
+import { checkRequest, deployedProperties } from '../../helpers/api-models';
+import { evaluate } from '../../helpers/cfn-eval';
 import { checkedApp, expectCleanSynth } from '../../helpers/synth-checks';
-
-process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
-// The real Application Auto Scaling API model (aws-sdk v2 ships it) and its request validator.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const ApplicationAutoScaling = require('aws-sdk/clients/applicationautoscaling');
-const AWS = require('aws-sdk/lib/core');
 
 const BASE: VariantAutoScalingProps = {
   endpointName: 'my-endpoint',
@@ -148,15 +144,14 @@ describe('target tracking policies', () => {
 describe('what Application Auto Scaling and CloudFormation accept', () => {
   /**
    * Rebuilds the RegisterScalableTarget and PutScalingPolicy requests CloudFormation makes from the template
-   * (the scalable target's identity replaces the policy's ScalingTargetId) and validates them against the real API
-   * model. Enumerations are stripped from that model, so the values are also compared with the ones AWS documents.
+   * (the scalable target's identity replaces the policy's ScalingTargetId) and validates them against botocore's full
+   * API model (enums, patterns, lengths included). The values are also compared with the ones AWS documents.
    */
   test('requests match the API model and the documented values', () => {
     const t = template({ gpuUtilizationTarget: 280, minInstanceCount: 1, maxInstanceCount: 3 });
-    const target = only(t, 'AWS::ApplicationAutoScaling::ScalableTarget').Properties;
-    const api = new ApplicationAutoScaling({ region: 'us-east-1' }).api;
-    const validator = new AWS.ParamValidator(true);
-    validator.validate(api.operations.registerScalableTarget.input, target);
+    const json = t.toJSON();
+    const target = deployedProperties(json, 'AWS::ApplicationAutoScaling::ScalableTarget');
+    expect(checkRequest('application-autoscaling', 'RegisterScalableTarget', target)).toEqual([]);
 
     const identity = {
       ServiceNamespace: target.ServiceNamespace,
@@ -169,9 +164,9 @@ describe('what Application Auto Scaling and CloudFormation accept', () => {
     const kinds = policies.map((p: any) => (p.Properties.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification ? 'predefined' : 'customized'));
     expect(kinds.sort()).toEqual(['customized', 'predefined']);
     for (const policy of policies) {
-      const { ScalingTargetId: _target, ...rest } = policy.Properties;
+      const { ScalingTargetId: _target, ...rest } = evaluate(policy.Properties, { template: json });
       const request = { ...rest, ...identity };
-      expect(() => validator.validate(api.operations.putScalingPolicy.input, request)).not.toThrow();
+      expect(checkRequest('application-autoscaling', 'PutScalingPolicy', request)).toEqual([]);
       const config = request.TargetTrackingScalingPolicyConfiguration;
       // https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PredefinedMetricSpecification.html
       // https://docs.aws.amazon.com/autoscaling/application/APIReference/API_CustomizedMetricSpecification.html
@@ -188,12 +183,19 @@ describe('what Application Auto Scaling and CloudFormation accept', () => {
   });
 
   test('the API model check rejects a malformed policy (the check can fail)', () => {
-    const api = new ApplicationAutoScaling({ region: 'us-east-1' }).api;
-    expect(() => new AWS.ParamValidator(true).validate(api.operations.putScalingPolicy.input, {
+    expect(checkRequest('application-autoscaling', 'PutScalingPolicy', {
       PolicyName: 'p', ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/e/variant/v',
-      ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
-      TargetTrackingScalingPolicyConfiguration: { TargetValue: 'one hundred', ScaleInCooldown: 600, Cooldown: 60 },
-    })).toThrow(/TargetValue[\s\S]*Cooldown/);
+      ScalableDimension: 'sagemaker:variant:DesiredInstanceCount', PolicyType: 'TargetTracking',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 'one hundred', ScaleInCooldown: 600, Cooldown: 60,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerinstance' },
+      },
+    })).toEqual([
+      'PolicyType: \'TargetTracking\' is not one of StepScaling, TargetTrackingScaling, PredictiveScaling',
+      expect.stringMatching(/^TargetTrackingScalingPolicyConfiguration\.TargetValue: 'one hundred' is a string, expected a number/),
+      expect.stringMatching(/^TargetTrackingScalingPolicyConfiguration\.Cooldown: unknown member/),
+      expect.stringMatching(/^TargetTrackingScalingPolicyConfiguration\.PredefinedMetricSpecification\.PredefinedMetricType: 'SageMakerVariantInvocationsPerinstance' is not one of/),
+    ]);
   });
 
   test('synthesizes with zero CloudFormation schema and cdk-nag findings', () => {

@@ -1,5 +1,7 @@
 // Turns the properties of a synthesized custom resource into what CloudFormation hands the handler: intrinsic
-// functions resolved (with stand-in values for references) and every scalar made a string.
+// functions resolved (with stand-in values for references) and every scalar made a string. The stand-ins are
+// realistic (ARNs, ids and names of the form the real resource has) because test/helpers/api-models.ts checks the
+// evaluated properties against the services' patterns.
 
 const PSEUDO: { [name: string]: string } = {
   'AWS::Region': 'us-east-1',
@@ -32,9 +34,12 @@ export function evaluate(value: any, ctx: EvalContext): any {
           if (type === 'AWS::Lambda::Function') return `arn:aws:lambda:us-east-1:123456789012:function:${logicalId}`;
           if (type === 'AWS::KMS::Key') return `arn:aws:kms:us-east-1:123456789012:key/${logicalId.toLowerCase()}`;
           if (type === 'AWS::S3::Bucket') return `arn:aws:s3:::${logicalId.toLowerCase()}`;
+          if (SAGEMAKER_ARN_KINDS[type]) return `arn:aws:sagemaker:us-east-1:123456789012:${SAGEMAKER_ARN_KINDS[type]}/${physicalName(logicalId).toLowerCase()}`;
           return `arn:aws:service:us-east-1:123456789012:${logicalId}`;
         }
         if (attr === 'GroupId') return `sg-${logicalId.toLowerCase().slice(0, 17)}`;
+        // ModelName, EndpointConfigName, EndpointName, ...: the name CloudFormation generated for the resource.
+        if (attr.endsWith('Name')) return physicalName(logicalId);
         return `${logicalId}.${attr}`;
       }
       case 'Fn::Join': return evaluate(arg[1], ctx).join(arg[0]);
@@ -66,7 +71,21 @@ function ref(name: string, ctx: EvalContext): any {
   if (resource.Type === 'AWS::S3::Bucket') return name.toLowerCase();
   if (resource.Type === 'AWS::EC2::SecurityGroup') return `sg-${name.toLowerCase().slice(0, 17)}`;
   if (resource.Type === 'AWS::EC2::Subnet') return `subnet-${name.toLowerCase().slice(0, 17)}`;
+  // A key's Ref is its key id (a UUID); a SageMaker resource's Ref is its ARN.
+  if (resource.Type === 'AWS::KMS::Key') return '1234abcd-12ab-34cd-56ef-1234567890ab';
+  if (SAGEMAKER_ARN_KINDS[resource.Type]) return `arn:aws:sagemaker:us-east-1:123456789012:${SAGEMAKER_ARN_KINDS[resource.Type]}/${physicalName(name).toLowerCase()}`;
   return name;
+}
+
+const SAGEMAKER_ARN_KINDS: { [type: string]: string } = {
+  'AWS::SageMaker::Model': 'model',
+  'AWS::SageMaker::EndpointConfig': 'endpoint-config',
+  'AWS::SageMaker::Endpoint': 'endpoint',
+};
+
+/** A name CloudFormation generates for a resource without one: the logical id and a random suffix. */
+function physicalName(logicalId: string): string {
+  return `${logicalId.slice(0, 50)}-AbCdEf123456`;
 }
 
 /** CloudFormation delivers custom resource properties with every number and boolean as a string. */
