@@ -1,5 +1,8 @@
+import { Resource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { aws_sagemaker as sagemakerRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { ModelData } from './core';
 import { EndpointDashboardOptions, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
@@ -68,8 +71,10 @@ export interface PytorchCustomEndpointProps {
  * });
  * endpoint.grantInvoke(myFunction);
  * ```
+ *
+ * It is an aws-cdk-lib `sagemaker.IEndpoint` (e.g. `new apigateway.SagemakerIntegration(endpoint)`).
  */
-export class PytorchCustomEndpoint extends Construct implements ec2.IConnectable {
+export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoint, ec2.IConnectable {
   /** The endpoint serving the model. */
   public readonly endpoint: RealtimeEndpoint;
   /** The endpoint name, for `InvokeEndpoint`. */
@@ -130,6 +135,11 @@ export class PytorchCustomEndpoint extends Construct implements ec2.IConnectable
     this.endpointName = this.endpoint.endpointName;
     this.endpointArn = this.endpoint.endpointArn;
     this.dashboardUrl = this.endpoint.dashboardUrl;
+  }
+
+  /** The endpoint as aws-cdk-lib's generated reference interfaces see it. */
+  public get endpointRef(): sagemakerRefs.EndpointReference {
+    return this.endpoint.endpointRef;
   }
 
   /** The model's network connections (security groups), when the endpoint is in a VPC. */
