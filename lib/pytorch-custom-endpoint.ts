@@ -175,11 +175,11 @@ function checkProps(props: PytorchCustomEndpointProps): void {
   }
   // The serving container pip-installs code/requirements.txt before it starts, and a failed install stops it: with
   // network isolation there is no index to install from, so the endpoint would never become healthy.
-  if (props.endpoint?.networkIsolation && props.inferenceCode?.hasRequirements) {
+  if (props.endpoint?.enableNetworkIsolation && props.inferenceCode?.hasRequirements) {
     throw new Error(
-      `networkIsolation is on, but ${props.inferenceCode.directory}/requirements.txt names packages: the container ` +
+      `endpoint.enableNetworkIsolation is on, but ${props.inferenceCode.directory}/requirements.txt names packages: the container ` +
       'installs them with pip at start-up and cannot reach a package index when isolated. Vendor the packages into ' +
-      'the code directory and empty requirements.txt, or turn networkIsolation off.',
+      'the code directory and empty requirements.txt, or turn enableNetworkIsolation off.',
     );
   }
 }

@@ -120,7 +120,7 @@ export interface RealtimeEndpointOptions {
    *
    * @default false
    */
-  readonly networkIsolation?: boolean;
+  readonly enableNetworkIsolation?: boolean;
 
   /**
    * The name of the production variant.
