@@ -1,5 +1,8 @@
+import { Resource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { aws_sagemaker as sagemakerRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { ModelData } from './core';
 import { EndpointDashboardOptions, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
@@ -68,8 +71,10 @@ export interface PytorchCustomEndpointProps {
  * });
  * endpoint.grantInvoke(myFunction);
  * ```
+ *
+ * It is an aws-cdk-lib `sagemaker.IEndpoint` (e.g. `new apigateway.SagemakerIntegration(endpoint)`).
  */
-export class PytorchCustomEndpoint extends Construct implements ec2.IConnectable {
+export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoint, ec2.IConnectable {
   /** The endpoint serving the model. */
   public readonly endpoint: RealtimeEndpoint;
   /** The endpoint name, for `InvokeEndpoint`. */
@@ -132,6 +137,11 @@ export class PytorchCustomEndpoint extends Construct implements ec2.IConnectable
     this.dashboardUrl = this.endpoint.dashboardUrl;
   }
 
+  /** The endpoint as aws-cdk-lib's generated reference interfaces see it. */
+  public get endpointRef(): sagemakerRefs.EndpointReference {
+    return this.endpoint.endpointRef;
+  }
+
   /** The model's network connections (security groups), when the endpoint is in a VPC. */
   public get connections(): ec2.Connections {
     return this.endpoint.connections;
@@ -165,11 +175,11 @@ function checkProps(props: PytorchCustomEndpointProps): void {
   }
   // The serving container pip-installs code/requirements.txt before it starts, and a failed install stops it: with
   // network isolation there is no index to install from, so the endpoint would never become healthy.
-  if (props.endpoint?.networkIsolation && props.inferenceCode?.hasRequirements) {
+  if (props.endpoint?.enableNetworkIsolation && props.inferenceCode?.hasRequirements) {
     throw new Error(
-      `networkIsolation is on, but ${props.inferenceCode.directory}/requirements.txt names packages: the container ` +
+      `endpoint.enableNetworkIsolation is on, but ${props.inferenceCode.directory}/requirements.txt names packages: the container ` +
       'installs them with pip at start-up and cannot reach a package index when isolated. Vendor the packages into ' +
-      'the code directory and empty requirements.txt, or turn networkIsolation off.',
+      'the code directory and empty requirements.txt, or turn enableNetworkIsolation off.',
     );
   }
 }

@@ -29,8 +29,8 @@ function handlerEntries() {
 const common = {
   bundle: true,
   platform: 'node',
-  // Lambda runs nodejs22.x; the CLI runs on the user's Node (>= 20.15).
-  target: 'node20',
+  // The Lambda handlers run on nodejs24.x (lib/common/handler-code.ts); the CLI overrides this below.
+  target: 'node24',
   format: 'cjs',
   minify: true,
   sourcemap: false,
@@ -40,10 +40,10 @@ const common = {
 
 // Write beside the target and rename over it: a test run that reads the bundle while another rebuilds it
 // (two jest runs at once) sees the old file or the new one, never none.
-async function buildAtomically(entry, outfile) {
+async function buildAtomically(entry, outfile, overrides = {}) {
   const tmp = `${outfile}.${process.pid}.tmp`;
   try {
-    await build({ ...common, entryPoints: [entry], outfile: tmp });
+    await build({ ...common, ...overrides, entryPoints: [entry], outfile: tmp });
     renameSync(tmp, outfile);
   } finally {
     rmSync(tmp, { force: true });
@@ -67,6 +67,7 @@ for (const { name, entry } of handlerEntries()) {
 const cliEntry = join(libDir, 'cli', 'main.ts');
 if (existsSync(cliEntry)) {
   mkdirSync(join(assetsDir, 'cli'), { recursive: true });
-  await buildAtomically(cliEntry, join(assetsDir, 'cli', 'main.js'));
+  // The CLI runs on the user's Node (>= 20.15), not on Lambda.
+  await buildAtomically(cliEntry, join(assetsDir, 'cli', 'main.js'), { target: 'node20' });
 }
 writeFileSync(join(assetsDir, '.bundled'), `${[...seen].join('\n')}\n`);

@@ -109,8 +109,8 @@ describe('PytorchCustomEndpoint composition', () => {
     expect(make({})).toThrow(/Give the model to serve: model .* or training/);
     expect(make({ model: s3Model, training: { sourceDirectory: TRAINING_SOURCE } })).toThrow(/either model .* or training .*, not both/);
     expect(make({ model: s3Model, codeInjection: { strategy: InjectionStrategy.TAIL } })).toThrow(/set inferenceCode as well, or remove codeInjection/);
-    expect(make({ model: s3Model, inferenceCode: code, endpoint: { networkIsolation: true } }))
-      .toThrow(/requirements.txt names packages.*Vendor the packages .* or turn networkIsolation off/);
+    expect(make({ model: s3Model, inferenceCode: code, endpoint: { enableNetworkIsolation: true } }))
+      .toThrow(/requirements.txt names packages.*Vendor the packages .* or turn enableNetworkIsolation off/);
     const prefixModel = (stack: cdk.Stack) => ModelData.fromS3Prefix(s3.Bucket.fromBucketName(stack, 'B', 'my-models'), 'v1/');
     expect(() => {
       const stack = new cdk.Stack(fastApp(), 'S');
@@ -123,7 +123,7 @@ describe('PytorchCustomEndpoint composition', () => {
     new PytorchCustomEndpoint(stack, 'E', {
       model: ModelData.fromS3Uri('s3://my-models/model.tar.gz'),
       inferenceCode: InferenceCode.fromDirectory(codeDir('vendored', { 'inference.py': INFERENCE, 'requirements.txt': '# vendored\n' })),
-      endpoint: { networkIsolation: true },
+      endpoint: { enableNetworkIsolation: true },
     });
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Model', { EnableNetworkIsolation: true });
   });

@@ -78,7 +78,7 @@ export class PrivateEndpointStack extends cdk.Stack {
         instanceType: InstanceType.ML_G5_XLARGE,
         vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-        networkIsolation: true,
+        enableNetworkIsolation: true,
         dataCapture: { bucket: captureBucket, keyPrefix: 'capture', samplingPercentage: 10, encryptionKey: key },
         containerStartupHealthCheckTimeout: cdk.Duration.minutes(10),
       },

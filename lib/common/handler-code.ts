@@ -28,20 +28,20 @@ export function handlerCode(name: string): lambda.Code {
 }
 
 /**
- * A Lambda function running a bundled handler the way every handler of the library runs: Node.js 22 on ARM64,
+ * A Lambda function running a bundled handler the way every handler of the library runs: Node.js 24 on ARM64,
  * entry point `index.handler`, with the runtime pin acknowledged for cdk-nag. The caller gives everything else.
  */
 export function bundledHandlerFunction(scope: Construct, id: string, name: string, options: lambda.FunctionOptions): lambda.Function {
   const fn = new lambda.Function(scope, id, {
     ...options,
-    runtime: lambda.Runtime.NODEJS_22_X,
+    runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     handler: 'index.handler',
     code: handlerCode(name),
   });
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions-L1',
-    reason: 'The library pins nodejs22.x: its handlers are built and tested for Node 20/22 (esbuild target node20); nodejs22.x is supported by Lambda until 2027.',
+    reason: 'The library pins nodejs24.x, the newest Node.js runtime aws-cdk-lib offers in the version it depends on; its handlers are bundled for it (esbuild target node24).',
   });
   return fn;
 }

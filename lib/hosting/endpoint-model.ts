@@ -26,7 +26,7 @@ export function renderModel(scope: Construct, props: RealtimeEndpointProps, sett
 
   const model = new sagemaker.CfnModel(scope, 'Model', {
     executionRoleArn: role.roleArn,
-    enableNetworkIsolation: props.networkIsolation ?? false,
+    enableNetworkIsolation: props.enableNetworkIsolation ?? false,
     vpcConfig: network?.vpcConfig,
     primaryContainer: {
       image: image.imageUri,

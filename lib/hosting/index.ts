@@ -4,3 +4,5 @@ export * from './realtime-endpoint';
 export * from './realtime-endpoint-props';
 export * from './scaling';
 export * from './monitoring';
+export * from './imported-endpoint';
+export * from './deployment';

@@ -7,6 +7,7 @@ import { ContainerImage } from '../core/container-image';
 import { InstanceType } from '../core/instance-type';
 import { ModelData } from '../core/model-data';
 import { DataCaptureOptions } from './data-capture';
+import { DeploymentGuardrails } from './deployment/deployment-guardrails';
 import { EndpointAlarmsOptions } from './monitoring/endpoint-alarms';
 import { EndpointDashboardOptions } from './monitoring/endpoint-dashboard';
 import { AutoScalingOptions } from './scaling/auto-scaling-options';
@@ -119,7 +120,7 @@ export interface RealtimeEndpointOptions {
    *
    * @default false
    */
-  readonly networkIsolation?: boolean;
+  readonly enableNetworkIsolation?: boolean;
 
   /**
    * The name of the production variant.
@@ -204,6 +205,16 @@ export interface RealtimeEndpointOptions {
    * @default - a generated name, the last 3 hours, endpoint metrics only
    */
   readonly dashboard?: EndpointDashboardOptions;
+
+  /**
+   * How a changed model (a new endpoint config) reaches traffic on `cdk deploy`, and which alarms roll it back:
+   * `DeploymentGuardrails.canary(...)`, `.linear(...)`, `.rolling(...)` or `.allAtOnce(...)`. By default the
+   * endpoint's own alarms roll a bad deployment back. Checked at synth time against SageMaker's rules (sizes against
+   * the instance count, timeouts, alarm count, Inf1).
+   *
+   * @default - SageMaker's default: blue/green, all traffic at once, no baking period, no automatic rollback
+   */
+  readonly deployment?: DeploymentGuardrails;
 }
 
 /** Properties of a `RealtimeEndpoint`. */

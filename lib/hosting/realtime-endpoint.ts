@@ -1,10 +1,13 @@
+import { Resource } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { aws_sagemaker as sagemakerRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { InstanceType } from '../core/instance-type';
+import { renderDeploymentConfig } from './deployment/render-deployment-config';
 import { renderEndpointConfig } from './endpoint-config';
 import { renderModel } from './endpoint-model';
 import { renderEndpoint } from './endpoint-resource';
@@ -13,6 +16,7 @@ import { createExecutionRole } from './execution-role';
 import { EndpointAlarms } from './monitoring/endpoint-alarms';
 import { EndpointDashboard } from './monitoring/endpoint-dashboard';
 import { EndpointMetrics } from './monitoring/endpoint-metrics';
+import { EndpointAttributes, ImportedEndpoint } from './imported-endpoint';
 import { RealtimeEndpointOptions, RealtimeEndpointProps } from './realtime-endpoint-props';
 import { VariantAutoScaling } from './scaling/variant-auto-scaling';
 
@@ -20,9 +24,24 @@ import { VariantAutoScaling } from './scaling/variant-auto-scaling';
  * A SageMaker real-time endpoint serving one model: `AWS::SageMaker::Model`, `EndpointConfig` and `Endpoint`.
  *
  * The model and endpoint config get no fixed names, because CloudFormation replaces them on every change; the
- * endpoint then switches to the new config in place.
+ * endpoint then switches to the new config in place. It is an aws-cdk-lib `sagemaker.IEndpoint`, so it plugs into
+ * `apigateway.SagemakerIntegration` and anything else that takes one.
  */
-export class RealtimeEndpoint extends Construct implements ec2.IConnectable {
+export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, ec2.IConnectable {
+  /**
+   * An existing endpoint, by name, for `grantInvoke` and metrics (of its `AllTraffic` variant).
+   */
+  public static fromEndpointName(scope: Construct, id: string, endpointName: string): ImportedEndpoint {
+    return new ImportedEndpoint(scope, id, { endpointName });
+  }
+
+  /**
+   * An existing endpoint, by name and optionally its ARN and variant, for `grantInvoke` and metrics.
+   */
+  public static fromEndpointAttributes(scope: Construct, id: string, attrs: EndpointAttributes): ImportedEndpoint {
+    return new ImportedEndpoint(scope, id, attrs);
+  }
+
   /** The endpoint name, for `InvokeEndpoint`. */
   public readonly endpointName: string;
   /** The endpoint ARN. */
@@ -112,11 +131,26 @@ export class RealtimeEndpoint extends Construct implements ec2.IConnectable {
 
     this.autoScaling = this.createAutoScaling(props);
 
-    this.metrics = new EndpointMetrics(this.endpointName, this.variantName);
+    // With guardrails the endpoint names its rollback alarms, so the alarms (and any alarm built on these metrics)
+    // must not depend on the endpoint: they use the name known at synth time instead of GetAtt EndpointName.
+    this.metrics = new EndpointMetrics(props.deployment ? settings.endpointName : this.endpointName, this.variantName);
     this.alarmTopic = props.alarmTopic;
     this.alarms = this.createAlarms(props);
+    if (props.deployment) {
+      this.endpoint.deploymentConfig = renderDeploymentConfig(this, props.deployment, {
+        instanceTypeName: this.instanceType.name,
+        instanceCount: this.instanceCount,
+        minInstanceCount: props.autoScaling ? props.autoScaling.minInstanceCount ?? 1 : undefined,
+        endpointAlarms: this.alarms?.alarms,
+      });
+    }
     this.dashboard = this.createDashboard(props, this.alarms);
     this.dashboardUrl = this.dashboard?.dashboardUrl;
+  }
+
+  /** The endpoint as aws-cdk-lib's generated reference interfaces see it. */
+  public get endpointRef(): sagemakerRefs.EndpointReference {
+    return { endpointArn: this.endpointArn };
   }
 
   /**
@@ -273,7 +307,7 @@ export class RealtimeEndpoint extends Construct implements ec2.IConnectable {
     }
     return new EndpointAlarms(this, 'Alarms', {
       ...props.alarms,
-      endpointName: this.endpointName,
+      endpointName: this.metrics.endpointName,
       variantName: this.variantName,
       alarmTopic: props.alarmTopic,
     });

@@ -23,6 +23,7 @@ export interface CreateTrainingJobRequest {
 export interface AlgorithmSpecification {
   readonly TrainingImage: string;
   readonly TrainingInputMode: string;
+  readonly MetricDefinitions?: Array<{ readonly Name: string; readonly Regex: string }>;
 }
 
 export interface OutputDataConfig {

@@ -4,3 +4,4 @@ export * from './training-distribution';
 export * from './training-input';
 export * from './training-job';
 export * from './training-job-props';
+export * from './metric-definitions';

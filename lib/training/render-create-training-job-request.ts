@@ -25,7 +25,14 @@ export function renderCreateTrainingJobRequest(settings: TrainingJobSettings, re
   const channels = settings.networkIsolation ? [...resources.channels, codeChannel(resources.sourceArchiveUrl)] : resources.channels;
   const tagKeys = Object.keys(settings.tags).sort();
   return {
-    AlgorithmSpecification: { TrainingImage: resources.trainingImage, TrainingInputMode: 'File' },
+    AlgorithmSpecification: {
+      TrainingImage: resources.trainingImage,
+      TrainingInputMode: 'File',
+      // Left out when empty, so jobs without definitions keep their request (and inputs hash).
+      MetricDefinitions: settings.metricDefinitions.length > 0
+        ? settings.metricDefinitions.map((d) => ({ Name: d.name, Regex: d.regex }))
+        : undefined,
+    },
     RoleArn: resources.roleArn,
     HyperParameters: resources.hyperParameters,
     OutputDataConfig: definedOnly({

@@ -1,4 +1,5 @@
 import { Duration, Size } from 'aws-cdk-lib';
+import { MetricDefinition } from './metric-definitions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -192,6 +193,15 @@ export interface TrainingJobProps {
    * @default - none
    */
   readonly tags?: { [key: string]: string };
+
+  /**
+   * Metrics SageMaker extracts from the job's logs with a regex each (the SDK's `metric_definitions`), published to
+   * CloudWatch and graphed on the endpoint's dashboard; read them with `trainingJob.metric(name)`. At most 40; names
+   * 1-255 characters, regexes 1-500.
+   *
+   * @default - none: only the instance metrics
+   */
+  readonly metricDefinitions?: MetricDefinition[];
 
   /**
    * Execution role that SageMaker assumes for the job. A given role is granted what the job needs where it is

@@ -1,4 +1,5 @@
 import { Names, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
+import { checkMetricDefinitions, MetricDefinition } from './metric-definitions';
 import { Construct } from 'constructs';
 import { InstanceType } from '../core/instance-type';
 import {
@@ -31,6 +32,7 @@ export interface TrainingJobSettings {
   readonly containerLogLevel: number;
   readonly environment: { [name: string]: string };
   readonly tags: { [key: string]: string };
+  readonly metricDefinitions: MetricDefinition[];
 }
 
 /** Applies the defaults of `props` and checks every plain value, throwing a message that says what to change. */
@@ -90,7 +92,13 @@ export function resolveSettings(scope: Construct, props: TrainingJobProps): Trai
     interContainerTrafficEncryption: props.interContainerTrafficEncryption ?? false,
     spotInstances: props.spotInstances ?? false,
     containerLogLevel: props.containerLogLevel ?? 20,
+    metricDefinitions: resolveMetricDefinitions(props.metricDefinitions),
   };
+}
+
+function resolveMetricDefinitions(definitions: MetricDefinition[] | undefined): MetricDefinition[] {
+  checkMetricDefinitions(definitions ?? []);
+  return definitions ?? [];
 }
 
 function defaultJobNamePrefix(scope: Construct): string {

@@ -1,3 +1,4 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as path from 'path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -26,6 +27,7 @@ import { TrainingInput } from './training-input';
 import { createTrainingJobLifecycle, HandlerOnlyProperties } from './training-job-lifecycle';
 import { TrainingJobProps } from './training-job-props';
 import { resolveSettings, TrainingJobSettings } from './training-job-settings';
+import { TrainingJobMetrics } from '../common/training-job-metrics';
 
 /** Hex characters of the inputs hash in job names and logical ids. */
 const INPUTS_HASH_LENGTH = 16;
@@ -218,5 +220,42 @@ export class TrainingJob extends Construct {
       ?? `${settings.outputPrefix}/checkpoints/${hashOf(Stack.of(this), { request, handlerOnly }).slice(0, INPUTS_HASH_LENGTH)}/`;
     grantReadWritePrefix(this, this.role, checkpointBucket, checkpointPrefix);
     return { ...request, CheckpointConfig: { S3Uri: `s3://${checkpointBucket.bucketName}/${checkpointPrefix}` } };
+  }
+
+  /**
+   * A metric of the job's `metricDefinitions` (by its name, e.g. `train:loss`), as SageMaker publishes it.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new TrainingJobMetrics(this.trainingJobName).algorithmMetric(metricName, props);
+  }
+
+  /**
+   * An instance metric of one host of the job (`CPUUtilization`, `MemoryUtilization`, `GPUUtilization`,
+   * `GPUMemoryUtilization`, `DiskUtilization`); `hostIndex` counts from 1 (`algo-1`).
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricInstance(metricName: string, hostIndex: number = 1, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new TrainingJobMetrics(this.trainingJobName).hostMetric(metricName, hostIndex, props);
+  }
+
+  /**
+   * GPU utilization of one host, in percent summed over its GPUs.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricGpuUtilization(hostIndex: number = 1, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricInstance('GPUUtilization', hostIndex, props);
+  }
+
+  /**
+   * CPU utilization of one host, in percent summed over its vCPUs.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricCpuUtilization(hostIndex: number = 1, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricInstance('CPUUtilization', hostIndex, props);
   }
 }

@@ -125,7 +125,7 @@ describe('VPC', () => {
   });
 
   test('network isolation and a VPC combine', () => {
-    const model = only(endpointIn(s => ({ vpc: importedVpc(s), networkIsolation: true })).template, 'AWS::SageMaker::Model');
+    const model = only(endpointIn(s => ({ vpc: importedVpc(s), enableNetworkIsolation: true })).template, 'AWS::SageMaker::Model');
     expect(model.EnableNetworkIsolation).toBe(true);
     expect(model.VpcConfig.Subnets).toHaveLength(2);
   });
@@ -232,7 +232,7 @@ function everyOption(stack: cdk.Stack): RealtimeEndpointProps {
     instanceCount: 2,
     endpointName: 'private-classifier',
     volumeEncryptionKey: key,
-    networkIsolation: true,
+    enableNetworkIsolation: true,
     vpc: importedVpc(stack),
     dataCapture: {
       bucket: s3.Bucket.fromBucketAttributes(stack, 'Capture', { bucketName: 'capture-bkt', encryptionKey: key }),

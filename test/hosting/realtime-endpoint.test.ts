@@ -161,7 +161,7 @@ describe('RealtimeEndpoint options', () => {
       modelDataDownloadTimeout: cdk.Duration.minutes(20),
       containerStartupHealthCheckTimeout: cdk.Duration.seconds(600),
       variantName: 'Blue',
-      networkIsolation: true,
+      enableNetworkIsolation: true,
       entryPoint: 'serve.py',
       environment: { SAGEMAKER_MODEL_SERVER_WORKERS: '2', SAGEMAKER_CONTAINER_LOG_LEVEL: '10' },
       endpointName: 'my-classifier',
@@ -257,7 +257,7 @@ describe('the emitted properties are valid SageMaker API requests (botocore\'s f
       volumeSize: cdk.Size.gibibytes(30),
       modelDataDownloadTimeout: cdk.Duration.minutes(10),
       containerStartupHealthCheckTimeout: cdk.Duration.minutes(10),
-      networkIsolation: true,
+      enableNetworkIsolation: true,
     }],
   ])('%s: CreateModel and CreateEndpointConfig', (_name, props: Partial<RealtimeEndpointProps>) => {
     const { template } = endpointIn(props);
@@ -304,7 +304,7 @@ describe('validation and cdk-nag', () => {
       entryPoint: 'serve.py',
       environment: { SAGEMAKER_MODEL_SERVER_WORKERS: '1' },
       endpointName: 'all-options',
-      networkIsolation: true,
+      enableNetworkIsolation: true,
       variantName: 'Primary',
     });
     endpoint.grantInvoke(role);

@@ -107,11 +107,11 @@ describe('InjectionStrategy', () => {
 });
 
 describe('InferenceCodeInjection', () => {
-  test('one Node.js 22 ARM64 function with a 15-minute timeout, and a custom resource it backs', () => {
+  test('one Node.js 24 ARM64 function with a 15-minute timeout, and a custom resource it backs', () => {
     const { template } = stackWith();
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       MemorySize: 10240,

@@ -99,8 +99,8 @@ describe('defaults', () => {
     expect(url).toContain('TrainOutputBucket');
   });
 
-  test('functions: Node.js 22 on ARM64, log groups that expire, own roles without managed policies', () => {
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] }, 2);
+  test('functions: Node.js 24 on ARM64, log groups that expire, own roles without managed policies', () => {
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] }, 2);
     template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 2);
     for (const role of Object.values(template.findResources('AWS::IAM::Role')) as any[]) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();

@@ -2,7 +2,7 @@ import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { EndpointMetrics } from './endpoint-metrics';
-import { TrainingJobMetrics } from './training-job-metrics';
+import { TrainingJobMetrics } from '../../common/training-job-metrics';
 
 /**
  * The training job whose metrics a {@link EndpointDashboard} shows below the endpoint's.

@@ -1,0 +1,2 @@
+export * from './capacity-size';
+export * from './deployment-guardrails';

@@ -1,0 +1,121 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { CapacitySize } from './capacity-size';
+import { DeploymentGuardrails, DeploymentKind } from './deployment-guardrails';
+import {
+  checkGuardrails, GuardrailFacts, MAXIMUM_EXECUTION_TIMEOUT_MAX_SECONDS, MAXIMUM_EXECUTION_TIMEOUT_MIN_SECONDS, totalWaitSeconds,
+} from './guardrail-rules';
+
+/** What the endpoint tells the deployment config about itself. */
+export interface DeploymentContext {
+  readonly instanceTypeName: string;
+  readonly instanceCount: number;
+  /** Autoscaling's minimum, when the variant is autoscaled. */
+  readonly minInstanceCount?: number;
+  /** The endpoint's own alarms (undefined when `enableAlarms` is false). */
+  readonly endpointAlarms?: cloudwatch.IAlarm[];
+}
+
+/** Provisioning the new fleet takes minutes on GPU instances: the default timeout leaves an hour for it. */
+const PROVISIONING_ALLOWANCE_SECONDS = 3600;
+
+/**
+ * Checks the guardrails against the endpoint (throwing every problem at once, prefixed with the construct path) and
+ * renders `AWS::SageMaker::Endpoint.DeploymentConfig`.
+ */
+export function renderDeploymentConfig(
+  scope: Construct, guardrails: DeploymentGuardrails, context: DeploymentContext,
+): sagemaker.CfnEndpoint.DeploymentConfigProperty {
+  const alarms = rollbackAlarms(scope, guardrails, context);
+  const facts = guardrailFacts(guardrails, context, alarms.length);
+  const problems = checkGuardrails(facts);
+  if (problems.length > 0) {
+    throw new Error(`${scope.node.path}: deployment: ${problems.join(' ')}`);
+  }
+  const autoRollbackConfiguration = alarms.length > 0
+    ? { alarms: alarms.map((alarm) => ({ alarmName: alarm.alarmName })) }
+    : undefined;
+  if (guardrails.kind === DeploymentKind.ROLLING) {
+    return {
+      autoRollbackConfiguration,
+      rollingUpdatePolicy: {
+        maximumBatchSize: capacity(guardrails.size!),
+        waitIntervalInSeconds: facts.waitIntervalSeconds!,
+        maximumExecutionTimeoutInSeconds: facts.maximumExecutionTimeoutSeconds,
+        rollbackMaximumBatchSize: guardrails.rollbackSize ? capacity(guardrails.rollbackSize) : undefined,
+      },
+    };
+  }
+  return {
+    autoRollbackConfiguration,
+    blueGreenUpdatePolicy: {
+      trafficRoutingConfiguration: {
+        type: guardrails.kind,
+        // Required by the API even for ALL_AT_ONCE, where no step waits.
+        waitIntervalInSeconds: facts.waitIntervalSeconds ?? 0,
+        canarySize: guardrails.kind === DeploymentKind.CANARY ? capacity(guardrails.size!) : undefined,
+        linearStepSize: guardrails.kind === DeploymentKind.LINEAR ? capacity(guardrails.size!) : undefined,
+      },
+      terminationWaitInSeconds: facts.terminationWaitSeconds,
+      maximumExecutionTimeoutInSeconds: facts.maximumExecutionTimeoutSeconds,
+    },
+  };
+}
+
+/** The plain values the rules check, with the default maximum execution timeout worked out. */
+export function guardrailFacts(guardrails: DeploymentGuardrails, context: DeploymentContext, alarmCount: number): GuardrailFacts {
+  const base = {
+    kind: guardrails.kind,
+    size: guardrails.size,
+    rollbackSize: guardrails.rollbackSize,
+    waitIntervalSeconds: guardrails.waitInterval?.toSeconds(),
+    terminationWaitSeconds: guardrails.terminationWait?.toSeconds(),
+    instanceTypeName: context.instanceTypeName,
+    instanceCount: context.instanceCount,
+    minInstanceCount: context.minInstanceCount ?? context.instanceCount,
+    alarmCount,
+  };
+  const maximumExecutionTimeoutSeconds = guardrails.maximumExecutionTimeout?.toSeconds() ?? Math.min(
+    MAXIMUM_EXECUTION_TIMEOUT_MAX_SECONDS,
+    Math.max(MAXIMUM_EXECUTION_TIMEOUT_MIN_SECONDS, totalWaitSeconds(base) + PROVISIONING_ALLOWANCE_SECONDS),
+  );
+  return { ...base, maximumExecutionTimeoutSeconds };
+}
+
+/** The endpoint's own alarms (unless switched off) and the user's, each in the endpoint's account and region. */
+function rollbackAlarms(scope: Construct, guardrails: DeploymentGuardrails, context: DeploymentContext): cloudwatch.IAlarm[] {
+  const own: cloudwatch.IAlarm[] = [];
+  if (guardrails.useDefaultAlarms) {
+    if (!context.endpointAlarms) {
+      if (guardrails.useDefaultAlarmsGiven || guardrails.rollbackAlarms.length === 0) {
+        throw new Error(
+          `${scope.node.path}: deployment: the endpoint's alarms are off (enableAlarms: false), so nothing could roll ` +
+          'a bad model back. Turn the alarms on, pass rollbackAlarms, or set useDefaultAlarms: false to deploy without ' +
+          'automatic rollback.',
+        );
+      }
+    } else {
+      own.push(...context.endpointAlarms);
+    }
+  }
+  const stack = Stack.of(scope);
+  for (const alarm of guardrails.rollbackAlarms) {
+    // SageMaker finds the alarms by name in the endpoint's account and region.
+    const env = alarm.env;
+    for (const [what, theirs, ours] of [['account', env.account, stack.account], ['region', env.region, stack.region]] as const) {
+      if (!Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours) {
+        throw new Error(
+          `${scope.node.path}: deployment: rollback alarm ${alarm.node.path} is in ${what} ${theirs}, the endpoint in ` +
+          `${ours}: SageMaker reads rollback alarms by name in the endpoint's own account and region.`,
+        );
+      }
+    }
+  }
+  return [...own, ...guardrails.rollbackAlarms];
+}
+
+function capacity(size: CapacitySize): sagemaker.CfnEndpoint.CapacitySizeProperty {
+  return { type: size.type, value: size.value };
+}

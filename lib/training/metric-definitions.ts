@@ -1,0 +1,34 @@
+/**
+ * A metric SageMaker extracts from the training job's logs (CreateTrainingJob `AlgorithmSpecification.MetricDefinitions`,
+ * the SDK's `metric_definitions`): every log line the regex matches publishes the first group's number as metric
+ * `name` in the `/aws/sagemaker/TrainingJobs` namespace (dimension `TrainingJobName`).
+ */
+export interface MetricDefinition {
+  /** The metric's name, 1-255 characters, e.g. `train:loss`. */
+  readonly name: string;
+  /** A regex (SageMaker's, Python-like syntax) whose first group captures the value, 1-500 characters, e.g. `loss=([0-9.]+)`. */
+  readonly regex: string;
+}
+
+/** CreateTrainingJob's limits (botocore MetricDefinitionList max 40, MetricName 1-255, MetricRegex 1-500). */
+export const MAX_METRIC_DEFINITIONS = 40;
+const MAX_NAME = 255;
+const MAX_REGEX = 500;
+
+/** Checks the definitions against SageMaker's limits; names must be unique (one metric each). */
+export function checkMetricDefinitions(definitions: MetricDefinition[]): void {
+  if (definitions.length > MAX_METRIC_DEFINITIONS) {
+    throw new Error(`${definitions.length} metricDefinitions: SageMaker takes at most ${MAX_METRIC_DEFINITIONS}.`);
+  }
+  const seen = new Set<string>();
+  for (const { name, regex } of definitions) {
+    if (name.length < 1 || name.length > MAX_NAME || name.trim() === '') {
+      throw new Error(`metricDefinitions: name '${name}' must be 1 to ${MAX_NAME} characters, not blank.`);
+    }
+    if (regex.length < 1 || regex.length > MAX_REGEX) {
+      throw new Error(`metricDefinitions: the regex of '${name}' must be 1 to ${MAX_REGEX} characters (it has ${regex.length}).`);
+    }
+    if (seen.has(name)) throw new Error(`metricDefinitions: '${name}' is defined twice; give each metric one regex.`);
+    seen.add(name);
+  }
+}
