@@ -8,7 +8,7 @@ import {
   CapacitySize, DeploymentGuardrails, InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps,
 } from '../../lib';
 import { checkGuardrails, checkGuardrailsForMode, GuardrailFacts } from '../../lib/hosting/deployment/guardrail-rules';
-import { validateRequest } from '../training/api-model';
+import { validateRequest } from '../helpers/api-models';
 import { fastApp } from '../helpers/synth-checks';
 
 function endpointIn(props: Partial<RealtimeEndpointProps> = {}, env?: cdk.Environment) {
@@ -57,7 +57,7 @@ describe('each kind renders DeploymentConfig', () => {
     expect(alarmIds).toHaveLength(2);
     expect(config.AutoRollbackConfiguration).toEqual({ Alarms: alarmIds.map((id) => ({ AlarmName: { Ref: id } })) });
     for (const id of alarmIds) expect(template.toJSON().Resources[id].Type).toBe('AWS::CloudWatch::Alarm');
-    validateRequest('updateEndpoint', updateEndpointRequest(template));
+    validateRequest('sagemaker', 'UpdateEndpoint', updateEndpointRequest(template));
   });
 
   test('canary defaults: one instance, 10 minutes', () => {
@@ -72,7 +72,7 @@ describe('each kind renders DeploymentConfig', () => {
     const policy = endpointResource(template).DeploymentConfig.BlueGreenUpdatePolicy;
     expect(policy.TrafficRoutingConfiguration).toEqual({ Type: 'LINEAR', WaitIntervalInSeconds: 300, LinearStepSize: { Type: 'INSTANCE_COUNT', Value: 1 } });
     expect(policy.MaximumExecutionTimeoutInSeconds).toBe(4 * 300 + 300 + 3600);
-    validateRequest('updateEndpoint', updateEndpointRequest(template));
+    validateRequest('sagemaker', 'UpdateEndpoint', updateEndpointRequest(template));
   });
 
   test('all at once: WaitIntervalInSeconds 0 (required by the API), the final baking period', () => {
@@ -83,7 +83,7 @@ describe('each kind renders DeploymentConfig', () => {
       TerminationWaitInSeconds: 1200,
       MaximumExecutionTimeoutInSeconds: 1200 + 3600,
     });
-    validateRequest('updateEndpoint', updateEndpointRequest(template));
+    validateRequest('sagemaker', 'UpdateEndpoint', updateEndpointRequest(template));
   });
 
   test('rolling: batch, rollback batch, wait, timeout', () => {
@@ -104,7 +104,7 @@ describe('each kind renders DeploymentConfig', () => {
       WaitIntervalInSeconds: 120,
       MaximumExecutionTimeoutInSeconds: 7200,
     });
-    validateRequest('updateEndpoint', updateEndpointRequest(template));
+    validateRequest('sagemaker', 'UpdateEndpoint', updateEndpointRequest(template));
   });
 
   test('without deployment nothing changes: no DeploymentConfig, metrics keep GetAtt EndpointName', () => {

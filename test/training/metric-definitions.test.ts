@@ -1,6 +1,6 @@
 // metricDefinitions on the training job: rendered into AlgorithmSpecification.MetricDefinitions (valid against the
 // SageMaker API model), checked at synth against SageMaker's limits, and read back with TrainingJob's metric methods.
-import { validateRequest } from './api-model';
+import { validateRequest } from '../helpers/api-models';
 import { jobProperties, synthJob } from './helpers';
 
 const LOSS = { name: 'train:loss', regex: 'loss=([0-9\\.e-]+)' };
@@ -13,7 +13,7 @@ test('rendered as AlgorithmSpecification.MetricDefinitions; left out when there 
 
 test('the AlgorithmSpecification with definitions is valid in a CreateTrainingJob request', () => {
   const spec = jobProperties(synthJob({ metricDefinitions: [LOSS] }).json).AlgorithmSpecification;
-  validateRequest('createTrainingJob', {
+  validateRequest('sagemaker', 'CreateTrainingJob', {
     TrainingJobName: 'job', AlgorithmSpecification: { ...spec, TrainingImage: 'image' }, RoleArn: 'arn:aws:iam::111111111111:role/r',
     OutputDataConfig: { S3OutputPath: 's3://b/training' }, ResourceConfig: { InstanceType: 'ml.g5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
     StoppingCondition: { MaxRuntimeInSeconds: 3600 },
