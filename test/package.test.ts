@@ -122,6 +122,16 @@ describe('npm pack contains', () => {
     expect(fs.readFileSync(path.join(ROOT, 'API.md'), 'utf8') === api).toBe(true);
   });
 
+  test('API.md opens with a table of contents, then PytorchCustomEndpoint and its props, then the building blocks', () => {
+    const headings = fs.readFileSync(path.join(workDir, 'API.md'), 'utf8').split('\n').filter((line) => /^#{2,3} /.test(line))
+      .map((line) => line.split(' <a ')[0]);
+    expect(headings.slice(0, 4)).toEqual(['## Contents', '## Start here', '### PytorchCustomEndpoint', '### PytorchCustomEndpointProps']);
+    expect(headings.slice(4)).toEqual(expect.arrayContaining(['## Constructs', '### RealtimeEndpoint', '### TrainingJob', '## Structs', '## Classes']));
+    // Every type is listed once, in the contents and in the body.
+    const types = headings.filter((h) => h.startsWith('### '));
+    expect(new Set(types).size).toBe(types.length);
+  });
+
   test('the Apache-2.0 license text', () => {
     expect(pkg.license).toBe('Apache-2.0');
     const license = fs.readFileSync(path.join(ROOT, 'LICENSE'), 'utf8');
