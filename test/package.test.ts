@@ -158,6 +158,34 @@ describe('npm pack contains', () => {
   test('the README', () => {
     expect(packed).toContain('README.md');
   });
+
+  test('exactly what the README says it ships', () => {
+    const topLevel = [...new Set(packed.map((file) => file.split('/')[0]).filter((entry) => entry !== 'node_modules'))].sort();
+    expect(topLevel).toEqual(['.jsii', 'API.md', 'LICENSE', 'README.md', 'assets', 'bin', 'build', 'docs', 'package.json']);
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const claim = readme.match(/`npm pack` ships exactly ([^;]*);/)?.[1] ?? '';
+    for (const named of ['`build/`', '`assets/`', '`bin/`', '`docs/`', 'README', 'LICENSE', 'API.md', 'jsii assembly']) expect(claim).toContain(named);
+  });
+
+  test('every relative link of the README and the docs points to a file that ships (links work in node_modules)', () => {
+    const repository = (pkg.repository.url as string).replace(/^git\+/, '').replace(/\.git$/, '');
+    const broken: string[] = [];
+    for (const doc of packed.filter((file) => file === 'README.md' || /^docs\/.*\.md$/.test(file))) {
+      // Code is not links: fenced blocks and inline spans (a name pattern like `[a-z](-*[a-z])` is not a link).
+      const text = fs.readFileSync(path.join(ROOT, doc), 'utf8').replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (target.startsWith(`${repository}/tree/main/`)) {
+          // A link to the repository (examples do not ship): the file must exist there.
+          if (!fs.existsSync(path.join(ROOT, target.slice(`${repository}/tree/main/`.length)))) broken.push(`${doc}: ${target}`);
+          continue;
+        }
+        if (/^[a-z]+:/.test(target) || target.startsWith('#')) continue;
+        const file = path.posix.normalize(path.posix.join(path.posix.dirname(doc), target.split('#')[0]));
+        if (!packed.includes(file)) broken.push(`${doc}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
 });
 
 describe('npm pack leaves out', () => {
