@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const libDir = join(root, 'lib');
 const assetsDir = join(root, 'assets');
-// Lambda bundles must stay small (DESIGN.md section 7): fail the build, not the deploy.
+// Lambda bundles must stay small (the project budget: each under 1 MB): fail the build, not the deploy.
 const MAX_BUNDLE_BYTES = 1024 * 1024;
 
 function handlerEntries() {

@@ -1,4 +1,4 @@
-// Generated from the TrainingInstanceType enum of @aws-sdk/client-sagemaker (test/training/instance-types.test.ts
+// Generated from the TrainingInstanceType enum of @aws-sdk/client-sagemaker (test/training/api-shape.test.ts
 // checks that it still equals the enum). Construct code cannot import the SDK, hence this copy.
 
 /** Every instance type CreateTrainingJob accepts (ResourceConfig.InstanceType). */
