@@ -16,7 +16,7 @@ describe('the synth checks can fail', () => {
   });
 
   test('cdk-nag AwsSolutions reports an unencrypted, non-SSL bucket', () => {
-    const { findings } = synthWithChecks(checkedAppWith((s) => new s3.Bucket(s, 'Plain', { encryption: s3.BucketEncryption.UNENCRYPTED })));
+    const { findings } = synthWithChecks(checkedAppWith((s) => new s3.CfnBucket(s, 'Plain')));
     const rules = findings.filter((f) => f.plugin === 'AwsSolutions').map((f) => f.rule);
     expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-S10']));
   });

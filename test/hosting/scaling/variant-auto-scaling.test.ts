@@ -233,6 +233,8 @@ describe('validation', () => {
     const initial = new cdk.CfnParameter(stack, 'Initial', { type: 'Number' }).valueAsNumber;
     const max = new cdk.CfnParameter(stack, 'Max', { type: 'Number' }).valueAsNumber;
     new VariantAutoScaling(stack, 'Scaling', { ...BASE, initialInstanceCount: initial, maxInstanceCount: max });
+    // Referenced, so that the template stays valid (an unused parameter is a CloudFormation validation warning).
+    new cdk.CfnOutput(stack, 'InitialCount', { value: cdk.Token.asString(initial) });
     Template.fromStack(stack).hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       MinCapacity: 1,
       MaxCapacity: { Ref: 'Max' },
