@@ -10,6 +10,7 @@ import { DataCaptureOptions } from './data-capture';
 import { EndpointAlarmsOptions } from './monitoring/endpoint-alarms';
 import { EndpointDashboardOptions } from './monitoring/endpoint-dashboard';
 import { AutoScalingOptions } from './scaling/auto-scaling-options';
+import { ServingMode } from './serving-mode';
 
 /**
  * How a real-time endpoint serves a model: everything except the model artifacts themselves.
@@ -204,6 +205,14 @@ export interface RealtimeEndpointOptions {
    * @default - a generated name, the last 3 hours, endpoint metrics only
    */
   readonly dashboard?: EndpointDashboardOptions;
+
+  /**
+   * How the endpoint serves the model and what it costs when idle: always-on real-time instances, a real-time
+   * inference component that scales to zero instances, or an asynchronous endpoint that scales to zero.
+   *
+   * @default ServingMode.realtime() - dedicated instances that always run, as before
+   */
+  readonly servingMode?: ServingMode;
 }
 
 /** Properties of a `RealtimeEndpoint`. */

@@ -3,3 +3,4 @@ export * from './endpoint-metrics';
 export * from './training-job-metrics';
 export * from './endpoint-alarms';
 export * from './endpoint-dashboard';
+export * from './scale-to-zero-metrics';
