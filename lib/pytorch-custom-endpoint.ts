@@ -2,7 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ModelData } from './core';
-import { EndpointDashboardOptions, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
+import { AsyncInferenceLocations, EndpointDashboardOptions, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
 import { InferenceCode, InferenceCodeInjection, InferenceCodeInjectionOptions } from './packaging';
 import { TrainingJob, TrainingJobProps } from './training';
 
@@ -88,6 +88,18 @@ export class PytorchCustomEndpoint extends Construct implements ec2.IConnectable
    * @default - undefined when `endpoint.enableDashboard` is false
    */
   public readonly dashboardUrl?: string;
+  /**
+   * The inference component's name, with `endpoint.servingMode: ServingMode.realtimeScaleToZero()`.
+   *
+   * @default - undefined in other serving modes
+   */
+  public readonly inferenceComponentName?: string;
+  /**
+   * The bucket, prefixes and S3 paths of an asynchronous endpoint (`ServingMode.asynchronous()`).
+   *
+   * @default - undefined in other serving modes
+   */
+  public readonly asyncInference?: AsyncInferenceLocations;
 
   constructor(scope: Construct, id: string, props: PytorchCustomEndpointProps) {
     super(scope, id);
@@ -130,6 +142,8 @@ export class PytorchCustomEndpoint extends Construct implements ec2.IConnectable
     this.endpointName = this.endpoint.endpointName;
     this.endpointArn = this.endpoint.endpointArn;
     this.dashboardUrl = this.endpoint.dashboardUrl;
+    this.inferenceComponentName = this.endpoint.inferenceComponentName;
+    this.asyncInference = this.endpoint.asyncInference;
   }
 
   /** The model's network connections (security groups), when the endpoint is in a VPC. */
@@ -140,6 +154,14 @@ export class PytorchCustomEndpoint extends Construct implements ec2.IConnectable
   /** Grants `sagemaker:InvokeEndpoint` on this endpoint, and nothing else. */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return this.endpoint.grantInvoke(grantee);
+  }
+
+  /**
+   * Grants `sagemaker:InvokeEndpointAsync` on this endpoint, writing payloads under the input prefix and reading
+   * results and failures. Only with `endpoint.servingMode: ServingMode.asynchronous()`.
+   */
+  public grantInvokeAsync(grantee: iam.IGrantable): iam.Grant {
+    return this.endpoint.grantInvokeAsync(grantee);
   }
 
   /** The endpoint's dashboard shows the training job below the endpoint, unless the user chose otherwise. */

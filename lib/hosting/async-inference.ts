@@ -97,8 +97,11 @@ export function bindAsyncInference(
   if (key) {
     key.grant(role, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
   }
+  // Not topic.grantPublish: with an encrypted topic it grants kms:GenerateDataKey*, a wildcard action.
   for (const topic of [options.successTopic, options.errorTopic]) {
-    topic?.grantPublish(role);
+    if (!topic) continue;
+    iam.Grant.addToPrincipal({ grantee: role, actions: ['sns:Publish'], resourceArns: [topic.topicArn] });
+    topic.masterKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
   }
   const bucketName = bucket.bucketName;
   const outputPath = `s3://${bucketName}/${outputPrefix}`;
