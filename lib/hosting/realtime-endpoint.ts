@@ -17,6 +17,8 @@ import { EndpointMetrics } from './monitoring/endpoint-metrics';
 import { RealtimeEndpointOptions, RealtimeEndpointProps } from './realtime-endpoint-props';
 import { VariantAutoScaling } from './scaling/variant-auto-scaling';
 import { ServingModeParts } from './serving-mode-parts';
+import { AsyncAutoScaling } from './scaling/async-auto-scaling';
+import { InferenceComponentAutoScaling } from './scaling/inference-component-scaling';
 import { AsyncInferenceLocations } from './async-inference';
 import { AsyncInferenceMetrics, InferenceComponentMetrics } from './monitoring/scale-to-zero-metrics';
 
@@ -100,10 +102,30 @@ export class RealtimeEndpoint extends Construct implements ec2.IConnectable {
   public readonly asyncInference?: AsyncInferenceLocations;
 
   /**
-   * What the serving mode added: the inference component and its scaling, or the async inference bucket, paths,
-   * scaling and metrics.
+   * The inference component that hosts the model, with `ServingMode.realtimeScaleToZero()`.
+   *
+   * @default - undefined in other modes
    */
-  public readonly servingModeResources: ServingModeParts;
+  public readonly inferenceComponent?: sagemaker.CfnInferenceComponent;
+
+  /**
+   * The copy-count scaling of the inference component (target tracking, scale from and to zero), with
+   * `ServingMode.realtimeScaleToZero()`.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly inferenceComponentScaling?: InferenceComponentAutoScaling;
+
+  /**
+   * The instance-count scaling of an asynchronous endpoint (backlog target tracking, scale from zero), with
+   * `ServingMode.asynchronous()`.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly asyncScaling?: AsyncAutoScaling;
+
+  /** What the serving mode added (empty for `ServingMode.realtime()`). */
+  private readonly servingModeResources: ServingModeParts;
 
   private readonly modelConnections?: ec2.Connections;
 
@@ -148,6 +170,9 @@ export class RealtimeEndpoint extends Construct implements ec2.IConnectable {
       this.alarms.alarms.push(...this.servingModeResources.createAlarms(this.alarms, props.alarmTopic));
     }
     this.inferenceComponentName = this.servingModeResources.inferenceComponentName;
+    this.inferenceComponent = this.servingModeResources.inferenceComponent;
+    this.inferenceComponentScaling = this.servingModeResources.inferenceComponentScaling;
+    this.asyncScaling = this.servingModeResources.asyncScaling;
     this.asyncInference = this.servingModeResources.asyncInference;
     this.dashboard = this.createDashboard(props, this.alarms);
     this.dashboardUrl = this.dashboard?.dashboardUrl;

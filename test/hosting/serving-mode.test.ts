@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps, ServingMode, ServingModeKind } from '../../lib';
+import { InstanceType, ModelData, PytorchCustomEndpoint, RealtimeEndpoint, RealtimeEndpointProps, ServingMode, ServingModeKind } from '../../lib';
 import { withTokensAsStrings } from '../helpers/cfn-values';
 import { checkedApp, expectCleanSynth, fastApp } from '../helpers/synth-checks';
 
@@ -392,4 +392,35 @@ test('both modes pass the CloudFormation schemas and cdk-nag AwsSolutions with z
   });
   cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   expectCleanSynth(app);
+});
+
+describe('through PytorchCustomEndpoint (endpoint.servingMode)', () => {
+  test('scale to zero: the component, its name and scaling are exposed', () => {
+    const stack = new cdk.Stack(fastApp(), 'P');
+    const endpoint = new PytorchCustomEndpoint(stack, 'C', {
+      model: ModelData.fromS3Uri('s3://bkt/model.tar.gz'),
+      endpoint: { servingMode: ServingMode.realtimeScaleToZero() },
+    });
+    expect(endpoint.inferenceComponentName).toBe(endpoint.endpoint.inferenceComponentName);
+    expect(endpoint.endpoint.inferenceComponent).toBeDefined();
+    expect(endpoint.endpoint.inferenceComponentScaling!.scaleFromZeroAlarm).toBeDefined();
+    expect(endpoint.asyncInference).toBeUndefined();
+    expect(() => endpoint.grantInvokeAsync(new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() })))
+      .toThrow(/needs servingMode: ServingMode.asynchronous/);
+    Template.fromStack(stack).resourceCountIs('AWS::SageMaker::InferenceComponent', 1);
+  });
+
+  test('asynchronous: grantInvokeAsync and the locations', () => {
+    const stack = new cdk.Stack(fastApp(), 'P');
+    const endpoint = new PytorchCustomEndpoint(stack, 'C', {
+      model: ModelData.fromS3Uri('s3://bkt/model.tar.gz'),
+      endpoint: { servingMode: ServingMode.asynchronous() },
+    });
+    const fn = new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
+    endpoint.grantInvokeAsync(fn);
+    expect(endpoint.asyncInference!.inputPrefix).toBe('async-inference/input/');
+    expect(endpoint.endpoint.asyncScaling!.scaleFromZeroAlarm).toBeDefined();
+    const actions = statements(Template.fromStack(stack)).flatMap((s: any) => [s.Action].flat());
+    expect(actions).toContain('sagemaker:InvokeEndpointAsync');
+  });
 });
