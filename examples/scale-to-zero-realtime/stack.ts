@@ -48,8 +48,8 @@ export class ScaleToZeroRealtimeStack extends cdk.Stack {
     new cdk.CfnOutput(this, 'ColdStart', {
       description: 'What to expect after an idle period',
       value: 'After 30 minutes without requests this endpoint runs no instance. The first request after that FAILS ' +
-        '(a 4xx/ValidationError: no capacity) and starts an instance, which takes several minutes (up to about 10 for ' +
-        'a GPU instance and the model download). Retry with exponential backoff for up to 15 minutes, e.g. the CLI\'s ' +
+        '(the endpoint has no capacity) and starts an instance, which takes several minutes (GPU instance start, ' +
+        'model download, model_fn). Retry with exponential backoff for up to 15 minutes, e.g. the CLI\'s ' +
         '"AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=20", or send a warm-up request before traffic arrives.',
     });
   }
