@@ -100,3 +100,25 @@ export interface AsyncInferenceOptions {
    */
   readonly idleTimeout?: Duration;
 }
+
+/** Where an asynchronous endpoint's requests and results live. */
+export interface AsyncInferenceLocations {
+  /** The bucket holding inputs, results and failures. */
+  readonly bucket: s3.IBucket;
+  /** The key prefix callers write request payloads under (ends with `/`). */
+  readonly inputPrefix: string;
+  /** The key prefix of results (ends with `/`). */
+  readonly outputPrefix: string;
+  /** The key prefix of failures (ends with `/`). */
+  readonly failurePrefix: string;
+  /** `s3://bucket/outputPrefix`, SageMaker's `S3OutputPath`. */
+  readonly outputPath: string;
+  /** `s3://bucket/failurePrefix`, SageMaker's `S3FailurePath`. */
+  readonly failurePath: string;
+  /**
+   * The key results are encrypted with.
+   *
+   * @default - the bucket's default encryption (no customer managed key)
+   */
+  readonly encryptionKey?: kms.IKey;
+}

@@ -1,34 +1,11 @@
 import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { AsyncInferenceOptions } from './async-inference-options';
+import { AsyncInferenceLocations, AsyncInferenceOptions } from './async-inference-options';
 import { AsyncScalingSettings } from './serving-mode-rules';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
-
-/** Where an asynchronous endpoint's requests and results live. */
-export interface AsyncInferenceLocations {
-  /** The bucket holding inputs, results and failures. */
-  readonly bucket: s3.IBucket;
-  /** The key prefix callers write request payloads under (ends with `/`). */
-  readonly inputPrefix: string;
-  /** The key prefix of results (ends with `/`). */
-  readonly outputPrefix: string;
-  /** The key prefix of failures (ends with `/`). */
-  readonly failurePrefix: string;
-  /** `s3://bucket/outputPrefix`, SageMaker's `S3OutputPath`. */
-  readonly outputPath: string;
-  /** `s3://bucket/failurePrefix`, SageMaker's `S3FailurePath`. */
-  readonly failurePath: string;
-  /**
-   * The key results are encrypted with.
-   *
-   * @default - the bucket's default encryption (no customer managed key)
-   */
-  readonly encryptionKey?: kms.IKey;
-}
 
 /** What binding async inference gives the endpoint config. */
 export interface BoundAsyncInference {

@@ -4,7 +4,6 @@ export * from './realtime-endpoint';
 export * from './realtime-endpoint-props';
 export * from './scaling';
 export * from './monitoring';
-export * from './async-inference';
 export * from './async-inference-options';
 export * from './scale-to-zero-options';
 export * from './serving-mode';

@@ -19,7 +19,7 @@ import { VariantAutoScaling } from './scaling/variant-auto-scaling';
 import { ServingModeParts } from './serving-mode-parts';
 import { AsyncAutoScaling } from './scaling/async-auto-scaling';
 import { InferenceComponentAutoScaling } from './scaling/inference-component-scaling';
-import { AsyncInferenceLocations } from './async-inference';
+import { AsyncInferenceLocations } from './async-inference-options';
 import { AsyncInferenceMetrics, InferenceComponentMetrics } from './monitoring/scale-to-zero-metrics';
 
 /**

@@ -1,7 +1,8 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { AsyncInferenceLocations, bindAsyncInference } from './async-inference';
+import { bindAsyncInference } from './async-inference';
+import { AsyncInferenceLocations } from './async-inference-options';
 import { EndpointConfigModeParts } from './endpoint-config';
 import { EndpointSettings } from './endpoint-settings';
 import { renderScaleToZeroVariant } from './production-variant';

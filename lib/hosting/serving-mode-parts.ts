@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { AsyncInferenceLocations } from './async-inference';
+import { AsyncInferenceLocations } from './async-inference-options';
 import { EndpointSettings } from './endpoint-settings';
 import { inferenceComponentNameOf, renderInferenceComponent } from './inference-component';
 import { AsyncInferenceMetrics, InferenceComponentMetrics } from './monitoring/scale-to-zero-metrics';
