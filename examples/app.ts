@@ -2,10 +2,12 @@
 // Each scenario also runs on its own: `npx cdk synth --app "npx tsx examples/<scenario>/app.ts"`.
 import * as cdk from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { AsyncInferenceStack } from './async-inference/stack';
 import { AutoscalingStack } from './autoscaling/stack';
 import { CodeInjectionStack } from './code-injection/stack';
 import { ExistingArtifactStack } from './existing-artifact/stack';
 import { PrivateEndpointStack } from './private-endpoint/stack';
+import { ScaleToZeroRealtimeStack } from './scale-to-zero-realtime/stack';
 import { TrainAndServeStack } from './train-and-serve/stack';
 
 const app = new cdk.App();
@@ -14,5 +16,7 @@ new CodeInjectionStack(app, 'PytorchCodeInjectionExample');
 new TrainAndServeStack(app, 'PytorchTrainAndServeExample');
 new AutoscalingStack(app, 'PytorchAutoscalingExample');
 new PrivateEndpointStack(app, 'PytorchPrivateEndpointExample');
+new ScaleToZeroRealtimeStack(app, 'PytorchScaleToZeroRealtimeExample');
+new AsyncInferenceStack(app, 'PytorchAsyncInferenceExample');
 cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

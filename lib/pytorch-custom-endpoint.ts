@@ -5,7 +5,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { aws_sagemaker as sagemakerRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { ModelData } from './core';
-import { EndpointDashboardOptions, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
+import { AsyncInferenceLocations, EndpointDashboardOptions, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
 import { InferenceCode, InferenceCodeInjection, InferenceCodeInjectionOptions } from './packaging';
 import { TrainingJob, TrainingJobProps } from './training';
 
@@ -93,6 +93,18 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
    * @default - undefined when `endpoint.enableDashboard` is false
    */
   public readonly dashboardUrl?: string;
+  /**
+   * The inference component's name, with `endpoint.servingMode: ServingMode.realtimeScaleToZero()`.
+   *
+   * @default - undefined in other serving modes
+   */
+  public readonly inferenceComponentName?: string;
+  /**
+   * The bucket, prefixes and S3 paths of an asynchronous endpoint (`ServingMode.asynchronous()`).
+   *
+   * @default - undefined in other serving modes
+   */
+  public readonly asyncInference?: AsyncInferenceLocations;
 
   constructor(scope: Construct, id: string, props: PytorchCustomEndpointProps) {
     super(scope, id);
@@ -135,6 +147,8 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
     this.endpointName = this.endpoint.endpointName;
     this.endpointArn = this.endpoint.endpointArn;
     this.dashboardUrl = this.endpoint.dashboardUrl;
+    this.inferenceComponentName = this.endpoint.inferenceComponentName;
+    this.asyncInference = this.endpoint.asyncInference;
   }
 
   /** The endpoint as aws-cdk-lib's generated reference interfaces see it. */
@@ -150,6 +164,14 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
   /** Grants `sagemaker:InvokeEndpoint` on this endpoint, and nothing else. */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return this.endpoint.grantInvoke(grantee);
+  }
+
+  /**
+   * Grants `sagemaker:InvokeEndpointAsync` on this endpoint, writing payloads under the input prefix and reading
+   * results and failures. Only with `endpoint.servingMode: ServingMode.asynchronous()`.
+   */
+  public grantInvokeAsync(grantee: iam.IGrantable): iam.Grant {
+    return this.endpoint.grantInvokeAsync(grantee);
   }
 
   /** The endpoint's dashboard shows the training job below the endpoint, unless the user chose otherwise. */

@@ -5,10 +5,12 @@ import * as cdk from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AsyncInferenceStack } from '../examples/async-inference/stack';
 import { AutoscalingStack } from '../examples/autoscaling/stack';
 import { CodeInjectionStack } from '../examples/code-injection/stack';
 import { ExistingArtifactStack } from '../examples/existing-artifact/stack';
 import { PrivateEndpointStack } from '../examples/private-endpoint/stack';
+import { ScaleToZeroRealtimeStack } from '../examples/scale-to-zero-realtime/stack';
 import { TrainAndServeStack } from '../examples/train-and-serve/stack';
 import { InferenceCode, InstanceType, PytorchCustomEndpoint } from '../lib';
 import { fastApp } from './helpers/synth-checks';
@@ -77,6 +79,8 @@ function exampleTemplates(): Array<{ name: string; template: any }> {
     new TrainAndServeStack(app, 'TrainAndServe'),
     new AutoscalingStack(app, 'Autoscaling', { archiveDir }),
     new PrivateEndpointStack(app, 'Private', { archiveDir }),
+    new ScaleToZeroRealtimeStack(app, 'ScaleToZero', { archiveDir }),
+    new AsyncInferenceStack(app, 'Async', { archiveDir }),
   ];
   stacks.push(everythingInAVpc(app));
   const assembly = app.synth();

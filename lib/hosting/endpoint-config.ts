@@ -9,6 +9,17 @@ import { renderInstanceVariant } from './production-variant';
 import { RealtimeEndpointOptions } from './realtime-endpoint-props';
 
 /**
+ * What a serving mode other than the always-on real-time one puts into the endpoint config (`serving-mode-config.ts`).
+ */
+export interface EndpointConfigModeParts {
+  readonly productionVariant?: sagemaker.CfnEndpointConfig.ProductionVariantProperty;
+  readonly executionRoleArn?: string;
+  readonly asyncInferenceConfig?: sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty;
+  readonly vpcConfig?: sagemaker.CfnEndpointConfig.VpcConfigProperty;
+  readonly enableNetworkIsolation?: boolean;
+}
+
+/**
  * The `AWS::SageMaker::EndpointConfig`: binds data capture and the volume key (granting `role` their use) and renders
  * the production variant that serves `model`.
  */
@@ -18,6 +29,7 @@ export function renderEndpointConfig(
   settings: EndpointSettings,
   role: iam.IRole,
   model: sagemaker.CfnModel,
+  mode: EndpointConfigModeParts = {},
 ): sagemaker.CfnEndpointConfig {
   const dataCaptureConfig = props.dataCapture ? bindDataCapture(scope, props.dataCapture, role) : undefined;
   if (props.volumeEncryptionKey) {
@@ -26,7 +38,11 @@ export function renderEndpointConfig(
   const endpointConfig = new sagemaker.CfnEndpointConfig(scope, 'EndpointConfig', {
     kmsKeyId: props.volumeEncryptionKey?.keyArn,
     dataCaptureConfig,
-    productionVariants: [renderInstanceVariant(settings, model.attrModelName)],
+    productionVariants: [mode.productionVariant ?? renderInstanceVariant(settings, model.attrModelName)],
+    executionRoleArn: mode.executionRoleArn,
+    asyncInferenceConfig: mode.asyncInferenceConfig,
+    vpcConfig: mode.vpcConfig,
+    enableNetworkIsolation: mode.enableNetworkIsolation,
   });
 
   if (settings.instanceType.hasLocalNvmeStorage) {

@@ -6,3 +6,6 @@ export * from './scaling';
 export * from './monitoring';
 export * from './imported-endpoint';
 export * from './deployment';
+export * from './async-inference-options';
+export * from './scale-to-zero-options';
+export * from './serving-mode';

@@ -17,3 +17,23 @@ export function renderInstanceVariant(settings: EndpointSettings, modelName: str
     containerStartupHealthCheckTimeoutInSeconds: settings.containerStartupHealthCheckTimeoutInSeconds,
   };
 }
+
+/**
+ * The variant of an endpoint that hosts its model as an inference component: no model of its own, instances started
+ * and stopped by managed instance scaling between 0 and `maxInstanceCount`, requests routed to the least busy copy.
+ */
+export function renderScaleToZeroVariant(
+  settings: EndpointSettings,
+  maxInstanceCount: number,
+): sagemaker.CfnEndpointConfig.ProductionVariantProperty {
+  return {
+    variantName: settings.variantName,
+    instanceType: settings.instanceType.name,
+    initialInstanceCount: settings.instanceCount,
+    volumeSizeInGb: settings.volumeSizeInGb,
+    modelDataDownloadTimeoutInSeconds: settings.modelDataDownloadTimeoutInSeconds,
+    containerStartupHealthCheckTimeoutInSeconds: settings.containerStartupHealthCheckTimeoutInSeconds,
+    managedInstanceScaling: { status: 'ENABLED', minInstanceCount: 0, maxInstanceCount },
+    routingConfig: { routingStrategy: 'LEAST_OUTSTANDING_REQUESTS' },
+  };
+}

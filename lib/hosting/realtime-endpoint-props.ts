@@ -11,6 +11,7 @@ import { DeploymentGuardrails } from './deployment/deployment-guardrails';
 import { EndpointAlarmsOptions } from './monitoring/endpoint-alarms';
 import { EndpointDashboardOptions } from './monitoring/endpoint-dashboard';
 import { AutoScalingOptions } from './scaling/auto-scaling-options';
+import { ServingMode } from './serving-mode';
 
 /**
  * How a real-time endpoint serves a model: everything except the model artifacts themselves.
@@ -215,6 +216,14 @@ export interface RealtimeEndpointOptions {
    * @default - SageMaker's default: blue/green, all traffic at once, no baking period, no automatic rollback
    */
   readonly deployment?: DeploymentGuardrails;
+
+  /**
+   * How the endpoint serves the model and what it costs when idle: always-on real-time instances, a real-time
+   * inference component that scales to zero instances, or an asynchronous endpoint that scales to zero.
+   *
+   * @default ServingMode.realtime() - dedicated instances that always run, as before
+   */
+  readonly servingMode?: ServingMode;
 }
 
 /** Properties of a `RealtimeEndpoint`. */

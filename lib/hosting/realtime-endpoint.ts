@@ -12,6 +12,7 @@ import { renderEndpointConfig } from './endpoint-config';
 import { renderModel } from './endpoint-model';
 import { renderEndpoint } from './endpoint-resource';
 import { resolveEndpointSettings } from './endpoint-settings';
+import { bindServingMode, resolveServingMode } from './serving-mode-config';
 import { createExecutionRole } from './execution-role';
 import { EndpointAlarms } from './monitoring/endpoint-alarms';
 import { EndpointDashboard } from './monitoring/endpoint-dashboard';
@@ -19,6 +20,20 @@ import { EndpointMetrics } from './monitoring/endpoint-metrics';
 import { EndpointAttributes, ImportedEndpoint } from './imported-endpoint';
 import { RealtimeEndpointOptions, RealtimeEndpointProps } from './realtime-endpoint-props';
 import { VariantAutoScaling } from './scaling/variant-auto-scaling';
+import { ServingModeParts } from './serving-mode-parts';
+import { AsyncAutoScaling } from './scaling/async-auto-scaling';
+import { InferenceComponentAutoScaling } from './scaling/inference-component-scaling';
+import { AsyncInferenceLocations } from './async-inference-options';
+import { AsyncInferenceMetrics, InferenceComponentMetrics } from './monitoring/scale-to-zero-metrics';
+import { ServingModeKind } from './serving-mode';
+
+
+/** The serving modes as the deployment guardrail rules name them. */
+const GUARDRAIL_MODE_KINDS: Record<ServingModeKind, string> = {
+  [ServingModeKind.REALTIME]: 'realtime',
+  [ServingModeKind.REALTIME_SCALE_TO_ZERO]: 'inference-components',
+  [ServingModeKind.ASYNCHRONOUS]: 'async',
+};
 
 /**
  * A SageMaker real-time endpoint serving one model: `AWS::SageMaker::Model`, `EndpointConfig` and `Endpoint`.
@@ -100,6 +115,46 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
    */
   public readonly dashboardUrl?: string;
 
+  /**
+   * The inference component's name, with `ServingMode.realtimeScaleToZero()`.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly inferenceComponentName?: string;
+
+  /**
+   * Where the requests, results and failures of an asynchronous endpoint live, with `ServingMode.asynchronous()`.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly asyncInference?: AsyncInferenceLocations;
+
+  /**
+   * The inference component that hosts the model, with `ServingMode.realtimeScaleToZero()`.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly inferenceComponent?: sagemaker.CfnInferenceComponent;
+
+  /**
+   * The copy-count scaling of the inference component (target tracking, scale from and to zero), with
+   * `ServingMode.realtimeScaleToZero()`.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly inferenceComponentScaling?: InferenceComponentAutoScaling;
+
+  /**
+   * The instance-count scaling of an asynchronous endpoint (backlog target tracking, scale from zero), with
+   * `ServingMode.asynchronous()`.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly asyncScaling?: AsyncAutoScaling;
+
+  /** What the serving mode added (empty for `ServingMode.realtime()`). */
+  private readonly servingModeResources: ServingModeParts;
+
   private readonly modelConnections?: ec2.Connections;
 
   constructor(scope: Construct, id: string, props: RealtimeEndpointProps) {
@@ -107,6 +162,7 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
     // Every value is defaulted and checked before any resource exists; each following step renders one resource from
     // those settings, so a new kind of variant or endpoint option is a new renderer rather than an edit of every step.
     const settings = resolveEndpointSettings(this, props);
+    const modeSettings = resolveServingMode(props, settings);
     this.instanceType = settings.instanceType;
     this.instanceCount = settings.instanceCount;
     this.variantName = settings.variantName;
@@ -118,34 +174,59 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
     this.imageUri = model.imageUri;
     this.modelConnections = model.connections;
 
-    this.endpointConfig = renderEndpointConfig(this, props, settings, this.role, this.model);
+    const boundMode = bindServingMode(this, modeSettings, settings, this.role, this.model);
+    this.endpointConfig = renderEndpointConfig(this, props, settings, this.role, this.model, boundMode.endpointConfigParts);
 
     this.endpoint = renderEndpoint(this, {
       endpointName: settings.endpointName,
       endpointConfig: this.endpointConfig,
-      autoScaled: props.autoScaling !== undefined,
+      autoScaled: props.autoScaling !== undefined || modeSettings.asyncScaling !== undefined,
     });
     this.endpointName = this.endpoint.attrEndpointName;
     // Ref of AWS::SageMaker::Endpoint is its ARN (SageMaker lower-cases the name inside it).
     this.endpointArn = this.endpoint.ref;
 
     this.autoScaling = this.createAutoScaling(props);
+    this.servingModeResources = new ServingModeParts(this, 'ServingMode', {
+      modeSettings, settings, boundMode, model: this.model, endpoint: this.endpoint, role: this.role,
+    });
 
     // With guardrails the endpoint names its rollback alarms, so the alarms (and any alarm built on these metrics)
     // must not depend on the endpoint: they use the name known at synth time instead of GetAtt EndpointName.
     this.metrics = new EndpointMetrics(props.deployment ? settings.endpointName : this.endpointName, this.variantName);
     this.alarmTopic = props.alarmTopic;
     this.alarms = this.createAlarms(props);
+    if (this.alarms) {
+      this.alarms.alarms.push(...this.servingModeResources.createAlarms(this.alarms, props.alarmTopic));
+    }
+    this.inferenceComponentName = this.servingModeResources.inferenceComponentName;
+    this.inferenceComponent = this.servingModeResources.inferenceComponent;
+    this.inferenceComponentScaling = this.servingModeResources.inferenceComponentScaling;
+    this.asyncScaling = this.servingModeResources.asyncScaling;
+    this.asyncInference = this.servingModeResources.asyncInference;
     if (props.deployment) {
       this.endpoint.deploymentConfig = renderDeploymentConfig(this, props.deployment, {
         instanceTypeName: this.instanceType.name,
         instanceCount: this.instanceCount,
-        minInstanceCount: props.autoScaling ? props.autoScaling.minInstanceCount ?? 1 : undefined,
+        minInstanceCount: modeSettings.asyncScaling?.minInstanceCount
+          ?? (props.autoScaling ? props.autoScaling.minInstanceCount ?? 1 : undefined),
         endpointAlarms: this.alarms?.alarms,
+        modeKind: GUARDRAIL_MODE_KINDS[modeSettings.mode.kind],
       });
     }
     this.dashboard = this.createDashboard(props, this.alarms);
     this.dashboardUrl = this.dashboard?.dashboardUrl;
+    if (this.dashboard) {
+      this.servingModeResources.addDashboardWidgets(this.dashboard.dashboard);
+    }
+  }
+
+  /**
+   * Grants `sagemaker:InvokeEndpointAsync` on this endpoint, writing request payloads under the input prefix, and
+   * reading the results and failures (plus the bucket key's use). Only for `ServingMode.asynchronous()`.
+   */
+  public grantInvokeAsync(grantee: iam.IGrantable): iam.Grant {
+    return this.servingModeResources.grantInvokeAsync(grantee, this.endpointArn);
   }
 
   /** The endpoint as aws-cdk-lib's generated reference interfaces see it. */
@@ -284,6 +365,92 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
    */
   public metricDiskUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metricDiskUtilization(props);
+  }
+
+  /**
+   * Requests that found no copy of the model (the endpoint was scaled to zero). `ServingMode.realtimeScaleToZero()` only.
+   *
+   * @default - statistic Maximum, period 5 minutes
+   */
+  public metricNoCapacityInvocationFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.componentMetrics('metricNoCapacityInvocationFailures').metricNoCapacityInvocationFailures(props);
+  }
+
+  /**
+   * Requests per copy of the model, what the copies scale on. `ServingMode.realtimeScaleToZero()` only.
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocationsPerCopy(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.componentMetrics('metricInvocationsPerCopy').metricInvocationsPerCopy(props);
+  }
+
+  /**
+   * Queued requests. `ServingMode.asynchronous()` only.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricApproximateBacklogSize(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.asyncMetricsFor('metricApproximateBacklogSize').metricApproximateBacklogSize(props);
+  }
+
+  /**
+   * Queued requests per instance, what the variant scales on. `ServingMode.asynchronous()` only.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricApproximateBacklogSizePerInstance(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.asyncMetricsFor('metricApproximateBacklogSizePerInstance').metricApproximateBacklogSizePerInstance(props);
+  }
+
+  /**
+   * Age of the oldest queued request, in seconds. `ServingMode.asynchronous()` only.
+   *
+   * @default - statistic Maximum, period 5 minutes
+   */
+  public metricApproximateAgeOfOldestRequest(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.asyncMetricsFor('metricApproximateAgeOfOldestRequest').metricApproximateAgeOfOldestRequest(props);
+  }
+
+  /**
+   * 1 while requests wait and no instance runs. `ServingMode.asynchronous()` only.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricHasBacklogWithoutCapacity(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.asyncMetricsFor('metricHasBacklogWithoutCapacity').metricHasBacklogWithoutCapacity(props);
+  }
+
+  /**
+   * Asynchronous requests processed. `ServingMode.asynchronous()` only.
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocationsProcessed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.asyncMetricsFor('metricInvocationsProcessed').metricInvocationsProcessed(props);
+  }
+
+  /**
+   * Asynchronous requests that failed. `ServingMode.asynchronous()` only.
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocationFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.asyncMetricsFor('metricInvocationFailures').metricInvocationFailures(props);
+  }
+
+  private componentMetrics(method: string): InferenceComponentMetrics {
+    if (!this.servingModeResources.inferenceComponentMetrics) {
+      throw new Error(`${this.node.path}: ${method}() exists only for servingMode: ServingMode.realtimeScaleToZero().`);
+    }
+    return this.servingModeResources.inferenceComponentMetrics;
+  }
+
+  private asyncMetricsFor(method: string): AsyncInferenceMetrics {
+    if (!this.servingModeResources.asyncMetrics) {
+      throw new Error(`${this.node.path}: ${method}() exists only for servingMode: ServingMode.asynchronous().`);
+    }
+    return this.servingModeResources.asyncMetrics;
   }
 
   /** Application Auto Scaling of the variant's instance count, when `autoScaling` is set. */

@@ -74,6 +74,8 @@ function ref(name: string, ctx: EvalContext): any {
   // A key's Ref is its key id (a UUID); a SageMaker resource's Ref is its ARN.
   if (resource.Type === 'AWS::KMS::Key') return '1234abcd-12ab-34cd-56ef-1234567890ab';
   if (SAGEMAKER_ARN_KINDS[resource.Type]) return `arn:aws:sagemaker:us-east-1:123456789012:${SAGEMAKER_ARN_KINDS[resource.Type]}/${physicalName(name).toLowerCase()}`;
+  // A topic's Ref is its ARN.
+  if (resource.Type === 'AWS::SNS::Topic') return `arn:aws:sns:us-east-1:123456789012:${physicalName(name)}`;
   return name;
 }
 
@@ -81,6 +83,7 @@ const SAGEMAKER_ARN_KINDS: { [type: string]: string } = {
   'AWS::SageMaker::Model': 'model',
   'AWS::SageMaker::EndpointConfig': 'endpoint-config',
   'AWS::SageMaker::Endpoint': 'endpoint',
+  'AWS::SageMaker::InferenceComponent': 'inference-component',
 };
 
 /** A name CloudFormation generates for a resource without one: the logical id and a random suffix. */

@@ -214,7 +214,7 @@ describe('rules per serving mode (checkGuardrailsForMode)', () => {
   });
   test('inference components: rolling only', () => {
     expect(checkGuardrailsForMode('inference-components', 'CANARY', 0)[0]).toMatch(/inference component.*rolling update/);
-    expect(checkGuardrailsForMode('inference-components', 'ROLLING', 0)).toEqual([]);
+    expect(checkGuardrailsForMode('inference-components', 'ROLLING', 0)[0]).toMatch(/not supported by this library yet/);
   });
   test('a fleet that scales to zero has no share to take a canary of', () => {
     expect(checkGuardrailsForMode('async', 'CANARY', 0)[0]).toMatch(/can scale to zero/);

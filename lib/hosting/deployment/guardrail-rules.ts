@@ -106,15 +106,15 @@ export function checkGuardrailsForMode(modeKind: string, kind: string, minInstan
       }
       break;
     case 'inference-components':
-      // The model of an endpoint with inference components lives in AWS::SageMaker::InferenceComponent, whose
-      // DeploymentConfig takes only a RollingUpdatePolicy (sized in copies); the endpoint's blue/green traffic
-      // shifting never sees a model change.
-      if (kind !== 'ROLLING') {
-        problems.push(
-          'An endpoint with inference components updates its model through the inference component, which SageMaker ' +
-          'rolls out only as a rolling update: use DeploymentGuardrails.rolling(), not a blue/green deployment.',
-        );
-      }
+      // The model of an endpoint with inference components lives in AWS::SageMaker::InferenceComponent: a new model
+      // updates the component, not the endpoint config, so the endpoint's DeploymentConfig never applies to a model
+      // change. The component's own DeploymentConfig takes only a RollingUpdatePolicy sized in copies (5 % to 50 %
+      // of the copy count, which is 0 while the endpoint is scaled to zero); this library does not render it yet.
+      problems.push(
+        'An endpoint with inference components (ServingMode.realtimeScaleToZero) deploys a new model by updating the ' +
+        'inference component, which the endpoint\'s DeploymentConfig never governs; its own rolling update is not ' +
+        'supported by this library yet: remove deployment, or serve with ServingMode.realtime().',
+      );
       break;
     default:
       problems.push(`Unknown serving mode '${modeKind}'.`);

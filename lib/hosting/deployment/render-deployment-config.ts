@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { CapacitySize } from './capacity-size';
 import { DeploymentGuardrails, DeploymentKind } from './deployment-guardrails';
 import {
-  checkGuardrails, GuardrailFacts, MAXIMUM_EXECUTION_TIMEOUT_MAX_SECONDS, MAXIMUM_EXECUTION_TIMEOUT_MIN_SECONDS, totalWaitSeconds,
+  checkGuardrails, checkGuardrailsForMode, GuardrailFacts, MAXIMUM_EXECUTION_TIMEOUT_MAX_SECONDS, MAXIMUM_EXECUTION_TIMEOUT_MIN_SECONDS, totalWaitSeconds,
 } from './guardrail-rules';
 
 /** What the endpoint tells the deployment config about itself. */
@@ -16,6 +16,8 @@ export interface DeploymentContext {
   readonly minInstanceCount?: number;
   /** The endpoint's own alarms (undefined when `enableAlarms` is false). */
   readonly endpointAlarms?: cloudwatch.IAlarm[];
+  /** How the endpoint serves: `'realtime'`, `'async'` or `'inference-components'` (see `checkGuardrailsForMode`). */
+  readonly modeKind: string;
 }
 
 /** Provisioning the new fleet takes minutes on GPU instances: the default timeout leaves an hour for it. */
@@ -30,7 +32,7 @@ export function renderDeploymentConfig(
 ): sagemaker.CfnEndpoint.DeploymentConfigProperty {
   const alarms = rollbackAlarms(scope, guardrails, context);
   const facts = guardrailFacts(guardrails, context, alarms.length);
-  const problems = checkGuardrails(facts);
+  const problems = [...checkGuardrailsForMode(context.modeKind, guardrails.kind, facts.minInstanceCount), ...checkGuardrails(facts)];
   if (problems.length > 0) {
     throw new Error(`${scope.node.path}: deployment: ${problems.join(' ')}`);
   }

@@ -4,3 +4,4 @@ export * from './endpoint-metrics';
 export * from '../../common/training-job-metrics';
 export * from './endpoint-alarms';
 export * from './endpoint-dashboard';
+export * from './scale-to-zero-metrics';

@@ -120,7 +120,7 @@ export class VariantAutoScaling extends Construct {
  * Drops the role from the scalable target: without `RoleARN`, Application Auto Scaling uses (and creates if
  * needed) its service-linked role for SageMaker endpoints, which is what AWS recommends for this service.
  */
-function useServiceLinkedRole(target: appscaling.ScalableTarget): void {
+export function useServiceLinkedRole(target: appscaling.ScalableTarget): void {
   const cfn = target.node.defaultChild as appscaling.CfnScalableTarget;
   cfn.addPropertyDeletionOverride('RoleARN');
 }

@@ -1,0 +1,125 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+
+const NAMESPACE = 'AWS/SageMaker';
+
+function metric(dimensionsMap: { [name: string]: string }, metricName: string, statistic: string,
+  props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: NAMESPACE,
+    metricName,
+    dimensionsMap,
+    period: Duration.minutes(5),
+    ...props,
+    statistic: props?.statistic ?? statistic,
+  });
+}
+
+/**
+ * The metrics SageMaker publishes for an inference component (namespace `AWS/SageMaker`, dimension
+ * `InferenceComponentName`).
+ *
+ * @see https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html
+ * @see https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-zero-instances.html
+ */
+export class InferenceComponentMetrics {
+  /** @param inferenceComponentName the inference component's name (a token is fine) */
+  constructor(public readonly inferenceComponentName: string) {}
+
+  /**
+   * Requests that found no copy of the model to serve them (the endpoint is scaled to zero or still starting).
+   * The scale-from-zero alarm watches it.
+   *
+   * @default - statistic Maximum, period 5 minutes
+   */
+  public metricNoCapacityInvocationFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ InferenceComponentName: this.inferenceComponentName }, 'NoCapacityInvocationFailures', cloudwatch.Stats.MAXIMUM, props);
+  }
+
+  /**
+   * Requests sent to the inference component.
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ InferenceComponentName: this.inferenceComponentName }, 'Invocations', cloudwatch.Stats.SUM, props);
+  }
+
+  /**
+   * Requests per copy of the model: what target tracking (`SageMakerInferenceComponentInvocationsPerCopy`) scales on.
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocationsPerCopy(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ InferenceComponentName: this.inferenceComponentName }, 'InvocationsPerCopy', cloudwatch.Stats.SUM, props);
+  }
+}
+
+/**
+ * The metrics SageMaker publishes for an asynchronous endpoint (namespace `AWS/SageMaker`). The backlog metrics carry
+ * the dimension `EndpointName` only; the processing metrics `EndpointName` and `VariantName`. `Invocations`,
+ * `InvocationsPerInstance` and `OverheadLatency` are not published for asynchronous endpoints.
+ *
+ * @see https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-monitor.html
+ */
+export class AsyncInferenceMetrics {
+  /**
+   * @param endpointName the endpoint's name (a token is fine)
+   * @param variantName the production variant's name (a token is fine)
+   */
+  constructor(public readonly endpointName: string, public readonly variantName: string) {}
+
+  /**
+   * Requests queued and not yet processed.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricApproximateBacklogSize(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ EndpointName: this.endpointName }, 'ApproximateBacklogSize', cloudwatch.Stats.AVERAGE, props);
+  }
+
+  /**
+   * Queued requests per instance: what target tracking scales on.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricApproximateBacklogSizePerInstance(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ EndpointName: this.endpointName }, 'ApproximateBacklogSizePerInstance', cloudwatch.Stats.AVERAGE, props);
+  }
+
+  /**
+   * The age of the oldest queued request, in seconds.
+   *
+   * @default - statistic Maximum, period 5 minutes
+   */
+  public metricApproximateAgeOfOldestRequest(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ EndpointName: this.endpointName }, 'ApproximateAgeOfOldestRequest', cloudwatch.Stats.MAXIMUM, props);
+  }
+
+  /**
+   * 1 while requests wait and no instance runs, else 0: the scale-from-zero alarm watches it.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricHasBacklogWithoutCapacity(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ EndpointName: this.endpointName }, 'HasBacklogWithoutCapacity', cloudwatch.Stats.AVERAGE, props);
+  }
+
+  /**
+   * Requests the endpoint processed (successfully or not).
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocationsProcessed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ EndpointName: this.endpointName, VariantName: this.variantName }, 'InvocationsProcessed', cloudwatch.Stats.SUM, props);
+  }
+
+  /**
+   * Requests that failed.
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocationFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ EndpointName: this.endpointName, VariantName: this.variantName }, 'InvocationFailures', cloudwatch.Stats.SUM, props);
+  }
+}

@@ -1,0 +1,68 @@
+import { Duration, Size } from 'aws-cdk-lib';
+
+/**
+ * How a real-time endpoint that hosts its model as an inference component scales to and from zero instances
+ * (`ServingMode.realtimeScaleToZero()`).
+ */
+export interface ScaleToZeroOptions {
+  /**
+   * The most instances managed instance scaling may start (`ManagedInstanceScaling.MaxInstanceCount`).
+   *
+   * @default 1
+   */
+  readonly maxInstanceCount?: number;
+
+  /**
+   * The most copies of the model Application Auto Scaling may run (`MaxCapacity` of the
+   * `sagemaker:inference-component:DesiredCopyCount` target). Copies that do not fit on the running instances make
+   * managed instance scaling start more, up to `maxInstanceCount`.
+   *
+   * @default - maxInstanceCount
+   */
+  readonly maxCopyCount?: number;
+
+  /**
+   * The copies the inference component starts with when it is created (`RuntimeConfig.CopyCount`). 0 creates it cold:
+   * no instance runs until the first request.
+   *
+   * @default 1
+   */
+  readonly initialCopyCount?: number;
+
+  /**
+   * Target of `SageMakerInferenceComponentInvocationsPerCopy`: requests per minute each copy should serve. Measure
+   * what one copy sustains within your latency objective and set about half of it.
+   *
+   * @default 60
+   */
+  readonly invocationsPerCopyTarget?: number;
+
+  /**
+   * How long the endpoint stays warm without any request before its copies (and then its instances) go to zero.
+   * Whole minutes from 1 to 1440 (CloudWatch evaluates an alarm over at most one day).
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly idleTimeout?: Duration;
+
+  /**
+   * The accelerators (GPUs) each copy reserves (`NumberOfAcceleratorDevicesRequired`).
+   *
+   * @default - every GPU of the instance type (one copy per instance); none on CPU instances
+   */
+  readonly acceleratorsPerCopy?: number;
+
+  /**
+   * The CPU cores each copy reserves (`NumberOfCpuCoresRequired`), at least 0.25.
+   *
+   * @default - half the vCPUs of the instance type (the rest stays free for SageMaker's agents)
+   */
+  readonly cpuCoresPerCopy?: number;
+
+  /**
+   * The memory each copy reserves (`MinMemoryRequiredInMb`), at least 128 MiB.
+   *
+   * @default - half the memory of the instance type
+   */
+  readonly memoryPerCopy?: Size;
+}

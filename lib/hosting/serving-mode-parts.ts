@@ -1,0 +1,234 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { AsyncInferenceLocations } from './async-inference-options';
+import { EndpointSettings } from './endpoint-settings';
+import { inferenceComponentNameOf, renderInferenceComponent } from './inference-component';
+import { AsyncInferenceMetrics, InferenceComponentMetrics } from './monitoring/scale-to-zero-metrics';
+import { AsyncAutoScaling } from './scaling/async-auto-scaling';
+import { InferenceComponentAutoScaling } from './scaling/inference-component-scaling';
+import { BoundServingMode, ServingModeSettings } from './serving-mode-config';
+
+/** What {@link ServingModeParts} is built from (internal wiring of `RealtimeEndpoint`). */
+export interface ServingModePartsProps {
+  readonly modeSettings: ServingModeSettings;
+  readonly settings: EndpointSettings;
+  readonly boundMode: BoundServingMode;
+  readonly model: sagemaker.CfnModel;
+  readonly endpoint: sagemaker.CfnEndpoint;
+  readonly role: iam.IRole;
+}
+
+const PERIOD = Duration.minutes(1);
+
+/**
+ * The resources a scale-to-zero serving mode adds after the endpoint exists: the inference component and its
+ * scaling, or the asynchronous endpoint's scaling; their metrics, alarms and dashboard widgets; `grantInvokeAsync`.
+ * Empty for `ServingMode.realtime()`.
+ */
+export class ServingModeParts extends Construct {
+  /**
+   * The inference component (scale-to-zero mode).
+   *
+   * @default - undefined in other modes
+   */
+  public readonly inferenceComponent?: sagemaker.CfnInferenceComponent;
+
+  /**
+   * The inference component's name: callers may pass it as `InferenceComponentName` to `InvokeEndpoint`.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly inferenceComponentName?: string;
+
+  /**
+   * The copy-count scaling of the inference component.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly inferenceComponentScaling?: InferenceComponentAutoScaling;
+
+  /**
+   * The metrics of the inference component.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly inferenceComponentMetrics?: InferenceComponentMetrics;
+
+  /**
+   * Where an asynchronous endpoint keeps request payloads, results and failures.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly asyncInference?: AsyncInferenceLocations;
+
+  /**
+   * The variant scaling of an asynchronous endpoint.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly asyncScaling?: AsyncAutoScaling;
+
+  /**
+   * The metrics of an asynchronous endpoint.
+   *
+   * @default - undefined in other modes
+   */
+  public readonly asyncMetrics?: AsyncInferenceMetrics;
+
+  constructor(scope: Construct, id: string, props: ServingModePartsProps) {
+    super(scope, id);
+    const { modeSettings, settings } = props;
+    if (modeSettings.scaleToZero) {
+      // The endpoint config names the role SageMaker uses to place copies: its policy must exist first.
+      props.endpoint.node.addDependency(props.role);
+      this.inferenceComponent = renderInferenceComponent(scope, settings, modeSettings.scaleToZero, props.model, props.endpoint);
+      this.inferenceComponentName = inferenceComponentNameOf(settings.endpointName);
+      this.inferenceComponentMetrics = new InferenceComponentMetrics(this.inferenceComponentName);
+      this.inferenceComponentScaling = new InferenceComponentAutoScaling(this, 'Scaling', {
+        inferenceComponentName: this.inferenceComponentName,
+        maxCopyCount: modeSettings.scaleToZero.maxCopyCount,
+        invocationsPerCopyTarget: modeSettings.scaleToZero.invocationsPerCopyTarget,
+        idleMinutes: modeSettings.scaleToZero.idleMinutes,
+        inferenceComponent: this.inferenceComponent,
+      });
+    }
+    if (modeSettings.asyncScaling) {
+      this.asyncInference = props.boundMode.asyncLocations;
+      this.asyncMetrics = new AsyncInferenceMetrics(props.endpoint.attrEndpointName, settings.variantName);
+      this.asyncScaling = new AsyncAutoScaling(this, 'Scaling', {
+        ...modeSettings.asyncScaling,
+        endpointName: props.endpoint.attrEndpointName,
+        variantName: settings.variantName,
+        endpoint: props.endpoint,
+      });
+    }
+  }
+
+  /**
+   * The alarms that make sense in this mode, none of which fires because the endpoint is idle or scaled to zero:
+   * asynchronous: the oldest queued request older than 30 minutes (cold starts take minutes, not half an hour) and
+   * failed requests; scale to zero: the inference component's 5xx rate.
+   */
+  public createAlarms(scope: Construct, alarmTopic?: sns.ITopic): cloudwatch.Alarm[] {
+    const alarms: cloudwatch.Alarm[] = [];
+    const add = (id: string, alarmProps: cloudwatch.AlarmProps) => {
+      const alarm = new cloudwatch.Alarm(scope, id, alarmProps);
+      if (alarmTopic) {
+        const action = new cloudwatchActions.SnsAction(alarmTopic);
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+      alarms.push(alarm);
+    };
+    if (this.asyncMetrics) {
+      add('OldestRequestAge', {
+        metric: this.asyncMetrics.metricApproximateAgeOfOldestRequest({ period: PERIOD }),
+        threshold: 30 * 60,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        // No data: no queue, nothing waits.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: 'The oldest queued asynchronous request has waited more than 30 minutes: instances cannot ' +
+          'start (quota, capacity) or cannot keep up (raise maxInstanceCount).',
+      });
+      add('InvocationFailures', {
+        metric: this.asyncMetrics.metricInvocationFailures({ period: PERIOD }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: 'Asynchronous requests failed in 3 of the last 5 minutes: see the failure path and the ' +
+          'endpoint\'s CloudWatch logs.',
+      });
+    }
+    if (this.inferenceComponentName) {
+      add('InferenceComponentServerErrors', {
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/SageMaker',
+          metricName: 'Invocation5XXErrors',
+          dimensionsMap: { InferenceComponentName: this.inferenceComponentName },
+          statistic: cloudwatch.Stats.AVERAGE,
+          period: PERIOD,
+        }),
+        threshold: 0.01,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `More than 1 % of requests to inference component ${this.inferenceComponentName} failed ` +
+          'with a 5xx status. Requests refused while the endpoint is scaled to zero are NoCapacityInvocationFailures, ' +
+          'not counted here.',
+      });
+    }
+    return alarms;
+  }
+
+  /** Graphs of this mode's metrics, below the endpoint's. */
+  public addDashboardWidgets(dashboard: cloudwatch.Dashboard): void {
+    if (this.inferenceComponentMetrics) {
+      const m = this.inferenceComponentMetrics;
+      dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'Inference component: requests and requests per copy (per minute)',
+          width: 12,
+          left: [m.metricInvocations({ period: PERIOD, label: 'Invocations' })],
+          right: [m.metricInvocationsPerCopy({ period: PERIOD, label: 'Invocations per copy' })],
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Requests that found no copy (cold starts)',
+          width: 12,
+          left: [m.metricNoCapacityInvocationFailures({ period: PERIOD, statistic: cloudwatch.Stats.SUM, label: 'NoCapacityInvocationFailures' })],
+        }),
+      );
+    }
+    if (this.asyncMetrics) {
+      const m = this.asyncMetrics;
+      dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'Async backlog',
+          width: 8,
+          left: [m.metricApproximateBacklogSize({ period: PERIOD, label: 'Backlog' })],
+          right: [m.metricHasBacklogWithoutCapacity({ period: PERIOD, label: 'Backlog without capacity' })],
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Age of the oldest request (seconds)',
+          width: 8,
+          left: [m.metricApproximateAgeOfOldestRequest({ period: PERIOD, label: 'Oldest request' })],
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Async requests processed / failed (per minute)',
+          width: 8,
+          left: [
+            m.metricInvocationsProcessed({ period: PERIOD, label: 'Processed' }),
+            m.metricInvocationFailures({ period: PERIOD, label: 'Failed' }),
+          ],
+        }),
+      );
+    }
+  }
+
+  /** See `RealtimeEndpoint.grantInvokeAsync`. */
+  public grantInvokeAsync(grantee: iam.IGrantable, endpointArn: string): iam.Grant {
+    const locations = this.asyncInference;
+    if (!locations) {
+      throw new Error(`${this.node.path}: grantInvokeAsync needs servingMode: ServingMode.asynchronous(); use grantInvoke ` +
+        'for a real-time endpoint.');
+    }
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:InvokeEndpointAsync'], resourceArns: [endpointArn] });
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [locations.bucket.arnForObjects(`${locations.inputPrefix}*`)] });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: [locations.outputPrefix, locations.failurePrefix].map(p => locations.bucket.arnForObjects(`${p}*`)),
+    });
+    locations.encryptionKey?.grant(grantee, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
+    return grant;
+  }
+}

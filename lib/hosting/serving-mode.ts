@@ -1,0 +1,61 @@
+import { AsyncInferenceOptions } from './async-inference-options';
+import { ScaleToZeroOptions } from './scale-to-zero-options';
+
+/**
+ * The kind of endpoint a `ServingMode` makes.
+ */
+export enum ServingModeKind {
+  /** A real-time endpoint on dedicated, always-on instances. */
+  REALTIME = 'REALTIME',
+  /** A real-time endpoint hosting the model as an inference component, scaling to zero instances when idle. */
+  REALTIME_SCALE_TO_ZERO = 'REALTIME_SCALE_TO_ZERO',
+  /** An asynchronous endpoint (`InvokeEndpointAsync`), scaling to zero instances when its queue is empty. */
+  ASYNCHRONOUS = 'ASYNCHRONOUS',
+}
+
+/**
+ * How an endpoint serves its model, and what it costs when idle. The model, image, inference code, VPC, KMS, data
+ * capture and alarms options are the same in every mode.
+ *
+ * - `realtime()` (the default): always-on instances, no cold start, billed every hour.
+ * - `realtimeScaleToZero()`: `InvokeEndpoint` as usual; after `idleTimeout` without requests no instance runs, and
+ *   the first request after that fails while an instance starts (several minutes).
+ * - `asynchronous()`: `InvokeEndpointAsync` with payloads in S3; requests queue while an instance starts.
+ */
+export class ServingMode {
+  /** Today's real-time endpoint: dedicated instances that always run. The template is unchanged. */
+  public static realtime(): ServingMode {
+    return new ServingMode(ServingModeKind.REALTIME);
+  }
+
+  /**
+   * A real-time endpoint that hosts the model as an inference component on a variant with managed instance scaling
+   * down to 0 instances, scaled by Application Auto Scaling (copy count from 0) and woken by the
+   * `NoCapacityInvocationFailures` alarm.
+   */
+  public static realtimeScaleToZero(options: ScaleToZeroOptions = {}): ServingMode {
+    return new ServingMode(ServingModeKind.REALTIME_SCALE_TO_ZERO, options, undefined);
+  }
+
+  /**
+   * An asynchronous endpoint (`AsyncInferenceConfig`): results in S3, optional SNS notifications, the variant scaled
+   * on its backlog down to 0 instances and woken by the `HasBacklogWithoutCapacity` alarm.
+   */
+  public static asynchronous(options: AsyncInferenceOptions = {}): ServingMode {
+    return new ServingMode(ServingModeKind.ASYNCHRONOUS, undefined, options);
+  }
+
+  private constructor(
+    /** Which kind of endpoint this mode makes. */
+    public readonly kind: ServingModeKind,
+    /** The options of `realtimeScaleToZero()`, else undefined. */
+    public readonly scaleToZero?: ScaleToZeroOptions,
+    /** The options of `asynchronous()`, else undefined. */
+    public readonly asyncInference?: AsyncInferenceOptions,
+  ) {}
+
+  /** Whether this mode lets the endpoint run no instance at all while idle. */
+  public get scalesToZero(): boolean {
+    return this.kind !== ServingModeKind.REALTIME;
+  }
+}
