@@ -31,6 +31,8 @@ export interface TrainingJobSettings {
   readonly containerLogLevel: number;
   readonly environment: { [name: string]: string };
   readonly tags: { [key: string]: string };
+  /** Whether SageMaker uploads the model as objects under a prefix (`CompressionType: NONE`). */
+  readonly uncompressedModel: boolean;
 }
 
 /** Applies the defaults of `props` and checks every plain value, throwing a message that says what to change. */
@@ -90,6 +92,7 @@ export function resolveSettings(scope: Construct, props: TrainingJobProps): Trai
     interContainerTrafficEncryption: props.interContainerTrafficEncryption ?? false,
     spotInstances: props.spotInstances ?? false,
     containerLogLevel: props.containerLogLevel ?? 20,
+    uncompressedModel: props.modelOutputCompression?.compressionType === 'NONE',
   };
 }
 
