@@ -10,6 +10,9 @@ import { codeDigest, readZip } from './code-archive';
 import { ARTIFACT_FILE_NAME, ArtifactInputs, MANIFEST_FILE_NAME, artifactMetadata, contentDirectory, metadataMatches } from './content-key';
 import { SourceObject, s3ByteSource } from './s3-byte-source';
 import { S3Operations, httpStatusOf, s3Uri } from './s3-operations';
+import { CopyLimits, CopyRates } from './prefix-copy-plan';
+import { deleteUnderPrefix } from './prefix-copy';
+import { injectIntoPrefix, ownCopyDirectory } from './uncompressed-injection';
 
 /** The custom resource's properties, checked: the shared shape with the values narrowed. */
 export interface InjectCodeProperties extends SharedProperties {
@@ -37,6 +40,12 @@ export interface InjectCodeDependencies {
   readonly speculate?: boolean;
   readonly copyConcurrency?: number;
   readonly readChunkSize?: number;
+  /** Limits of the uncompressed copy (tests scale the single-copy limit and part size down). */
+  readonly copyLimits?: CopyLimits;
+  /** The rates the uncompressed copy is planned with. */
+  readonly copyRates?: CopyRates;
+  /** How long a failure waits for copies S3 is still running before aborting and deleting. @default 15000 */
+  readonly inFlightCopyWaitMs?: number;
 }
 
 /** The custom resource's attributes (`Fn::GetAtt`). */
@@ -74,9 +83,14 @@ export function parseProperties(raw: Record<string, unknown>): InjectCodePropert
   }
   const outputPrefix = text('OutputPrefix');
   if (!outputPrefix.endsWith('/')) throw new Error(`custom resource property OutputPrefix must end with '/', got ${outputPrefix}`);
+  const source = raw.SourcePrefix === undefined ? { SourceKey: text('SourceKey') } : { SourcePrefix: text('SourcePrefix') };
+  if (source.SourcePrefix !== undefined) {
+    if (raw.SourceKey !== undefined) throw new Error('custom resource properties SourceKey and SourcePrefix exclude each other');
+    if (!source.SourcePrefix.endsWith('/')) throw new Error(`custom resource property SourcePrefix must end with '/', got ${source.SourcePrefix}`);
+  }
   return {
     SourceBucket: text('SourceBucket'),
-    SourceKey: text('SourceKey'),
+    ...source,
     CodeBucket: text('CodeBucket'),
     CodeKey: text('CodeKey'),
     Strategy: strategy as StrategyName,
@@ -128,16 +142,37 @@ async function processEvent(event: CustomResourceEvent, deps: InjectCodeDependen
     return { physicalResourceId: event.PhysicalResourceId ?? '' };
   }
   const props = parseProperties(event.ResourceProperties);
-  const data = await inject(props, deps, signal);
+  const data = props.SourcePrefix !== undefined ? await injectUncompressed(props, deps, signal) : await inject(props, deps, signal);
   // The physical id is the new object's URI: when an Update changes any input, the key (and so the id) changes
   // and CloudFormation, once the stack update succeeds, sends a Delete for the old id, which removes the old object.
   return { physicalResourceId: data.ArtifactS3Uri, data };
 }
 
+/** Copies (or finds) the uncompressed model data with the code, for an original given as a prefix. */
+export async function injectUncompressed(props: InjectCodeProperties, deps: InjectCodeDependencies, signal?: AbortSignal): Promise<InjectCodeData> {
+  const startedAt = Date.now();
+  const code = await readCode(props, deps.ops);
+  const outcome = await injectIntoPrefix({
+    ops: deps.ops,
+    sourceBucket: props.SourceBucket,
+    sourcePrefix: props.SourcePrefix!,
+    outputBucket: props.OutputBucket,
+    outputPrefix: props.OutputPrefix,
+    code,
+    remainingMs: deps.timeoutMs === undefined ? undefined : () => deps.timeoutMs! - (Date.now() - startedAt),
+    limits: deps.copyLimits,
+    rates: deps.copyRates,
+    signal,
+    log: deps.log,
+    inFlightCopyWaitMs: deps.inFlightCopyWaitMs,
+  });
+  return dataOf({ bucket: outcome.bucket, key: outcome.prefix }, 'copy', outcome.reason);
+}
+
 /** Writes (or finds) the artifact for the current inputs. */
 export async function inject(props: InjectCodeProperties, deps: InjectCodeDependencies, signal?: AbortSignal): Promise<InjectCodeData> {
   const log = deps.log ?? (() => undefined);
-  const source = await headSource(props, deps.ops);
+  const source = await headSource(props as InjectCodeProperties & { SourceKey: string }, deps.ops);
   const files = await readCode(props, deps.ops);
   const inputs: ArtifactInputs = { sourceEtag: source.etag, sourceSize: source.size, codeSha256: codeDigest(files), strategy: props.Strategy };
   const directory = contentDirectory(props.OutputPrefix, inputs);
@@ -261,7 +296,7 @@ async function removeUnanswered(
   }
 }
 
-async function headSource(props: InjectCodeProperties, ops: S3Operations): Promise<SourceObject> {
+async function headSource(props: InjectCodeProperties & { SourceKey: string }, ops: S3Operations): Promise<SourceObject> {
   const uri = s3Uri(props.SourceBucket, props.SourceKey);
   try {
     const head = await ops.headObject({ Bucket: props.SourceBucket, Key: props.SourceKey });
@@ -344,6 +379,14 @@ async function deleteCreated(physicalResourceId: string | undefined, props: Inje
   const log = deps.log ?? (() => undefined);
   if (props.RemovalPolicy === 'retain') {
     log(`removal policy retain: keeping ${physicalResourceId}`);
+    return;
+  }
+  const copyDirectory = ownCopyDirectory(physicalResourceId, props.OutputBucket, props.OutputPrefix);
+  if (copyDirectory) {
+    // The manifest first: a copy without a manifest is never reused, so a Delete interrupted here is safe.
+    await deps.ops.deleteObject({ Bucket: props.OutputBucket, Key: copyDirectory + MANIFEST_FILE_NAME });
+    const deleted = await deleteUnderPrefix(deps.ops, props.OutputBucket, copyDirectory, log, true);
+    log(`deleted ${physicalResourceId}: ${deleted} objects and the manifest`);
     return;
   }
   const location = parseS3Uri(physicalResourceId);
