@@ -60,8 +60,10 @@ export function isCodeKey(name: string): boolean {
 
 /** The ranges of the parts of one large object: near-equal parts within S3's limits. */
 export function planObjectParts(size: number, limits: CopyLimits): Array<{ start: number; end: number }> {
-  const target = Math.min(S3_MAX_PART_SIZE, Math.max(limits.partSize, Math.ceil(size / S3_MAX_PARTS)));
-  const count = Math.max(1, Math.ceil(size / target));
+  // floor: every part is at least `target` (>= 5 MiB) and below 2 x target; target >= size / 10,000 keeps the count
+  // within 10,000, and target <= 2.5 GiB (S3's largest object is 5 TiB) keeps every part within 5 GiB.
+  const target = Math.max(S3_MIN_PART_SIZE, limits.partSize, Math.ceil(size / S3_MAX_PARTS));
+  const count = Math.max(1, Math.floor(size / target));
   const base = Math.floor(size / count);
   const remainder = size % count;
   const parts: Array<{ start: number; end: number }> = [];
