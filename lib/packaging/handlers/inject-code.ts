@@ -31,6 +31,8 @@ export async function handler(event: CustomResourceEvent, context: LambdaContext
     ops: sdkS3Operations(client),
     injectCode,
     timeoutMs: workBudgetMs(context, SAFETY_MARGIN_MS),
+    // Room for a failure to wait for the copies S3 is running (15 s at most) and to abort and delete what it wrote.
+    cleanupGraceMs: 25_000,
     logHint: lambdaLogHint(context),
     log: (message) => console.log(message),
   });
