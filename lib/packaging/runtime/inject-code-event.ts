@@ -1,4 +1,4 @@
-import type { ByteSource, CodeFile, InjectionOptions, InjectionResult, InjectionStats, StrategyName } from '../engine/types';
+import { ByteSource, CodeFile, InjectionError, InjectionOptions, InjectionResult, InjectionStats, StrategyName } from '../engine/types';
 import { WriteArtifactResult, writeArtifact } from './artifact-writer';
 import {
   AnswerOptions, answerCustomResource, CustomResourceEvent, CustomResourceOutcome, CustomResourceResponse, respondToCustomResource,
@@ -13,6 +13,7 @@ import { S3Operations, httpStatusOf, s3Uri } from './s3-operations';
 import { CopyLimits, CopyRates } from './prefix-copy-plan';
 import { deleteUnderPrefix } from './prefix-copy';
 import { injectIntoPrefix, ownCopyDirectory } from './uncompressed-injection';
+import { checkInjectionTime, InjectionRates, TailAnalysis, tooLargeReason } from './injection-estimate';
 
 /** The custom resource's properties, checked: the shared shape with the values narrowed. */
 export interface InjectCodeProperties extends SharedProperties {
@@ -46,6 +47,13 @@ export interface InjectCodeDependencies {
   readonly copyRates?: CopyRates;
   /** How long a failure waits for copies S3 is still running before aborting and deleting. @default 15000 */
   readonly inFlightCopyWaitMs?: number;
+  /**
+   * The function's memory (MiB), which sets its vCPUs: with `timeoutMs`, a compressed artifact whose estimated
+   * `auto`/`scan`/`stream` time exceeds the time left fails at once (see injection-estimate.ts). Unset: no estimate.
+   */
+  readonly memoryMiB?: number;
+  /** The rates of that estimate. @default MEASURED_RATES */
+  readonly injectionRates?: InjectionRates;
 }
 
 /** The custom resource's attributes (`Fn::GetAtt`). */
@@ -171,6 +179,7 @@ export async function injectUncompressed(props: InjectCodeProperties, deps: Inje
 
 /** Writes (or finds) the artifact for the current inputs. */
 export async function inject(props: InjectCodeProperties, deps: InjectCodeDependencies, signal?: AbortSignal): Promise<InjectCodeData> {
+  const startedAt = Date.now();
   const log = deps.log ?? (() => undefined);
   const source = await headSource(props as InjectCodeProperties & { SourceKey: string }, deps.ops);
   const files = await readCode(props, deps.ops);
@@ -188,6 +197,8 @@ export async function inject(props: InjectCodeProperties, deps: InjectCodeDepend
     return dataOf(destination, existing.manifest.strategy, existing.manifest.reason);
   }
 
+  await refuseWhenTooLarge(props, deps, source, files, startedAt, signal);
+
   // What this invocation may have written, so that a failure before SUCCESS leaves nothing behind: the physical id
   // of a FAILED answer never names the new object, so no Delete would ever remove it (and the construct's bucket,
   // which has no autoDeleteObjects, could then not be deleted).
@@ -200,6 +211,47 @@ export async function inject(props: InjectCodeProperties, deps: InjectCodeDepend
   } catch (error) {
     if (written.artifact) await removeUnanswered(deps, destination, manifestKey, written.manifest, existing.occupant, error);
     throw error;
+  }
+}
+
+/**
+ * Fails at once, before anything is written, when the estimated time of `auto`, `scan` or `stream` on this artifact
+ * exceeds the time left; the reason names the options that apply, `TAIL` only after its bounded analysis (at most
+ * 4 MiB read) resolved this archive.
+ */
+async function refuseWhenTooLarge(
+  props: InjectCodeProperties,
+  deps: InjectCodeDependencies,
+  source: SourceObject,
+  files: CodeFile[],
+  startedAt: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (deps.memoryMiB === undefined || deps.timeoutMs === undefined) return;
+  const check = {
+    strategy: props.Strategy,
+    sizeBytes: source.size,
+    memoryMiB: deps.memoryMiB,
+    remainingMs: deps.timeoutMs - (Date.now() - startedAt),
+    rates: deps.injectionRates,
+  };
+  const verdict = checkInjectionTime(check);
+  if (verdict.fits) {
+    if (verdict.estimateSeconds !== undefined) deps.log?.(`estimated ${Math.round(verdict.estimateSeconds)} s for ${props.Strategy} on ${source.size} bytes with ${deps.memoryMiB} MiB`);
+    return;
+  }
+  throw new Error(tooLargeReason(s3Uri(source.bucket, source.key), check, verdict, await analyzeTail(deps, source, files, signal)));
+}
+
+/** Runs `tail`'s analysis alone (its patch is built but never written): does it resolve this archive? */
+async function analyzeTail(deps: InjectCodeDependencies, source: SourceObject, files: CodeFile[], signal: AbortSignal | undefined): Promise<TailAnalysis> {
+  const reader = s3ByteSource(deps.ops, source, { signal, chunkSize: deps.readChunkSize });
+  try {
+    const result = await deps.injectCode(reader, files, { strategy: 'tail' });
+    return { resolves: true, bytesRead: result.stats().bytesRead };
+  } catch (error) {
+    if (!(error instanceof InjectionError)) throw error;
+    return { resolves: false, why: error.message };
   }
 }
 
