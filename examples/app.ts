@@ -7,6 +7,7 @@ import { CodeInjectionStack } from './code-injection/stack';
 import { ExistingArtifactStack } from './existing-artifact/stack';
 import { PrivateEndpointStack } from './private-endpoint/stack';
 import { TrainAndServeStack } from './train-and-serve/stack';
+import { UncompressedModelStack } from './uncompressed-model/stack';
 
 const app = new cdk.App();
 new ExistingArtifactStack(app, 'PytorchExistingArtifactExample');
@@ -14,5 +15,6 @@ new CodeInjectionStack(app, 'PytorchCodeInjectionExample');
 new TrainAndServeStack(app, 'PytorchTrainAndServeExample');
 new AutoscalingStack(app, 'PytorchAutoscalingExample');
 new PrivateEndpointStack(app, 'PytorchPrivateEndpointExample');
+new UncompressedModelStack(app, 'PytorchUncompressedModelExample');
 cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -10,6 +10,7 @@ import { CodeInjectionStack } from '../examples/code-injection/stack';
 import { ExistingArtifactStack } from '../examples/existing-artifact/stack';
 import { PrivateEndpointStack } from '../examples/private-endpoint/stack';
 import { TrainAndServeStack } from '../examples/train-and-serve/stack';
+import { UncompressedModelStack } from '../examples/uncompressed-model/stack';
 import { InferenceCode, InstanceType, PytorchCustomEndpoint } from '../lib';
 import { fastApp } from './helpers/synth-checks';
 
@@ -77,6 +78,7 @@ function exampleTemplates(): Array<{ name: string; template: any }> {
     new TrainAndServeStack(app, 'TrainAndServe'),
     new AutoscalingStack(app, 'Autoscaling', { archiveDir }),
     new PrivateEndpointStack(app, 'Private', { archiveDir }),
+    new UncompressedModelStack(app, 'Uncompressed'),
   ];
   stacks.push(everythingInAVpc(app));
   const assembly = app.synth();
