@@ -18,9 +18,11 @@ import { gatedCopies } from './helpers/gated-copies';
 import { MotoS3, startMotoS3 } from './helpers/moto-server';
 import { randomBytes } from './helpers/s3-server';
 
-const MODELS = 'training-output';
-const ASSETS = 'cdk-assets';
-const OUT = 'injected';
+// Buckets of their own for each test (one moto server per file): no reset of the whole server between tests.
+let MODELS = 'training-output';
+let ASSETS = 'cdk-assets';
+let OUT = 'injected';
+let bucketSet = 0;
 const PREFIX = 'inference-code-injection/abc/';
 const SOURCE_PREFIX = 'jobs/job-1/output/model/';
 /** The part size scaled down, so that an object "above the single-copy limit" is a few MiB. */
@@ -39,13 +41,17 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 beforeEach(async () => {
-  await moto.reset();
+  bucketSet++;
+  [MODELS, ASSETS, OUT] = [`training-output-${bucketSet}`, `cdk-assets-${bucketSet}`, `injected-${bucketSet}`];
   for (const bucket of [MODELS, ASSETS, OUT]) await moto.createBucket(bucket);
   const dir = path.join(work, 'code');
-  fs.mkdirSync(path.join(dir, 'lib'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'inference.py'), INFERENCE);
-  fs.writeFileSync(path.join(dir, 'lib', 'helpers.py'), 'X = 1\n');
-  await moto.put(ASSETS, 'code.zip', zipDirectory(dir, path.join(work, 'code.zip')));
+  if (!fs.existsSync(path.join(work, 'code.zip'))) {
+    fs.mkdirSync(path.join(dir, 'lib'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'inference.py'), INFERENCE);
+    fs.writeFileSync(path.join(dir, 'lib', 'helpers.py'), 'X = 1\n');
+    zipDirectory(dir, path.join(work, 'code.zip'));
+  }
+  await moto.put(ASSETS, 'code.zip', fs.readFileSync(path.join(work, 'code.zip')));
 });
 
 let counter = 0;
@@ -128,7 +134,7 @@ describe('the plan (S3 rules that moto does not enforce)', () => {
 describe('inference code into uncompressed model data, against moto\'s S3', () => {
   test('many small objects and one above the (scaled) single-copy limit: a verified server-side copy plus code/', async () => {
     const files: Record<string, Buffer> = {};
-    for (let i = 0; i < 60; i++) files[`shards/part-${String(i).padStart(3, '0')}.bin`] = randomBytes(1000 + i, i);
+    for (let i = 0; i < 20; i++) files[`shards/part-${String(i).padStart(3, '0')}.bin`] = randomBytes(1000 + i, i);
     files['model.safetensors'] = randomBytes(11 * MiB, 7);
     await putOriginal(files);
     const before = await moto.list(MODELS);
@@ -153,7 +159,7 @@ describe('inference code into uncompressed model data, against moto\'s S3', () =
     // Server side: one CopyObject per small object, UploadPartCopy for the large one, every request ETag-guarded.
     const copies = calls.filter((c) => c.op === 'copyObject');
     const parts = calls.filter((c) => c.op === 'uploadPartCopy');
-    expect(copies).toHaveLength(60);
+    expect(copies).toHaveLength(20);
     expect(parts.map((c) => c.input.CopySourceRange)).toEqual(['bytes=0-5767167', 'bytes=5767168-11534335']);
     for (const c of [...copies, ...parts]) {
       expect(c.input.CopySourceIfMatch).toBe(before.get(`${c.input.CopySource.slice(MODELS.length + 1)}`)!.etag);
@@ -161,7 +167,7 @@ describe('inference code into uncompressed model data, against moto\'s S3', () =
     // The original is untouched; the manifest sits beside the model data, not in it.
     expect(await moto.list(MODELS)).toEqual(before);
     const manifest = JSON.parse((await moto.get(OUT, prefix.replace(/model\/$/, 'injection.json'))).toString());
-    expect(manifest.result).toMatchObject({ objectsCopied: 61, copyObjectRequests: 60, uploadPartCopyRequests: 2, verifiedObjects: 63 });
+    expect(manifest.result).toMatchObject({ objectsCopied: 21, copyObjectRequests: 20, uploadPartCopyRequests: 2, verifiedObjects: 23 });
     expect(await moto.openUploads(OUT)).toEqual([]);
 
     // The same inputs again: found, nothing written.
@@ -261,7 +267,7 @@ describe('inference code into uncompressed model data, against moto\'s S3', () =
 
   test('an empty prefix fails with the reason', async () => {
     const response = await handleEvent(event('Create'), deps());
-    expect(response.Reason).toMatch(/there are no objects under s3:\/\/training-output\/jobs\/job-1\/output\/model\/: nothing to serve/);
+    expect(response.Reason).toMatch(new RegExp(`there are no objects under s3://${MODELS}/jobs/job-1/output/model/: nothing to serve`));
     expect(md5(Buffer.from(''))).toBe('"d41d8cd98f00b204e9800998ecf8427e"');
   });
 });
@@ -269,8 +275,8 @@ describe('inference code into uncompressed model data, against moto\'s S3', () =
 describe('compressed artifacts: the real UploadPartCopy of moto', () => {
   const archive = () => path.join(work, 'large.tar.gz');
   beforeAll(() => {
-    // 14 MiB: the part before the cut (over 10 MiB) is one UploadPartCopy.
-    makeModelArchive(archive(), { 'model-00001.safetensors': 10 * MiB, 'model-00002.safetensors': 4 * MiB, 'tokenizer.json': '{"vocab": []}' }, { level: 1 });
+    // ~10.3 MiB: the part before the cut (over 10 MiB) is one UploadPartCopy.
+    makeModelArchive(archive(), { 'model-00001.safetensors': 10 * MiB, 'model-00002.safetensors': 256 * 1024, 'tokenizer.json': '{"vocab": []}' }, { level: 1 });
   });
 
   test.each(['scan', 'tail'])('%s: copies the head server side and the result is a valid archive with code/', async (strategy) => {
