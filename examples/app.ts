@@ -9,6 +9,7 @@ import { ExistingArtifactStack } from './existing-artifact/stack';
 import { PrivateEndpointStack } from './private-endpoint/stack';
 import { ScaleToZeroRealtimeStack } from './scale-to-zero-realtime/stack';
 import { TrainAndServeStack } from './train-and-serve/stack';
+import { UncompressedModelStack } from './uncompressed-model/stack';
 
 const app = new cdk.App();
 new ExistingArtifactStack(app, 'PytorchExistingArtifactExample');
@@ -18,5 +19,6 @@ new AutoscalingStack(app, 'PytorchAutoscalingExample');
 new PrivateEndpointStack(app, 'PytorchPrivateEndpointExample');
 new ScaleToZeroRealtimeStack(app, 'PytorchScaleToZeroRealtimeExample');
 new AsyncInferenceStack(app, 'PytorchAsyncInferenceExample');
+new UncompressedModelStack(app, 'PytorchUncompressedModelExample');
 cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

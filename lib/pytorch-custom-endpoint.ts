@@ -12,7 +12,7 @@ import { TrainingJob, TrainingJobProps } from './training';
 /** Properties of a `PytorchCustomEndpoint`. */
 export interface PytorchCustomEndpointProps {
   /**
-   * A model artifact you already have: a `model.tar.gz` (or, without `inferenceCode`, an uncompressed S3 prefix).
+   * A model artifact you already have: a `model.tar.gz` or an uncompressed S3 prefix (`ModelData.fromS3Prefix`).
    * Without `inferenceCode` it must already hold the serving layout: weights at the root and `code/inference.py`
    * (optionally `code/requirements.txt`). Give exactly one of `model` and `training`.
    *
@@ -116,17 +116,10 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
     const original = props.model ?? this.trainingJob!.modelData;
 
     if (props.inferenceCode) {
-      const location = original.archiveLocation(this);
-      if (!location) {
-        throw new Error(
-          'inferenceCode needs a compressed model.tar.gz to inject into, but the model is an uncompressed S3 prefix: ' +
-          'upload the code under <prefix>code/ yourself and remove inferenceCode, or give the model as a .tar.gz.',
-        );
-      }
+      // The injection decides how: a patch of a model.tar.gz, or a server-side copy of an uncompressed prefix.
       this.codeInjection = new InferenceCodeInjection(this, 'CodeInjection', {
         ...props.codeInjection,
-        artifactBucket: location.bucket,
-        artifactKey: location.key,
+        modelData: original,
         inferenceCode: props.inferenceCode,
       });
       // The trained artifact exists only once the job has completed, not when it is started.

@@ -6,6 +6,7 @@ import { AutoscalingStack } from '../examples/autoscaling/stack';
 import { CodeInjectionStack } from '../examples/code-injection/stack';
 import { PrivateEndpointStack } from '../examples/private-endpoint/stack';
 import { TrainAndServeStack } from '../examples/train-and-serve/stack';
+import { UncompressedModelStack } from '../examples/uncompressed-model/stack';
 import { checkedApp, expectCleanSynth } from './helpers/synth-checks';
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
@@ -46,6 +47,21 @@ describe('example scenarios', () => {
     expect(template.toJSON().Parameters.Epochs.Type).toBe('Number');
     expectEndpointOutputs(template);
     expect(template.toJSON().Outputs.TrainingJobName).toBeDefined();
+  });
+
+  test('uncompressed model: the training job writes a prefix, the injection copies it, the endpoint serves the copy, clean synth', () => {
+    const template = synthesized('Uncompressed', (app) => new UncompressedModelStack(app, 'Uncompressed'));
+    const job = Object.values(template.findResources('Custom::SageMakerTrainingJob'))[0];
+    expect(JSON.stringify(job.Properties)).toContain('"CompressionType":"NONE"');
+    const injection = Object.values(template.findResources('Custom::InferenceCodeInjection'))[0];
+    expect(injection.Properties.SourceKey).toBeUndefined();
+    expect(JSON.stringify(injection.Properties.SourcePrefix)).toMatch(/TrainingResult/);
+    const model = Object.values(template.findResources('AWS::SageMaker::Model'))[0];
+    expect(model.Properties.PrimaryContainer.ModelDataUrl).toBeUndefined();
+    expect(model.Properties.PrimaryContainer.ModelDataSource.S3DataSource).toMatchObject({ S3DataType: 'S3Prefix', CompressionType: 'None' });
+    template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+    expectEndpointOutputs(template);
+    expect(template.toJSON().Outputs.ServedModelData).toBeDefined();
   });
 
   test('autoscaling: 1-4 instances on invocations and GPU utilization, alarms to an encrypted topic, clean synth', () => {

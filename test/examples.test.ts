@@ -95,5 +95,9 @@ describe('example: existing artifact on a GPU endpoint', () => {
     expect(Object.values(template.Resources).map((r: any) => r.Type)).toEqual(expect.arrayContaining([
       'AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint',
     ]));
+    // Every scenario is in the app, the uncompressed one serving an S3 prefix.
+    const uncompressed = JSON.parse(fs.readFileSync(path.join(outdir, 'PytorchUncompressedModelExample.template.json'), 'utf8'));
+    const model = Object.values(uncompressed.Resources).find((r: any) => r.Type === 'AWS::SageMaker::Model') as any;
+    expect(model.Properties.PrimaryContainer.ModelDataSource.S3DataSource).toMatchObject({ S3DataType: 'S3Prefix', CompressionType: 'None' });
   });
 });

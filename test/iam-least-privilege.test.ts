@@ -12,6 +12,7 @@ import { ExistingArtifactStack } from '../examples/existing-artifact/stack';
 import { PrivateEndpointStack } from '../examples/private-endpoint/stack';
 import { ScaleToZeroRealtimeStack } from '../examples/scale-to-zero-realtime/stack';
 import { TrainAndServeStack } from '../examples/train-and-serve/stack';
+import { UncompressedModelStack } from '../examples/uncompressed-model/stack';
 import { InferenceCode, InstanceType, PytorchCustomEndpoint } from '../lib';
 import { fastApp } from './helpers/synth-checks';
 
@@ -81,6 +82,7 @@ function exampleTemplates(): Array<{ name: string; template: any }> {
     new PrivateEndpointStack(app, 'Private', { archiveDir }),
     new ScaleToZeroRealtimeStack(app, 'ScaleToZero', { archiveDir }),
     new AsyncInferenceStack(app, 'Async', { archiveDir }),
+    new UncompressedModelStack(app, 'Uncompressed'),
   ];
   stacks.push(everythingInAVpc(app));
   const assembly = app.synth();

@@ -111,11 +111,13 @@ describe('PytorchCustomEndpoint composition', () => {
     expect(make({ model: s3Model, codeInjection: { strategy: InjectionStrategy.TAIL } })).toThrow(/set inferenceCode as well, or remove codeInjection/);
     expect(make({ model: s3Model, inferenceCode: code, endpoint: { enableNetworkIsolation: true } }))
       .toThrow(/requirements.txt names packages.*Vendor the packages .* or turn enableNetworkIsolation off/);
+    // Issue 10: inference code into an uncompressed prefix is now supported (a server-side copy, see
+    // test/packaging/moto-s3.test.ts); only a strategy, which applies to archives, is refused for it.
     const prefixModel = (stack: cdk.Stack) => ModelData.fromS3Prefix(s3.Bucket.fromBucketName(stack, 'B', 'my-models'), 'v1/');
     expect(() => {
       const stack = new cdk.Stack(fastApp(), 'S');
-      new PytorchCustomEndpoint(stack, 'E', { model: prefixModel(stack), inferenceCode: code });
-    }).toThrow(/uncompressed S3 prefix: upload the code under <prefix>code\/ yourself/);
+      new PytorchCustomEndpoint(stack, 'E', { model: prefixModel(stack), inferenceCode: code, codeInjection: { strategy: InjectionStrategy.TAIL } });
+    }).toThrow(/strategy tail applies to a compressed model.tar.gz, but the model is uncompressed .* remove strategy/);
   });
 
   test('network isolation with an empty requirements.txt is allowed', () => {

@@ -38,6 +38,14 @@ export interface ModelArchiveLocation {
   readonly key: string;
 }
 
+/** Where uncompressed model data (the objects under an S3 prefix) is stored. */
+export interface ModelPrefixLocation {
+  /** The bucket holding the model's objects. */
+  readonly bucket: s3.IBucket;
+  /** The key prefix, ending with `/` (or a token that resolves to one). */
+  readonly keyPrefix: string;
+}
+
 /**
  * The artifacts of a model: a `model.tar.gz` (weights at the root, inference code under `code/`) or an uncompressed
  * S3 prefix with the same layout.
@@ -139,6 +147,14 @@ export abstract class ModelData {
   public archiveLocation(_scope: Construct): ModelArchiveLocation | undefined {
     return undefined;
   }
+
+  /**
+   * The S3 prefix holding uncompressed model data, for constructs that copy it (code injection), or `undefined` for
+   * a compressed archive. Grants nothing: the reader grants itself what it needs.
+   */
+  public prefixLocation(_scope: Construct): ModelPrefixLocation | undefined {
+    return undefined;
+  }
 }
 
 /** Whether a file starts with the gzip magic bytes 1f 8b (RFC 1952): reads two bytes, whatever the file's size. */
@@ -209,6 +225,10 @@ class PrefixModelData extends ModelData {
   constructor(private readonly bucket: s3.IBucket, keyPrefix: string) {
     super();
     this.keyPrefix = Token.isUnresolved(keyPrefix) || keyPrefix.endsWith('/') ? keyPrefix : `${keyPrefix}/`;
+  }
+
+  public prefixLocation(_scope: Construct): ModelPrefixLocation {
+    return { bucket: this.bucket, keyPrefix: this.keyPrefix };
   }
 
   public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {

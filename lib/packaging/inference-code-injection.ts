@@ -99,11 +99,13 @@ export interface InferenceCodeInjectionOptions {
 
 /** Properties of an {@link InferenceCodeInjection}. */
 export interface InferenceCodeInjectionProps extends InferenceCodeInjectionOptions {
-  /** The bucket holding the original `model.tar.gz` (e.g. a training job's output). It is only read. */
-  readonly artifactBucket: s3.IBucket;
-
-  /** The key of the original `model.tar.gz`; may be a token (e.g. a training job's output location). */
-  readonly artifactKey: string;
+  /**
+   * The original model, only read: a compressed `model.tar.gz` (`ModelData.fromBucket`, `fromS3Uri`, `fromAsset`, a
+   * training job's `modelData`), into which `code/` is injected without recompressing the model; or uncompressed
+   * model data (`ModelData.fromS3Prefix`, a training job with `ModelOutputCompression.NONE`), whose objects are
+   * copied server side to a new prefix with the new `code/` (any `code/` objects of the original are replaced).
+   */
+  readonly modelData: ModelData;
 
   /** The code to place under `code/`. */
   readonly inferenceCode: InferenceCode;
@@ -144,15 +146,27 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
 
   private readonly functionConnections?: ec2.Connections;
 
+  /** Whether the original (and so the new model data) is uncompressed: the new model data is then an S3 prefix. */
+  public readonly uncompressed: boolean;
+
   constructor(scope: Construct, id: string, props: InferenceCodeInjectionProps) {
     super(scope, id);
+    const source = resolveSource(this, props.modelData);
+    this.uncompressed = source.prefix !== undefined;
+    if (this.uncompressed && props.strategy && props.strategy !== InjectionStrategy.AUTO) {
+      throw new Error(
+        `InferenceCodeInjection: strategy ${props.strategy.name} applies to a compressed model.tar.gz, but the model is uncompressed ` +
+        '(an S3 prefix), whose objects are copied server side: remove strategy.',
+      );
+    }
     const strategy = props.strategy ?? InjectionStrategy.AUTO;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
       throw new Error(`InferenceCodeInjection: removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}.`);
     }
     this.outputPrefix = normalizePrefix(props.outputPrefix ?? `inference-code-injection/${this.node.addr}/`);
-    const memorySize = props.memorySize ?? defaultMemory(strategy);
+    // The uncompressed copy runs on S3's side: the function only sends requests.
+    const memorySize = props.memorySize ?? (this.uncompressed ? 1024 : defaultMemory(strategy));
     if (!Token.isUnresolved(memorySize) && !(Number.isInteger(memorySize) && memorySize >= 128 && memorySize <= 10240)) {
       throw new Error(`InferenceCodeInjection: memorySize must be an integer from 128 to 10240 MiB, got ${memorySize}.`);
     }
@@ -178,11 +192,11 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
     const policy = new iam.Policy(this, 'Policy', {
       roles: [role],
       statements: [
-        ...this.statements(props, code.bucket.arnForObjects(code.objectKey), logGroup),
+        ...this.statements(source, code.bucket.arnForObjects(code.objectKey), logGroup),
         ...(network ? networkInterfaceStatements(this, network, FUNCTION_NETWORK_INTERFACE_GRANTS) : []),
       ],
     });
-    props.artifactBucket.encryptionKey?.grantDecrypt(role);
+    source.bucket.encryptionKey?.grantDecrypt(role);
     // SSE-KMS writes (PutObject, multipart parts) need a data key; completing a multipart upload, copying parts and
     // reading back the manifest need Decrypt. grantEncryptDecrypt would add ReEncrypt* and GenerateDataKey*: wildcard
     // actions this function never uses.
@@ -214,8 +228,8 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
       // Longer than the function's timeout, so a FAILED answer always arrives first.
       serviceTimeout: Duration.minutes(20),
       properties: injectCodeProperties({
-        SourceBucket: props.artifactBucket.bucketName,
-        SourceKey: props.artifactKey,
+        SourceBucket: source.bucket.bucketName,
+        ...(source.prefix !== undefined ? { SourcePrefix: source.prefix } : { SourceKey: source.key }),
         CodeBucket: code.bucket.bucketName,
         CodeKey: code.objectKey,
         Strategy: strategy.name,
@@ -231,7 +245,9 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
     this.artifactS3Uri = resource.getAttString(injectCodeAttribute('ArtifactS3Uri'));
     this.strategyUsed = resource.getAttString(injectCodeAttribute('Strategy'));
     this.strategyReason = resource.getAttString(injectCodeAttribute('Reason'));
-    this.modelData = ModelData.fromBucket(this.outputBucket, this.artifactKey);
+    this.modelData = this.uncompressed
+      ? ModelData.fromS3Prefix(this.outputBucket, this.artifactKey)
+      : ModelData.fromBucket(this.outputBucket, this.artifactKey);
   }
 
   /**
@@ -279,7 +295,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
     return bucket;
   }
 
-  private statements(props: InferenceCodeInjectionProps, codeObjectArn: string, logGroup: logs.LogGroup): iam.PolicyStatement[] {
+  private statements(source: ResolvedSource, codeObjectArn: string, logGroup: logs.LogGroup): iam.PolicyStatement[] {
     const outputObjects = this.outputBucket.arnForObjects(`${this.outputPrefix}*`);
     acknowledgeWildcardResource(
       this,
@@ -287,15 +303,17 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
       'The new artifact key is a content hash known only at deploy time; access is confined to this resource\'s own prefix.',
     );
     return [
-      new iam.PolicyStatement({
-        sid: 'ReadOriginalArtifact',
-        actions: ['s3:GetObject'],
-        resources: [props.artifactBucket.arnForObjects(props.artifactKey)],
-      }),
+      ...readOriginalStatements(this, source),
       new iam.PolicyStatement({ sid: 'ReadInferenceCode', actions: ['s3:GetObject'], resources: [codeObjectArn] }),
       new iam.PolicyStatement({
         sid: 'WriteUnderOutputPrefix',
         actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        resources: [outputObjects],
+      }),
+      // AbortMultipartUpload may have to be repeated while parts remain (S3's advice): ListParts shows whether they do.
+      new iam.PolicyStatement({
+        sid: 'CheckAbortedUploads',
+        actions: ['s3:ListMultipartUploadParts'],
         resources: [outputObjects],
       }),
       new iam.PolicyStatement({
@@ -307,6 +325,43 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
       logWriteStatement(this, logGroup, 'WriteLogs'),
     ];
   }
+}
+
+/** The original: an archive (bucket + key) or uncompressed model data (bucket + prefix). */
+interface ResolvedSource {
+  readonly bucket: s3.IBucket;
+  readonly key?: string;
+  readonly prefix?: string;
+}
+
+function resolveSource(scope: Construct, modelData: ModelData): ResolvedSource {
+  const archive = modelData.archiveLocation(scope);
+  if (archive) return { bucket: archive.bucket, key: archive.key };
+  const prefix = modelData.prefixLocation(scope);
+  if (prefix) return { bucket: prefix.bucket, prefix: prefix.keyPrefix };
+  throw new Error('InferenceCodeInjection: the model data is neither a model.tar.gz nor an S3 prefix; give ModelData.fromBucket() or ModelData.fromS3Prefix().');
+}
+
+/**
+ * Read access to the original: exactly the archive; or every object under the prefix, and the listing of that
+ * prefix only (ListBucket with an `s3:prefix` condition).
+ */
+function readOriginalStatements(scope: Construct, source: ResolvedSource): iam.PolicyStatement[] {
+  if (source.key !== undefined) {
+    return [new iam.PolicyStatement({ sid: 'ReadOriginalArtifact', actions: ['s3:GetObject'], resources: [source.bucket.arnForObjects(source.key)] })];
+  }
+  const objects = source.bucket.arnForObjects(`${source.prefix}*`);
+  acknowledgeWildcardResource(scope, objects,
+    'Uncompressed model data is every object under the model prefix; the copy reads them all and nothing outside it.');
+  return [
+    new iam.PolicyStatement({ sid: 'ReadOriginalModelData', actions: ['s3:GetObject'], resources: [objects] }),
+    new iam.PolicyStatement({
+      sid: 'ListOriginalModelData',
+      actions: ['s3:ListBucket'],
+      resources: [source.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${source.prefix}*`] } },
+    }),
+  ];
 }
 
 /**

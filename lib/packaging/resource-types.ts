@@ -7,7 +7,10 @@ export const INFERENCE_CODE_INJECTION_RESOURCE_TYPE = 'Custom::InferenceCodeInje
 /** The resource's properties, as the construct sets them (CloudFormation delivers strings). */
 export interface InjectCodeProperties {
   readonly SourceBucket: string;
-  readonly SourceKey: string;
+  /** The original `model.tar.gz`; exactly one of `SourceKey` and `SourcePrefix` is set. */
+  readonly SourceKey?: string;
+  /** Uncompressed model data: the prefix (ending with `/`) of the original's objects. */
+  readonly SourcePrefix?: string;
   readonly CodeBucket: string;
   readonly CodeKey: string;
   /** One of `auto`, `scan`, `tail`, `stream`. */
@@ -21,8 +24,10 @@ export interface InjectCodeProperties {
 
 /** The resource's attributes (`Fn::GetAtt`), as the handler reports them. */
 export interface InjectCodeAttributes {
+  /** `s3://` URI of the new `model.tar.gz`, or of the new model prefix (ending with `/`) for uncompressed model data. */
   readonly ArtifactS3Uri: string;
   readonly ArtifactBucket: string;
+  /** The new artifact's key, or the new model prefix (ending with `/`). */
   readonly ArtifactKey: string;
   readonly Strategy: string;
   readonly Reason: string;

@@ -29,6 +29,8 @@ export interface AlgorithmSpecification {
 export interface OutputDataConfig {
   readonly S3OutputPath: string;
   readonly KmsKeyId?: string;
+  /** `NONE` for an uncompressed model; absent for SageMaker's default (`GZIP`). */
+  readonly CompressionType?: string;
 }
 
 export interface ResourceConfig {

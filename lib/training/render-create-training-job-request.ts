@@ -38,6 +38,8 @@ export function renderCreateTrainingJobRequest(settings: TrainingJobSettings, re
     OutputDataConfig: definedOnly({
       S3OutputPath: `s3://${resources.outputBucketName}/${settings.outputPrefix}`,
       KmsKeyId: resources.outputKmsKeyId,
+      // Only when not SageMaker's default, so that existing templates (and their inputs hash) stay as they were.
+      CompressionType: settings.uncompressedModel ? 'NONE' : undefined,
     }),
     ResourceConfig: definedOnly({
       InstanceType: settings.instanceType.name,

@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ContainerImage } from '../core/container-image';
 import { InstanceType } from '../core/instance-type';
 import { Hyperparameter } from './hyperparameters';
+import { ModelOutputCompression } from './model-output-compression';
 import { TrainingDistribution } from './training-distribution';
 import { TrainingInput } from './training-input';
 
@@ -248,4 +249,13 @@ export interface TrainingJobProps {
    * @default 20
    */
   readonly containerLogLevel?: number;
+
+  /**
+   * How SageMaker uploads the model the script writes to `SM_MODEL_DIR`: one `model.tar.gz`, or (with
+   * `ModelOutputCompression.NONE`) the files themselves under an S3 prefix, which `modelData` then serves as
+   * uncompressed model data (recommended for models of tens to hundreds of GB).
+   *
+   * @default ModelOutputCompression.GZIP
+   */
+  readonly modelOutputCompression?: ModelOutputCompression;
 }

@@ -33,6 +33,8 @@ export interface TrainingJobSettings {
   readonly environment: { [name: string]: string };
   readonly tags: { [key: string]: string };
   readonly metricDefinitions: MetricDefinition[];
+  /** Whether SageMaker uploads the model as objects under a prefix (`CompressionType: NONE`). */
+  readonly uncompressedModel: boolean;
 }
 
 /** Applies the defaults of `props` and checks every plain value, throwing a message that says what to change. */
@@ -93,6 +95,7 @@ export function resolveSettings(scope: Construct, props: TrainingJobProps): Trai
     spotInstances: props.spotInstances ?? false,
     containerLogLevel: props.containerLogLevel ?? 20,
     metricDefinitions: resolveMetricDefinitions(props.metricDefinitions),
+    uncompressedModel: props.modelOutputCompression?.compressionType === 'NONE',
   };
 }
 

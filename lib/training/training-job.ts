@@ -58,18 +58,24 @@ export class TrainingJob extends Construct {
   public readonly jobNamePrefix: string;
   /** The name of the training job (available once the job is started). */
   public readonly trainingJobName: string;
-  /** Bucket holding the trained `model.tar.gz` (available once the job completed). */
+  /** Bucket holding the trained model (available once the job completed). */
   public readonly modelArtifactBucketName: string;
-  /** Key of the trained `model.tar.gz` (available once the job completed). */
+  /**
+   * Key of the trained `model.tar.gz`, or, with `ModelOutputCompression.NONE`, the key prefix (ending in `/`) of the
+   * model's files, as DescribeTrainingJob reports it (available once the job completed).
+   */
   public readonly modelArtifactKey: string;
-  /** `s3://` URI of the trained `model.tar.gz` (available once the job completed). */
+  /** `s3://` URI of the trained `model.tar.gz`, or of the model's prefix when uncompressed (available once the job completed). */
   public readonly modelDataUrl: string;
   /**
-   * The trained `model.tar.gz` as hosting model data (in `outputBucket`; available once the job completed). Serve it
-   * directly when the training script already wrote `code/inference.py` into the model directory; otherwise inject
-   * the inference code first (`InferenceCodeInjection` with `artifactBucket: outputBucket, artifactKey: modelArtifactKey`).
+   * The trained model as hosting model data (in `outputBucket`; available once the job completed): the
+   * `model.tar.gz`, or the uncompressed prefix with `ModelOutputCompression.NONE`. Serve it directly when the
+   * training script already wrote `code/inference.py` into the model directory; otherwise inject the inference code
+   * first (`InferenceCodeInjection` with `modelData: job.modelData`).
    */
   public readonly modelData: ModelData;
+  /** Whether the model is uploaded uncompressed (`ModelOutputCompression.NONE`). */
+  public readonly uncompressedModel: boolean;
   /** Completes when the training job has completed: depend on it to run after training. */
   public readonly completion: IDependable;
   /** The Lambda function that starts, stops and describes the job. */
@@ -127,7 +133,11 @@ export class TrainingJob extends Construct {
     this.modelArtifactBucketName = lifecycle.result.getAttString('ModelArtifactBucket');
     this.modelArtifactKey = lifecycle.result.getAttString('ModelArtifactKey');
     this.modelDataUrl = lifecycle.result.getAttString('ModelDataUrl');
-    this.modelData = ModelData.fromBucket(this.outputBucket, this.modelArtifactKey);
+    this.uncompressedModel = settings.uncompressedModel;
+    // The result resource reads the location from DescribeTrainingJob (a prefix ending in '/' when uncompressed).
+    this.modelData = settings.uncompressedModel
+      ? ModelData.fromS3Prefix(this.outputBucket, this.modelArtifactKey)
+      : ModelData.fromBucket(this.outputBucket, this.modelArtifactKey);
   }
 
   private createExecutionRole(): iam.Role {

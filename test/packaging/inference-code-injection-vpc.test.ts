@@ -37,8 +37,7 @@ function isolatedVpc(stack: Stack): ec2.Vpc {
 
 function injectionIn(stack: Stack, props: Partial<InferenceCodeInjectionProps> = {}): InferenceCodeInjection {
   return new InferenceCodeInjection(stack, 'Injection', {
-    artifactBucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'training-output'),
-    artifactKey: 'jobs/job-1/output/model.tar.gz',
+    modelData: ModelData.fromBucket(s3.Bucket.fromBucketName(stack, 'Artifacts', 'training-output'), 'jobs/job-1/output/model.tar.gz'),
     inferenceCode: InferenceCode.fromDirectory(codeDirectory),
     ...props,
   });

@@ -1,3 +1,4 @@
+import { ModelData } from '../../lib/core/model-data';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -33,8 +34,7 @@ function stackWith(props: Partial<ConstructorParameters<typeof InferenceCodeInje
   const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
   const artifacts = s3.Bucket.fromBucketName(stack, 'Artifacts', 'training-output');
   const injection = new InferenceCodeInjection(stack, 'Injection', {
-    artifactBucket: artifacts,
-    artifactKey: 'jobs/job-1/output/model.tar.gz',
+    modelData: ModelData.fromBucket(artifacts, 'jobs/job-1/output/model.tar.gz'),
     inferenceCode: InferenceCode.fromDirectory(codeDir('basic', { 'inference.py': INFERENCE, 'requirements.txt': 'transformers==4.46.0\n' })),
     ...props,
   });
@@ -211,8 +211,7 @@ describe('InferenceCodeInjection', () => {
     const out = new s3.Bucket(stack, 'Out', { encryptionKey: key, enforceSSL: true });
     const input = new s3.Bucket(stack, 'In', { encryptionKey: key, enforceSSL: true });
     const injection = new InferenceCodeInjection(stack, 'Injection', {
-      artifactBucket: input,
-      artifactKey: 'model.tar.gz',
+      modelData: ModelData.fromBucket(input, 'model.tar.gz'),
       inferenceCode: InferenceCode.fromDirectory(codeDir('kms', { 'inference.py': INFERENCE })),
       outputBucket: out,
       outputPrefix: 'artifacts/v1',
@@ -292,8 +291,7 @@ describe('InferenceCodeInjection', () => {
 /** The stack of `stackWith`, without synthesizing it (a synthesized app cannot be checked again). */
 function buildStack(app: App, stack: Stack = new Stack(app, 'S'), props: Partial<ConstructorParameters<typeof InferenceCodeInjection>[2]> = {}) {
   new InferenceCodeInjection(stack, 'Injection', {
-    artifactBucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'training-output'),
-    artifactKey: 'jobs/job-1/output/model.tar.gz',
+    modelData: ModelData.fromBucket(s3.Bucket.fromBucketName(stack, 'Artifacts', 'training-output'), 'jobs/job-1/output/model.tar.gz'),
     inferenceCode: InferenceCode.fromDirectory(codeDir('checks', { 'inference.py': INFERENCE })),
     ...props,
   });

@@ -273,6 +273,73 @@ describe('failures answer FAILED with a one-line reason, abort the upload, and l
     expect(noEntry.Reason).toBe(`the inference code asset s3://${ASSETS}/no-entry.zip has no inference.py at its root`);
   });
 
+  describe('an artifact too large for the time left fails at once, naming the options that apply', () => {
+    // The 30 MiB artifact with rates scaled down (100 KB/s) stands for a ~300 GB one at the measured rates.
+    const slow = { scanBytesPerSecond: 100_000, scanVcpus: 2, streamBytesPerSecondPerVcpu: 20_000, streamMaxBytesPerSecond: 100_000, fixedSeconds: 10 };
+
+    async function tooLarge(key: string, strategy: string, memoryMiB: number) {
+      const spy = spied(s3.ops);
+      let sourceBytesRead = 0;
+      const ops: S3Operations = {
+        ...spy.ops,
+        getObject: async (input, options) => {
+          if (input.Bucket === MODELS && input.Range) {
+            const [, from, to] = /bytes=(\d+)-(\d+)/.exec(input.Range)!;
+            sourceBytesRead += Number(to) - Number(from) + 1;
+          }
+          return spy.ops.getObject(input, options);
+        },
+      };
+      const strategies: string[] = [];
+      const engine: InjectCodeFunction = (source, files, options) => {
+        strategies.push(options.strategy);
+        return injectCode(source, files, options);
+      };
+      const started = Date.now();
+      const answer = await run(
+        event('Create', { SourceKey: key, Strategy: strategy }),
+        deps({ ops, injectCode: engine, memoryMiB, injectionRates: slow, timeoutMs: 120_000 }),
+      );
+      return { answer, ms: Date.now() - started, writes: spy.writes, strategies, sourceBytesRead };
+    }
+
+    test('auto on an archive whose tail resolves: uncompressed model data or TAIL; more memory would not help', async () => {
+      const { answer, ms, writes, strategies, sourceBytesRead } = await tooLarge('jobs/large/model.tar.gz', 'auto', 3538);
+      expect(answer.Status).toBe('FAILED');
+      expect(answer.Reason).toMatch(/^the model artifact s3:\/\/training-output\/jobs\/large\/model.tar.gz is too large to inject in time: \d+ MB by auto \(which runs scan\)/);
+      expect(answer.Reason).toContain('ModelData.fromS3Prefix');
+      expect(answer.Reason).toContain('use strategy TAIL');
+      expect(answer.Reason).not.toContain('memorySize');
+      // At once: only tail's analysis ran (at most 4 MiB read), nothing written, no multipart upload.
+      expect(strategies).toEqual(['tail']);
+      expect(sourceBytesRead).toBeLessThanOrEqual(4 * 1024 * 1024);
+      expect(writes).toEqual([]);
+      expect(s3.openUploads(OUT)).toEqual([]);
+      expect(ms).toBeLessThan(10_000);
+      await expectOriginalsUntouched();
+    });
+
+    test('stream on an archive whose last member is larger than tail\'s window: more memory, never TAIL', async () => {
+      const file = path.join(work, 'big-last.tar.gz');
+      makeModelArchive(file, { 'config.json': '{}', 'model.safetensors': 6 * 1024 * 1024 }, { level: 1 });
+      await s3.put(MODELS, 'jobs/big-last/model.tar.gz', fs.readFileSync(file));
+      const { answer, writes, strategies } = await tooLarge('jobs/big-last/model.tar.gz', 'stream', 1769);
+      expect(answer.Status).toBe('FAILED');
+      expect(answer.Reason).toMatch(/by stream needs about/);
+      expect(answer.Reason).toMatch(/memorySize \(codeInjection.memorySize\) of at least \d+ MiB, up to 10,240/);
+      expect(answer.Reason).not.toContain('use strategy TAIL');
+      expect(answer.Reason).toContain('TAIL does not apply');
+      expect(strategies).toEqual(['tail']);
+      expect(writes).toEqual([]);
+      expect(s3.openUploads(OUT)).toEqual([]);
+    });
+
+    test('the same artifact within the estimate runs as before', async () => {
+      const answer = await run(event('Create', { SourceKey: 'jobs/small/model.tar.gz', CodeKey: 'v2.zip' }), deps({ memoryMiB: 3538 }));
+      expect(answer.Status).toBe('SUCCESS');
+    });
+  });
+
   test('work that outlives its time budget is abandoned: FAILED before the Lambda timeout, upload aborted', async () => {
     // The deadline must strike where the old real-time version of this test struck: a multipart upload is open,
     // its parts are stored, and the writer waits on an engine that never finishes. (Striking while a part is in

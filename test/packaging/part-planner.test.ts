@@ -103,6 +103,10 @@ function planningStore() {
       return { $metadata: {} };
     },
     deleteObject: async () => ({}),
+    // Not used by the planned writes (no failure, no uncompressed copy).
+    listParts: async () => ({ $metadata: {} }),
+    copyObject: async () => ({ $metadata: {} }),
+    deleteObjects: async () => ({ $metadata: {} }),
     createMultipartUpload: async () => ({ UploadId: 'plan', $metadata: {} }),
     uploadPart: async (input) => {
       sent.push({ partNumber: input.PartNumber!, size: (input.Body as Uint8Array).length, kind: 'upload' });

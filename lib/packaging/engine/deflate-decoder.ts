@@ -55,11 +55,41 @@ export interface BlockSymbols {
   readonly endBit: number;
 }
 
+/**
+ * Why a decode failed. `truncated`: it ran into the last 8 bytes (where the trailer must be) or past the end
+ * without finishing a final block; `after-trailer`: a member ended, but what follows its trailer is neither the end
+ * nor a gzip header; `invalid`: an invalid code or block; `history`: a reference before a member start;
+ * `too-large`: the output would exceed `maxOut`. The first three depend only on the bits from a block start on,
+ * so a block start that failed with them fails the same way from any earlier start (see {@link DecodeOptions.dead}).
+ */
+export type DecodeFailure = 'truncated' | 'after-trailer' | 'invalid' | 'history' | 'too-large';
+
+/** What a failed decode saw, filled in when given. */
+export interface DecodeTrace {
+  failure?: DecodeFailure;
+  /** Bit offsets of the blocks it went through, in order. */
+  blockBits: number[];
+  /** How many of those blocks after the first had a header that random bits rarely pass (dynamic or stored). */
+  strongHeaders: number;
+}
+
 export interface DecodeOptions {
   /** Give up (return undefined) once the output would exceed this many bytes. */
   readonly maxOut: number;
   /** The start bit is the first block of a member: a reference before it is corrupt, not unknown. */
   readonly atMemberStart?: boolean;
+  /**
+   * Block starts (bit offsets in the buffer) already known to fail, with how: a decode that reaches one stops at
+   * once with that failure instead of decoding the rest of the buffer again.
+   */
+  readonly dead?: ReadonlyMap<number, DecodeFailure>;
+  /** Filled in with the failure and the blocks seen, when the decode fails. */
+  readonly trace?: DecodeTrace;
+}
+
+/** True for the failures that depend only on the bits from a block start on (memoizable). */
+export function failsFromAnyStart(failure: DecodeFailure | undefined): boolean {
+  return failure === 'truncated' || failure === 'after-trailer' || failure === 'invalid';
 }
 
 function bitsAt(buf: Uint8Array, bit: number, n: number): number {
@@ -154,6 +184,18 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
   // A reference before this output offset is corrupt (it would cross a member start).
   let historyFloor = options.atMemberStart ? 0 : -Infinity;
   let bit = startBit;
+  let strongHeaders = 0;
+  const trailerBits = Math.max(0, end - 8) * 8;
+  const fail = (failure: DecodeFailure): undefined => {
+    if (options.trace) {
+      options.trace.failure = failure;
+      options.trace.blockBits = blocks.map((b) => b.bit);
+      options.trace.strongHeaders = strongHeaders;
+    }
+    return undefined;
+  };
+  /** An invalid code at consumed bit `at`: in the trailer's place or beyond, the data simply ran out. */
+  const invalidAt = (at: number): undefined => fail(at >= trailerBits ? 'truncated' : 'invalid');
 
   const grow = (need: number): boolean => {
     if (need <= capacity) return true;
@@ -172,24 +214,28 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
   };
 
   for (;;) {
-    if (bit + 3 > end * 8) return undefined;
+    if (bit + 3 > trailerBits) return fail('truncated');
+    const known = blocks.length > 0 ? options.dead?.get(bit) : undefined;
+    if (known) return fail(known);
     const header = bitsAt(buf, bit, 3);
     const final = (header & 1) === 1;
     const type = header >> 1;
     blocks.push({ bit, out: o, member: members.length, final });
     if (type === 0) {
       const p = Math.ceil((bit + 3) / 8);
-      if (p + 4 > end) return undefined;
+      if (p + 4 > end - 8) return fail('truncated');
       const len = buf[p] | (buf[p + 1] << 8);
       const nlen = buf[p + 2] | (buf[p + 3] << 8);
-      if ((len ^ 0xffff) !== nlen || p + 4 + len > end) return undefined;
-      if (!grow(o + len)) return undefined;
+      if ((len ^ 0xffff) !== nlen) return fail('invalid');
+      if (p + 4 + len > end - 8) return fail('truncated');
+      if (blocks.length > 1) strongHeaders++;
+      if (!grow(o + len)) return fail('too-large');
       out.set(buf.subarray(p + 4, p + 4 + len), o);
       unknown.fill(0, o, o + len);
       o += len;
       bit = (p + 4 + len) * 8;
     } else if (type === 3) {
-      return undefined;
+      return invalidAt(bit);
     } else {
       let lit: DecodeTable;
       let dist: DecodeTable;
@@ -199,7 +245,8 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
         bit += 3;
       } else {
         const h = readDynamicHeader(buf, bit);
-        if (!h) return undefined;
+        if (!h) return invalidAt(bit);
+        if (blocks.length > 1) strongHeaders++;
         lit = h.lit;
         dist = h.dist;
         bit = h.endBit;
@@ -221,20 +268,20 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
       bitbuf >>>= skip;
       bitcnt -= skip;
       for (;;) {
-        if (pos > end + 8) return undefined;
+        if (pos > end + 8) return fail('truncated');
         while (bitcnt < 16) {
           bitbuf |= (pos < end ? buf[pos] : 0) << bitcnt;
           pos++;
           bitcnt += 8;
         }
         const e = litTable[bitbuf & litMask];
-        if (e < 0) return undefined;
+        if (e < 0) return invalidAt(pos * 8 - bitcnt);
         const l = e & 15;
         bitbuf >>>= l;
         bitcnt -= l;
         const sym = e >> 4;
         if (sym < 256) {
-          if (o >= capacity && !grow(o + 1)) return undefined;
+          if (o >= capacity && !grow(o + 1)) return fail('too-large');
           out[o] = sym;
           unknown[o] = 0;
           o++;
@@ -242,7 +289,7 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
         }
         if (sym === 256) break;
         const li = sym - 257;
-        if (li >= 29) return undefined;
+        if (li >= 29) return invalidAt(pos * 8 - bitcnt);
         while (bitcnt < 24) {
           bitbuf |= (pos < end ? buf[pos] : 0) << bitcnt;
           pos++;
@@ -253,12 +300,12 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
         bitbuf >>>= lx;
         bitcnt -= lx;
         const de = distTable[bitbuf & distMask];
-        if (de < 0) return undefined;
+        if (de < 0) return invalidAt(pos * 8 - bitcnt);
         const dl = de & 15;
         bitbuf >>>= dl;
         bitcnt -= dl;
         const ds = de >> 4;
-        if (ds >= 30) return undefined;
+        if (ds >= 30) return invalidAt(pos * 8 - bitcnt);
         while (bitcnt < 16) {
           bitbuf |= (pos < end ? buf[pos] : 0) << bitcnt;
           pos++;
@@ -269,8 +316,8 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
         bitbuf >>>= dx;
         bitcnt -= dx;
         let from = o - distance;
-        if (from < historyFloor) return undefined;
-        if (o + length > capacity && !grow(o + length)) return undefined;
+        if (from < historyFloor) return fail('history');
+        if (o + length > capacity && !grow(o + length)) return fail('too-large');
         for (let k = 0; k < length; k++, o++, from++) {
           if (from < 0) {
             out[o] = 0;
@@ -282,12 +329,12 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
         }
       }
       bit = pos * 8 - bitcnt;
-      if (bit > end * 8) return undefined;
+      if (bit > trailerBits) return fail('truncated');
     }
     if (!final) continue;
     // End of a member: byte-align, read its trailer, and either stop at the end or go on with the next member.
     const trailer = Math.ceil(bit / 8);
-    if (trailer + 8 > end) return undefined;
+    if (trailer + 8 > end) return fail('truncated');
     members.push({
       deflateStart: memberDeflateStart,
       outStart: memberOutStart,
@@ -300,7 +347,7 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
       return { out, unknown, length: o, blocks, members };
     }
     const headerLength = gzipHeaderLength(buf, trailer + 8);
-    if (headerLength < 0) return undefined;
+    if (headerLength < 0) return fail('after-trailer');
     memberDeflateStart = trailer + 8 + headerLength;
     memberOutStart = o;
     historyFloor = o;

@@ -7,7 +7,7 @@
 import * as zlib from 'zlib';
 import { findBlockStarts } from './block-finder';
 import { crc32, crc32OfZeros, crc32Uncombine } from './crc32';
-import { decodeToEnd, readBlockSymbols, TailDecoding } from './deflate-decoder';
+import { DecodeFailure, DecodeTrace, decodeToEnd, failsFromAnyStart, readBlockSymbols, TailDecoding } from './deflate-decoder';
 import { BitWriter, writeFixedBlock } from './deflate-encoder';
 import { gzipHeaderLength, gzipTrailer } from './gzip-format';
 import { ByteSource, InjectionError } from './types';
@@ -42,15 +42,40 @@ export interface LocatedTail {
   readonly end: number;
 }
 
+/** Why the search failed: `unresolved` (the judge never accepted), or what the end of the file shows instead. */
+export type TailFailureCause = 'unresolved' | 'truncated' | 'data-after-trailer';
+
+export interface TailSearchFailure {
+  readonly failed: string;
+  readonly cause: TailFailureCause;
+}
+
+/**
+ * A failed decode that proves the file does not end with a complete gzip member: it went through at least this many
+ * block headers that random bits rarely pass (dynamic or stored) after its first block, then ran out of data (or met
+ * bytes after a trailer) without any candidate of the same window decoding to the trailer.
+ */
+const PROOF_STRONG_HEADERS = 1;
+
 /**
  * Reads growing windows from the end of `source` until a candidate block start decodes to the trailer and the
- * judge accepts it. Returns undefined (with the last reason) when the largest window does not resolve.
+ * judge accepts it. Fails (with the last reason) when the largest window does not resolve, and at once when the
+ * end of the file is shown not to be a deflate stream ending in a gzip trailer (truncated, or data after it).
+ *
+ * Each block start that failed is remembered (by absolute bit offset) with how it failed: a later decode that
+ * reaches it stops there, so the work over all candidates and all window doublings stays linear in the window
+ * instead of decoding to the end of the file once per candidate.
  */
-export async function locateTail(source: ByteSource, options: TailSearchOptions): Promise<LocatedTail | { failed: string }> {
+export async function locateTail(source: ByteSource, options: TailSearchOptions): Promise<LocatedTail | TailSearchFailure> {
   let windowStart = source.size;
   let window = new Uint8Array(0);
   let size = options.initialWindow;
   let lastWhy = 'no deflate block start found in the tail';
+  /** Block starts known to fail, by absolute bit offset in the source. */
+  const dead = new Map<number, DecodeFailure>();
+  /** The failed decode that went through the most blocks: what the end of the file looks like. */
+  let longest: { blocks: number; failure: DecodeFailure } | undefined;
+  let anyDecoded = false;
   for (;;) {
     const start = Math.max(0, source.size - size);
     const fresh = await source.read(start, windowStart);
@@ -61,23 +86,51 @@ export async function locateTail(source: ByteSource, options: TailSearchOptions)
     const newBits = fresh.length * 8;
     window = next;
     windowStart = start;
+    const base = windowStart * 8;
+    const deadHere = new Map<number, DecodeFailure>();
+    for (const [bit, failure] of dead) deadHere.set(bit - base, failure);
     const candidates: { bit: number; atMemberStart: boolean }[] = findBlockStarts(window, 0, newBits).map((bit) => ({ bit, atMemberStart: false }));
     if (windowStart === 0) {
       const h = gzipHeaderLength(window, 0);
       if (h > 0) candidates.unshift({ bit: h * 8, atMemberStart: true });
     }
+    let proof: DecodeFailure | undefined;
     for (const c of candidates) {
-      const decoding = decodeToEnd(window, c.bit, { maxOut: options.maxOut, atMemberStart: c.atMemberStart });
-      if (!decoding) continue;
+      if (!c.atMemberStart && deadHere.has(c.bit)) continue;
+      const trace: DecodeTrace = { blockBits: [], strongHeaders: 0 };
+      const decoding = decodeToEnd(window, c.bit, { maxOut: options.maxOut, atMemberStart: c.atMemberStart, dead: deadHere, trace });
+      if (!decoding) {
+        if (!failsFromAnyStart(trace.failure)) continue;
+        for (const bit of trace.blockBits) {
+          deadHere.set(bit, trace.failure!);
+          dead.set(base + bit, trace.failure!);
+        }
+        if (!longest || trace.blockBits.length > longest.blocks) longest = { blocks: trace.blockBits.length, failure: trace.failure! };
+        if (trace.failure !== 'invalid' && trace.strongHeaders >= PROOF_STRONG_HEADERS) proof = trace.failure;
+        continue;
+      }
+      anyDecoded = true;
       options.onDecoded(decoding.length);
       const verdict = options.judge(decoding);
       if (verdict.kind === 'accept') return { window, windowStart, decoding, end: verdict.end };
       lastWhy = verdict.why;
       if (verdict.kind === 'grow') break;
     }
-    if (windowStart === 0 || size >= options.maxWindow) return { failed: lastWhy };
+    if (proof && !anyDecoded) return endFailure(proof);
+    if (windowStart === 0 || size >= options.maxWindow) {
+      return !anyDecoded && longest && longest.failure !== 'invalid' ? endFailure(longest.failure) : { failed: lastWhy, cause: 'unresolved' };
+    }
     size = Math.min(size * 2, options.maxWindow);
   }
+}
+
+function endFailure(failure: DecodeFailure): TailSearchFailure {
+  return failure === 'after-trailer'
+    ? { failed: 'the deflate stream ends with a gzip trailer, but more bytes follow it that are not a gzip member', cause: 'data-after-trailer' }
+    : {
+      failed: 'the archive is truncated: the deflate stream runs into the end of the file without a final block followed by the 8-byte gzip trailer',
+      cause: 'truncated',
+    };
 }
 
 export interface TailPatch {

@@ -129,6 +129,10 @@ export async function tailPatch(source: ByteSource, entries: CodeEntries, stats:
     judge: resolveTarEnd,
   });
   if ('failed' in located) {
+    if (located.cause !== 'unresolved') {
+      // Not a limit of the tail: the file itself is incomplete (or has bytes appended); scan would refuse it too.
+      throw new InjectionError(`tail refuses this archive after reading ${stats.bytesRead} bytes: ${located.failed}; upload the complete artifact`, 'TAIL_UNRESOLVED');
+    }
     throw new InjectionError(`the tail does not resolve within ${TAIL_MAX_READ} bytes: ${located.failed} (use scan)`, 'TAIL_UNRESOLVED');
   }
   // The original tar ends on a record boundary: the marker is (zeros after it) bytes before that boundary.

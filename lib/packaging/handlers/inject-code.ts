@@ -21,6 +21,8 @@ const client = new S3Client({
 });
 
 interface LambdaContext extends LambdaTimeBudget {
+  /** The function's memory setting, which sets its vCPUs (and so how fast scan and stream run). */
+  readonly memoryLimitInMB?: string | number;
   readonly logGroupName?: string;
   readonly logStreamName?: string;
 }
@@ -31,7 +33,16 @@ export async function handler(event: CustomResourceEvent, context: LambdaContext
     ops: sdkS3Operations(client),
     injectCode,
     timeoutMs: workBudgetMs(context, SAFETY_MARGIN_MS),
+    // Room for a failure to wait for the copies S3 is running (15 s at most) and to abort and delete what it wrote.
+    cleanupGraceMs: 25_000,
     logHint: lambdaLogHint(context),
+    memoryMiB: memoryOf(context),
     log: (message) => console.log(message),
   });
+}
+
+/** The memory the construct gave the function: Lambda's context, else the variable the Node.js runtime sets. */
+function memoryOf(context: LambdaContext): number | undefined {
+  const value = Number(context.memoryLimitInMB ?? process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
 }

@@ -3,6 +3,7 @@ import type { ByteSource, OutputSegment } from '../engine/types';
 import { ByteRange, dataPartSize, keptSpeculativeParts, planCopyParts, planSpeculativeCopy } from './part-planner';
 import { SourceObject, sourceChanged } from './s3-byte-source';
 import { S3_MAX_PARTS, S3_MIN_PART_SIZE } from './s3-limits';
+import { abortUploadCompletely } from './multipart-abort';
 import { CallOptions, S3Operations, copySourceOf, isNotImplemented, isPreconditionFailed, s3Uri } from './s3-operations';
 import { Semaphore } from './semaphore';
 
@@ -39,6 +40,12 @@ export interface WriteArtifactOptions {
    * exists.
    */
   readonly onCommit?: () => void;
+  /**
+   * How long a failed or abandoned write waits for the UploadPartCopy requests already sent before it aborts the
+   * upload: S3 runs a sent copy to its end even when the client gives up on it, so an abort sent meanwhile may leave
+   * the copied part behind. @default 15000
+   */
+  readonly inFlightCopyWaitMs?: number;
   readonly signal?: AbortSignal;
   readonly log?: (message: string) => void;
 }
@@ -335,7 +342,9 @@ class ArtifactWriter {
             CopySourceRange: `bytes=${range.start}-${range.end - 1}`,
             CopySourceIfMatch: this.source.etag,
           },
-          this.call,
+          // Not bound to the abort signal: cancelling it would only stop the client from waiting, while S3 runs the
+          // copy to its end; abort() waits for it (bounded) instead, so that the upload is aborted after it.
+          {},
         );
         return { etag: requireEtag(response.CopyPartResult?.ETag, partNumber), kind: 'copy' as const };
       } catch (error) {
@@ -455,12 +464,21 @@ class ArtifactWriter {
     };
   }
 
-  /** Cancels what has not started, lets what runs settle, then aborts the multipart upload (if one exists). */
+  /**
+   * Cancels what has not started, waits (bounded) for the copies S3 is running, then aborts the multipart upload (if
+   * one exists) until S3 lists none of its parts.
+   */
   async abort(): Promise<void> {
     if (this.firstError === undefined) this.firstError = new Error('aborted');
     const all = [...this.jobs, ...(this.speculative?.jobs ?? [])];
     for (const job of all) job.cancelled = true;
-    await Promise.allSettled(all.map((job) => job.done));
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      Promise.allSettled(all.map((job) => job.done)).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.options.inFlightCopyWaitMs ?? 15_000))),
+    ]);
+    clearTimeout(timer);
+    if (!settled) this.log('copies still running on S3 after the wait: aborting the upload now, and again while parts remain');
     if (this.creatingUpload) await this.creatingUpload.catch(() => undefined);
     await this.abortUpload();
   }
@@ -469,12 +487,8 @@ class ArtifactWriter {
     const uploadId = this.uploadId;
     if (!uploadId) return;
     this.uploadId = undefined;
-    try {
-      // Not bound to the abort signal: the cleanup must run even when the work was cancelled.
-      await this.ops.abortMultipartUpload({ ...this.destinationParams(), UploadId: uploadId });
-    } catch (error) {
-      this.log(`could not abort multipart upload ${uploadId}: ${(error as Error).message}`);
-    }
+    // Not bound to the abort signal: the cleanup must run even when the work was cancelled.
+    await abortUploadCompletely(this.ops, { ...this.destinationParams(), UploadId: uploadId }, this.log);
   }
 }
 

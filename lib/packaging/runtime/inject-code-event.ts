@@ -1,4 +1,4 @@
-import type { ByteSource, CodeFile, InjectionOptions, InjectionResult, InjectionStats, StrategyName } from '../engine/types';
+import { ByteSource, CodeFile, InjectionError, InjectionOptions, InjectionResult, InjectionStats, StrategyName } from '../engine/types';
 import { WriteArtifactResult, writeArtifact } from './artifact-writer';
 import {
   AnswerOptions, answerCustomResource, CustomResourceEvent, CustomResourceOutcome, CustomResourceResponse, respondToCustomResource,
@@ -10,6 +10,10 @@ import { codeDigest, readZip } from './code-archive';
 import { ARTIFACT_FILE_NAME, ArtifactInputs, MANIFEST_FILE_NAME, artifactMetadata, contentDirectory, metadataMatches } from './content-key';
 import { SourceObject, s3ByteSource } from './s3-byte-source';
 import { S3Operations, httpStatusOf, s3Uri } from './s3-operations';
+import { CopyLimits, CopyRates } from './prefix-copy-plan';
+import { deleteUnderPrefix } from './prefix-copy';
+import { injectIntoPrefix, ownCopyDirectory } from './uncompressed-injection';
+import { checkInjectionTime, InjectionRates, TailAnalysis, tooLargeReason } from './injection-estimate';
 
 /** The custom resource's properties, checked: the shared shape with the values narrowed. */
 export interface InjectCodeProperties extends SharedProperties {
@@ -37,6 +41,19 @@ export interface InjectCodeDependencies {
   readonly speculate?: boolean;
   readonly copyConcurrency?: number;
   readonly readChunkSize?: number;
+  /** Limits of the uncompressed copy (tests scale the single-copy limit and part size down). */
+  readonly copyLimits?: CopyLimits;
+  /** The rates the uncompressed copy is planned with. */
+  readonly copyRates?: CopyRates;
+  /** How long a failure waits for copies S3 is still running before aborting and deleting. @default 15000 */
+  readonly inFlightCopyWaitMs?: number;
+  /**
+   * The function's memory (MiB), which sets its vCPUs: with `timeoutMs`, a compressed artifact whose estimated
+   * `auto`/`scan`/`stream` time exceeds the time left fails at once (see injection-estimate.ts). Unset: no estimate.
+   */
+  readonly memoryMiB?: number;
+  /** The rates of that estimate. @default MEASURED_RATES */
+  readonly injectionRates?: InjectionRates;
 }
 
 /** The custom resource's attributes (`Fn::GetAtt`). */
@@ -74,9 +91,14 @@ export function parseProperties(raw: Record<string, unknown>): InjectCodePropert
   }
   const outputPrefix = text('OutputPrefix');
   if (!outputPrefix.endsWith('/')) throw new Error(`custom resource property OutputPrefix must end with '/', got ${outputPrefix}`);
+  const source = raw.SourcePrefix === undefined ? { SourceKey: text('SourceKey') } : { SourcePrefix: text('SourcePrefix') };
+  if (source.SourcePrefix !== undefined) {
+    if (raw.SourceKey !== undefined) throw new Error('custom resource properties SourceKey and SourcePrefix exclude each other');
+    if (!source.SourcePrefix.endsWith('/')) throw new Error(`custom resource property SourcePrefix must end with '/', got ${source.SourcePrefix}`);
+  }
   return {
     SourceBucket: text('SourceBucket'),
-    SourceKey: text('SourceKey'),
+    ...source,
     CodeBucket: text('CodeBucket'),
     CodeKey: text('CodeKey'),
     Strategy: strategy as StrategyName,
@@ -128,16 +150,38 @@ async function processEvent(event: CustomResourceEvent, deps: InjectCodeDependen
     return { physicalResourceId: event.PhysicalResourceId ?? '' };
   }
   const props = parseProperties(event.ResourceProperties);
-  const data = await inject(props, deps, signal);
+  const data = props.SourcePrefix !== undefined ? await injectUncompressed(props, deps, signal) : await inject(props, deps, signal);
   // The physical id is the new object's URI: when an Update changes any input, the key (and so the id) changes
   // and CloudFormation, once the stack update succeeds, sends a Delete for the old id, which removes the old object.
   return { physicalResourceId: data.ArtifactS3Uri, data };
 }
 
+/** Copies (or finds) the uncompressed model data with the code, for an original given as a prefix. */
+export async function injectUncompressed(props: InjectCodeProperties, deps: InjectCodeDependencies, signal?: AbortSignal): Promise<InjectCodeData> {
+  const startedAt = Date.now();
+  const code = await readCode(props, deps.ops);
+  const outcome = await injectIntoPrefix({
+    ops: deps.ops,
+    sourceBucket: props.SourceBucket,
+    sourcePrefix: props.SourcePrefix!,
+    outputBucket: props.OutputBucket,
+    outputPrefix: props.OutputPrefix,
+    code,
+    remainingMs: deps.timeoutMs === undefined ? undefined : () => deps.timeoutMs! - (Date.now() - startedAt),
+    limits: deps.copyLimits,
+    rates: deps.copyRates,
+    signal,
+    log: deps.log,
+    inFlightCopyWaitMs: deps.inFlightCopyWaitMs,
+  });
+  return dataOf({ bucket: outcome.bucket, key: outcome.prefix }, 'copy', outcome.reason);
+}
+
 /** Writes (or finds) the artifact for the current inputs. */
 export async function inject(props: InjectCodeProperties, deps: InjectCodeDependencies, signal?: AbortSignal): Promise<InjectCodeData> {
+  const startedAt = Date.now();
   const log = deps.log ?? (() => undefined);
-  const source = await headSource(props, deps.ops);
+  const source = await headSource(props as InjectCodeProperties & { SourceKey: string }, deps.ops);
   const files = await readCode(props, deps.ops);
   const inputs: ArtifactInputs = { sourceEtag: source.etag, sourceSize: source.size, codeSha256: codeDigest(files), strategy: props.Strategy };
   const directory = contentDirectory(props.OutputPrefix, inputs);
@@ -153,6 +197,8 @@ export async function inject(props: InjectCodeProperties, deps: InjectCodeDepend
     return dataOf(destination, existing.manifest.strategy, existing.manifest.reason);
   }
 
+  await refuseWhenTooLarge(props, deps, source, files, startedAt, signal);
+
   // What this invocation may have written, so that a failure before SUCCESS leaves nothing behind: the physical id
   // of a FAILED answer never names the new object, so no Delete would ever remove it (and the construct's bucket,
   // which has no autoDeleteObjects, could then not be deleted).
@@ -165,6 +211,47 @@ export async function inject(props: InjectCodeProperties, deps: InjectCodeDepend
   } catch (error) {
     if (written.artifact) await removeUnanswered(deps, destination, manifestKey, written.manifest, existing.occupant, error);
     throw error;
+  }
+}
+
+/**
+ * Fails at once, before anything is written, when the estimated time of `auto`, `scan` or `stream` on this artifact
+ * exceeds the time left; the reason names the options that apply, `TAIL` only after its bounded analysis (at most
+ * 4 MiB read) resolved this archive.
+ */
+async function refuseWhenTooLarge(
+  props: InjectCodeProperties,
+  deps: InjectCodeDependencies,
+  source: SourceObject,
+  files: CodeFile[],
+  startedAt: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (deps.memoryMiB === undefined || deps.timeoutMs === undefined) return;
+  const check = {
+    strategy: props.Strategy,
+    sizeBytes: source.size,
+    memoryMiB: deps.memoryMiB,
+    remainingMs: deps.timeoutMs - (Date.now() - startedAt),
+    rates: deps.injectionRates,
+  };
+  const verdict = checkInjectionTime(check);
+  if (verdict.fits) {
+    if (verdict.estimateSeconds !== undefined) deps.log?.(`estimated ${Math.round(verdict.estimateSeconds)} s for ${props.Strategy} on ${source.size} bytes with ${deps.memoryMiB} MiB`);
+    return;
+  }
+  throw new Error(tooLargeReason(s3Uri(source.bucket, source.key), check, verdict, await analyzeTail(deps, source, files, signal)));
+}
+
+/** Runs `tail`'s analysis alone (its patch is built but never written): does it resolve this archive? */
+async function analyzeTail(deps: InjectCodeDependencies, source: SourceObject, files: CodeFile[], signal: AbortSignal | undefined): Promise<TailAnalysis> {
+  const reader = s3ByteSource(deps.ops, source, { signal, chunkSize: deps.readChunkSize });
+  try {
+    const result = await deps.injectCode(reader, files, { strategy: 'tail' });
+    return { resolves: true, bytesRead: result.stats().bytesRead };
+  } catch (error) {
+    if (!(error instanceof InjectionError)) throw error;
+    return { resolves: false, why: error.message };
   }
 }
 
@@ -261,7 +348,7 @@ async function removeUnanswered(
   }
 }
 
-async function headSource(props: InjectCodeProperties, ops: S3Operations): Promise<SourceObject> {
+async function headSource(props: InjectCodeProperties & { SourceKey: string }, ops: S3Operations): Promise<SourceObject> {
   const uri = s3Uri(props.SourceBucket, props.SourceKey);
   try {
     const head = await ops.headObject({ Bucket: props.SourceBucket, Key: props.SourceKey });
@@ -344,6 +431,14 @@ async function deleteCreated(physicalResourceId: string | undefined, props: Inje
   const log = deps.log ?? (() => undefined);
   if (props.RemovalPolicy === 'retain') {
     log(`removal policy retain: keeping ${physicalResourceId}`);
+    return;
+  }
+  const copyDirectory = ownCopyDirectory(physicalResourceId, props.OutputBucket, props.OutputPrefix);
+  if (copyDirectory) {
+    // The manifest first: a copy without a manifest is never reused, so a Delete interrupted here is safe.
+    await deps.ops.deleteObject({ Bucket: props.OutputBucket, Key: copyDirectory + MANIFEST_FILE_NAME });
+    const deleted = await deleteUnderPrefix(deps.ops, props.OutputBucket, copyDirectory, log, true);
+    log(`deleted ${physicalResourceId}: ${deleted} objects and the manifest`);
     return;
   }
   const location = parseS3Uri(physicalResourceId);

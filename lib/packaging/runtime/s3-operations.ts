@@ -4,11 +4,17 @@ import {
   CompleteMultipartUploadCommand,
   CompleteMultipartUploadCommandInput,
   CompleteMultipartUploadCommandOutput,
+  CopyObjectCommand,
+  CopyObjectCommandInput,
+  CopyObjectCommandOutput,
   CreateMultipartUploadCommand,
   CreateMultipartUploadCommandInput,
   CreateMultipartUploadCommandOutput,
   DeleteObjectCommand,
   DeleteObjectCommandInput,
+  DeleteObjectsCommand,
+  DeleteObjectsCommandInput,
+  DeleteObjectsCommandOutput,
   GetObjectCommand,
   GetObjectCommandInput,
   GetObjectCommandOutput,
@@ -18,6 +24,9 @@ import {
   ListObjectsV2Command,
   ListObjectsV2CommandInput,
   ListObjectsV2CommandOutput,
+  ListPartsCommand,
+  ListPartsCommandInput,
+  ListPartsCommandOutput,
   PutObjectCommand,
   PutObjectCommandInput,
   PutObjectCommandOutput,
@@ -50,6 +59,9 @@ export interface S3Operations {
   uploadPartCopy(input: UploadPartCopyCommandInput, options?: CallOptions): Promise<UploadPartCopyCommandOutput>;
   completeMultipartUpload(input: CompleteMultipartUploadCommandInput, options?: CallOptions): Promise<CompleteMultipartUploadCommandOutput>;
   abortMultipartUpload(input: AbortMultipartUploadCommandInput, options?: CallOptions): Promise<unknown>;
+  listParts(input: ListPartsCommandInput, options?: CallOptions): Promise<ListPartsCommandOutput>;
+  copyObject(input: CopyObjectCommandInput, options?: CallOptions): Promise<CopyObjectCommandOutput>;
+  deleteObjects(input: DeleteObjectsCommandInput, options?: CallOptions): Promise<DeleteObjectsCommandOutput>;
 }
 
 /** {@link S3Operations} on an AWS SDK v3 client. */
@@ -67,6 +79,9 @@ export function sdkS3Operations(client: S3Client): S3Operations {
     uploadPartCopy: (i, o) => client.send(new UploadPartCopyCommand(i), opts(o)),
     completeMultipartUpload: (i, o) => client.send(new CompleteMultipartUploadCommand(i), opts(o)),
     abortMultipartUpload: (i, o) => client.send(new AbortMultipartUploadCommand(i), opts(o)),
+    listParts: (i, o) => client.send(new ListPartsCommand(i), opts(o)),
+    copyObject: (i, o) => client.send(new CopyObjectCommand(i), opts(o)),
+    deleteObjects: (i, o) => client.send(new DeleteObjectsCommand(i), opts(o)),
   };
 }
 
@@ -78,6 +93,11 @@ export function httpStatusOf(error: unknown): number | undefined {
 /** True when the store does not implement the operation (s3rver and some S3-compatible stores for UploadPartCopy). */
 export function isNotImplemented(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === 'NotImplemented' || httpStatusOf(error) === 501;
+}
+
+/** True when the multipart upload no longer exists (aborted or completed). */
+export function isNoSuchUpload(error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === 'NoSuchUpload' || httpStatusOf(error) === 404;
 }
 
 /** True when an If-Match / x-amz-copy-source-if-match precondition failed: the object changed. */

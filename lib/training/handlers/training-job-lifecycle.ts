@@ -28,6 +28,7 @@ const api: TrainingJobsApi = {
         roleArn: job.RoleArn,
         trainingImage: job.AlgorithmSpecification?.TrainingImage,
         s3OutputPath: job.OutputDataConfig?.S3OutputPath,
+        compressionType: job.OutputDataConfig?.CompressionType,
       };
     } catch (error) {
       // DescribeTrainingJob answers ValidationException "Requested resource not found" for an unknown name.

@@ -17,6 +17,8 @@ export interface TrainingJobDescription {
   readonly roleArn?: string;
   readonly trainingImage?: string;
   readonly s3OutputPath?: string;
+  /** `OutputDataConfig.CompressionType`: `NONE` when the model was uploaded as objects under a prefix. */
+  readonly compressionType?: string;
 }
 
 /** The SageMaker calls the handler makes (the shell implements them with the AWS SDK; tests with a fake). */
@@ -163,11 +165,14 @@ async function handleResult(event: CustomResourceEvent, api: TrainingJobsApi): P
   if (job.status !== 'Completed' || !job.modelArtifacts) {
     throw new Error(`training job ${name} is ${job.status}${job.secondaryStatus ? ` (${job.secondaryStatus})` : ''}${job.failureReason ? `: ${job.failureReason}` : ''}; its model artifacts are not available.`);
   }
-  const location = parseS3Uri(job.modelArtifacts);
+  // Uncompressed output: S3ModelArtifacts names the prefix of the model's files. SageMaker's ModelDataSource needs
+  // it to end with '/', and a prefix without one would also match its sibling keys.
+  const uri = job.compressionType === 'NONE' && !job.modelArtifacts.endsWith('/') ? `${job.modelArtifacts}/` : job.modelArtifacts;
+  const location = parseS3Uri(uri);
   if (!location) throw new Error(`'${job.modelArtifacts}' is not an s3:// URI.`);
   return {
     physicalResourceId: name,
-    data: { ModelDataUrl: job.modelArtifacts, ModelArtifactBucket: location.bucket, ModelArtifactKey: location.key },
+    data: { ModelDataUrl: uri, ModelArtifactBucket: location.bucket, ModelArtifactKey: location.key },
   };
 }
 

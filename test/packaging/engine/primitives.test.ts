@@ -5,7 +5,7 @@
 import * as zlib from 'zlib';
 import { findBlockStarts } from '../../../lib/packaging/engine/block-finder';
 import { crc32Combine, crc32OfZeros, crc32Uncombine } from '../../../lib/packaging/engine/crc32';
-import { decodeToEnd, readBlockSymbols } from '../../../lib/packaging/engine/deflate-decoder';
+import { DecodeOptions, DecodeTrace, decodeToEnd, readBlockSymbols } from '../../../lib/packaging/engine/deflate-decoder';
 import { BitWriter, writeFixedBlock } from '../../../lib/packaging/engine/deflate-encoder';
 import { makeContent, rng } from './archive-helpers';
 
@@ -100,5 +100,28 @@ describe('block finder and unknown-window decoder', () => {
     expect(decodeToEnd(Buffer.concat([gz, Buffer.from([0])]), 80, { maxOut: 1 << 24, atMemberStart: true })).toBeUndefined();
     expect(decodeToEnd(gz.subarray(0, gz.length - 1), 80, { maxOut: 1 << 24, atMemberStart: true })).toBeUndefined();
     expect(decodeToEnd(gz, 80, { maxOut: 1000, atMemberStart: true })).toBeUndefined();
+  });
+
+  test('a failed decode says how it failed, and a known failing block start stops it there', () => {
+    const gz = zlib.gzipSync(data, { level: 6 });
+    const failure = (buf: Buffer, options: Partial<DecodeOptions> = {}): DecodeTrace => {
+      const trace: DecodeTrace = { blockBits: [], strongHeaders: 0 };
+      expect(decodeToEnd(buf, 80, { maxOut: 1 << 24, atMemberStart: true, trace, ...options })).toBeUndefined();
+      return trace;
+    };
+    // Cut anywhere: the stream runs out before a final block and its trailer.
+    for (const cut of [1, 9, 100, 5000, Math.floor(gz.length / 2)]) {
+      expect({ cut, failure: failure(gz.subarray(0, gz.length - cut)).failure }).toEqual({ cut, failure: 'truncated' });
+    }
+    const appended = failure(Buffer.concat([gz, Buffer.from('garbage after the trailer')]));
+    expect(appended.failure).toBe('after-trailer');
+    expect(failure(gz, { maxOut: 1000 }).failure).toBe('too-large');
+    const truncated = failure(gz.subarray(0, gz.length - 100));
+    expect(truncated.blockBits.length).toBeGreaterThan(3);
+    expect(truncated.strongHeaders).toBeGreaterThan(0);
+    // Known to fail from its third block on: the decode stops on reaching it, with that failure, decoding no further.
+    const third = truncated.blockBits[2];
+    const stopped = failure(gz, { dead: new Map([[third, 'invalid']]) });
+    expect(stopped).toMatchObject({ failure: 'invalid', blockBits: truncated.blockBits.slice(0, 2) });
   });
 });
