@@ -9,6 +9,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 import { parseS3Uri } from '../common/s3-uri';
+import { servedArchiveProblem } from './served-archive-check';
 
 /**
  * Where a model's artifacts are, in the form `AWS::SageMaker::Model` takes them. Exactly one field is set.
@@ -80,7 +81,8 @@ export abstract class ModelData {
 
   /**
    * A local `model.tar.gz`, uploaded as a CDK file asset (content-addressed, so a changed archive gets a new key
-   * and reaches the endpoint). The execution role may read exactly that object.
+   * and reaches the endpoint). The execution role may read exactly that object. Served without `inferenceCode`, the
+   * archive is read at synth and must hold a `code/inference.py` that passes `InferenceCode`'s checks.
    *
    * @param archivePath path to the archive; must end in `.tar.gz`
    */
@@ -185,7 +187,10 @@ class AssetModelData extends ModelData {
     super();
   }
 
+  /** Serving the archive as it is (no injection: that reads `archiveLocation`), so it must hold its code. */
   public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {
+    const problem = servedArchiveProblem(this.archivePath);
+    if (problem) throw new Error(`ModelData.fromAsset: ${problem}`);
     const asset = this.asset(scope);
     grantReadObject(grantee, asset.bucket, asset.s3ObjectKey);
     return { modelDataUrl: asset.s3ObjectUrl };

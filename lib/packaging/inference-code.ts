@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { requirementsFileNamesPackages } from '../common/requirements-file';
-import { codeDirectoryProblem } from './inference-script';
+import { codeDirectoryProblem } from '../common/inference-script';
 
 /** Where the bound inference code is stored for the deployment. */
 export interface InferenceCodeConfig {
