@@ -110,8 +110,10 @@ export async function invokeLocal(args: InvokeLocalArgs): Promise<InvokeLocalRep
 function userPaths(text: string, modelDirectory: string, args: InvokeLocalArgs): string {
   let shown = text;
   if (args.code !== undefined) shown = shown.split(`${modelDirectory}${path.sep}code${path.sep}`).join(`${path.resolve(args.code)}${path.sep}`);
+  // An archive's files are shown as inside it: model.tar.gz!/code/inference.py.
   const model = path.resolve(args.model);
-  return shown.split(`${modelDirectory}${path.sep}`).join(fs.statSync(model).isDirectory() ? `${model}${path.sep}` : `${model}!${path.sep}`);
+  const shownModel = fs.statSync(model).isDirectory() ? model : `${model}!`;
+  return shown.split(`${modelDirectory}${path.sep}`).join(`${shownModel}${path.sep}`).split(modelDirectory).join(shownModel);
 }
 
 /** The body as text when it is valid UTF-8, else base64. */
