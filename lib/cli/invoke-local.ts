@@ -98,7 +98,10 @@ export async function invokeLocal(args: InvokeLocalArgs): Promise<InvokeLocalRep
     const result = JSON.parse(fs.readFileSync(file('result.json'), 'utf8')) as RunnerResult;
     // Tracebacks name the files Python ran: say where they come from, not the temporary copy.
     const shown = (text: string | null) => text && userPaths(text, model.directory, args);
-    return { ...result, error: shown(result.error), traceback: shown(result.traceback), body: fs.readFileSync(file('response')) };
+    const body = fs.readFileSync(file('response'));
+    // A failed request's body is the container's error text (message and trace): the same paths, shown the same way.
+    const shownBody = result.status === 200 ? body : Buffer.from(userPaths(body.toString('utf8'), model.directory, args), 'utf8');
+    return { ...result, error: shown(result.error), traceback: shown(result.traceback), body: shownBody };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     forget();

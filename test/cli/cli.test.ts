@@ -20,7 +20,7 @@ function cli(args: string[], options: { entry?: string; env?: NodeJS.ProcessEnv 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const withPython = testWith(PLAIN_PYTHON, 'Python 3 with numpy');
+const withPython = testWith(PLAIN_PYTHON, 'Python 3.8+');
 
 describe('--help and --version', () => {
   test.each([['--help'], ['-h'], ['help']])('%s: the tool, its commands and options, exit 0', (flag) => {

@@ -14,7 +14,7 @@ const bundle = path.join(root, 'assets', 'cli', 'main.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'invoke-local-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-const withPython = testWith(PLAIN_PYTHON, 'Python 3 with numpy');
+const withPython = testWith(PLAIN_PYTHON, 'Python 3.8+');
 const withTorch = testWith(TORCH_PYTHON, 'Python with torch');
 
 interface Run {
@@ -248,6 +248,7 @@ describe('failures: exit 1 with the Python traceback', () => {
     const out = invoke(['--model', dir, '--body', '1,2', '--content-type', 'text/csv', '--python', python, '--json']).json();
     expect(out).toMatchObject({ status: 500, stage: 'request', error: 'the request failed with status 500: Unsupported content type text/csv: send application/json' });
     expect(out.body).toMatch(/^Unsupported content type text\/csv: send application\/json\nTraceback/);
+    expect(out.body).toContain(`File "${path.join(dir, 'code', 'inference.py')}"`);
   });
 
   withPython('transform_fn combined with predict_fn: the container refuses the module at start-up', (python) => {

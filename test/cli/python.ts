@@ -1,5 +1,5 @@
 /**
- * The Pythons the invoke-local tests run: `python3` (any Python 3 with numpy: every handler test that needs no torch)
+ * The Pythons the invoke-local tests run: `python3` (any Python 3.8+: every handler test that needs no torch)
  * and one with torch (the container's default handlers, TorchScript models, the example's trained model).
  *
  * A Python with torch is looked for in $INVOKE_LOCAL_TORCH_PYTHON, /usr/bin/python3 (Debian's python3-torch, which
@@ -16,8 +16,8 @@ function resolve(python: string, code: string): string | undefined {
 
 const TORCH_CANDIDATES = [process.env.INVOKE_LOCAL_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p);
 
-/** A Python 3 with numpy, or undefined. */
-export const PLAIN_PYTHON: string | undefined = resolve('python3', 'import sys, numpy; assert sys.version_info >= (3, 8)');
+/** A Python 3.8 or newer, or undefined. */
+export const PLAIN_PYTHON: string | undefined = resolve('python3', 'import sys; assert sys.version_info >= (3, 8)');
 
 /** A Python with torch and numpy, or undefined. */
 export const TORCH_PYTHON: string | undefined = TORCH_CANDIDATES.map((python) => resolve(python, 'import torch, numpy')).find((p) => p !== undefined);
