@@ -46,7 +46,8 @@ async function extract(archive: string, into: string): Promise<void> {
     // tar strips absolute names and `..` (as SageMaker's extraction must not write outside the model directory).
     await tar.x({ file: archive, cwd: into, strict: true });
   } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = /TAR_[A-Z_]+:[^)\n]*/.exec(message)?.[0] ?? message.split('\n')[0];
     throw new CliError(`--model ${archive} is gzip-compressed but holds no readable tar archive (${reason}): build it again with tar czf model.tar.gz -C <model dir> .`, 'NOT_TAR');
   }
 }

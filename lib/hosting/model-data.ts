@@ -82,7 +82,8 @@ export abstract class ModelData {
   /**
    * A local `model.tar.gz`, uploaded as a CDK file asset (content-addressed, so a changed archive gets a new key
    * and reaches the endpoint). The execution role may read exactly that object. Served without `inferenceCode`, the
-   * archive is read at synth and must hold a `code/inference.py` that passes `InferenceCode`'s checks.
+   * archive is read at synth and must hold `code/inference.py` (the endpoint's `entryPoint`) that passes
+   * `InferenceCode`'s checks.
    *
    * @param archivePath path to the archive; must end in `.tar.gz`
    */
@@ -141,6 +142,16 @@ export abstract class ModelData {
   public archiveLocation(_scope: Construct): ModelArchiveLocation | undefined {
     return undefined;
   }
+
+  /**
+   * Checks at synth that the artifact can be served as it is, with `code/<entryPoint>` as the handler module: only
+   * a local archive can be read now; the others pass.
+   *
+   * @internal
+   */
+  public _checkServedAsIs(_entryPoint: string): void {
+    return;
+  }
 }
 
 /** Whether a file starts with the gzip magic bytes 1f 8b (RFC 1952): reads two bytes, whatever the file's size. */
@@ -187,10 +198,12 @@ class AssetModelData extends ModelData {
     super();
   }
 
-  /** Serving the archive as it is (no injection: that reads `archiveLocation`), so it must hold its code. */
-  public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {
-    const problem = servedArchiveProblem(this.archivePath);
+  public _checkServedAsIs(entryPoint: string): void {
+    const problem = servedArchiveProblem(this.archivePath, entryPoint);
     if (problem) throw new Error(`ModelData.fromAsset: ${problem}`);
+  }
+
+  public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {
     const asset = this.asset(scope);
     grantReadObject(grantee, asset.bucket, asset.s3ObjectKey);
     return { modelDataUrl: asset.s3ObjectUrl };

@@ -325,6 +325,8 @@ export class RealtimeEndpoint extends Construct implements ec2.IConnectable {
         '(no directories: the container imports it by module name).',
       );
     }
+    // A local archive served as it is must hold code/<entryPoint> (read now, at synth).
+    props.modelData._checkServedAsIs(entryPoint);
     const userEnvironment = props.environment ?? {};
     if (RESERVED_ENVIRONMENT in userEnvironment) {
       throw new Error(`Set the inference module with the entryPoint property, not the ${RESERVED_ENVIRONMENT} environment variable.`);
