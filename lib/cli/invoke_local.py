@@ -488,7 +488,7 @@ def main():
         else:
             service = BuiltinHandlerService()
         service.initialize(context)
-    except BaseException as e:  # noqa: B902  (SystemExit and KeyboardInterrupt in model_fn are failures too)
+    except (Exception, SystemExit) as e:  # noqa: B902  (a sys.exit() in model_fn is a failure too; Ctrl-C is not)
         result["stage"] = "model_fn"
         result["error"] = "the model did not load (the container would fail its health check): %s: %s" % (type(e).__name__, e)
         result["traceback"] = user_traceback(e)
@@ -517,4 +517,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        # Ctrl-C reaches the whole process group: the CLI reports the interruption and removes the files.
+        sys.exit(130)

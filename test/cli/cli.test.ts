@@ -135,13 +135,16 @@ function interruptWhen(args: string[], env: NodeJS.ProcessEnv, watched: string, 
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (chunk) => { stderr += chunk; });
-    const watcher = fs.watch(watched, { recursive: true }, (_event, name) => {
+    const watcher = fs.watch(watched, (_event, name) => {
       if (!sent && name && ready(name.toString())) {
         sent = true;
         child.kill(signal);
       }
     });
+    // A guard, not a wait: if the awaited file never shows up, end the child before the test's own timeout.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 45_000);
     child.on('exit', (code) => {
+      clearTimeout(guard);
       watcher.close();
       resolve({ code, stderr, sent });
     });
@@ -171,11 +174,12 @@ describe('SIGINT and SIGTERM remove temporary outputs', () => {
     const marker = path.join(tmp, 'loading');
     const blocking = path.join(work, 'blocking');
     writeTree(blocking, [{ name: 'code/inference.py', data: Buffer.from(
-      `import os, time\n\ndef model_fn(model_dir):\n    with open(${JSON.stringify(marker)}, "w") as f:\n        f.write(str(os.getpid()))\n    time.sleep(120)\n`) }]);
+      // The marker appears by rename, complete: the watcher sees one event for it, with the pid in it.
+      `import os, time\n\ndef model_fn(model_dir):\n    with open(${JSON.stringify(marker + '.part')}, "w") as f:\n        f.write(str(os.getpid()))\n    os.rename(${JSON.stringify(marker + '.part')}, ${JSON.stringify(marker)})\n    time.sleep(120)\n`) }]);
     const tgz = path.join(work, 'blocking.tar.gz');
     pythonTar(blocking, tgz);
     const r = await interruptWhen(['invoke-local', '--model', tgz, '--body', '{}', '--python', python], { TMPDIR: tmp }, tmp,
-      (name) => name === 'loading' && fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').length > 0, 'SIGTERM');
+      (name) => name === 'loading' && fs.existsSync(marker), 'SIGTERM');
     expect(r.sent).toBe(true);
     expect(r.code).toBe(143);
     expect(fs.readdirSync(tmp)).toEqual(['loading']);

@@ -29,10 +29,11 @@ const inCi = process.env.CI === 'true';
  * `test` when `python` exists; otherwise a test that fails under CI=true (a missing Python there is a broken CI
  * setup, not a pass) and a reported skip elsewhere.
  */
-export function testWith(python: string | undefined, what: string): (name: string, fn: (python: string) => void, timeout?: number) => void {
+export function testWith(python: string | undefined, what: string): (name: string, fn: (python: string) => void | Promise<void>, timeout?: number) => void {
   return (name, fn, timeout) => {
     if (python !== undefined) {
-      test(name, () => { fn(python); }, timeout);
+      // The test returns what fn returns: an async test is awaited, not left running after it 'passed'.
+      test(name, async () => { await fn(python); }, timeout);
     } else if (inCi) {
       test(name, () => {
         throw new Error(`CI=true but no ${what} was found (tried ${what === 'Python with torch' ? TORCH_CANDIDATES.join(', ') : 'python3'}): .ci/run must install it.`);
