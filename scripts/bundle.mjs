@@ -2,8 +2,9 @@
 // package need neither esbuild nor Docker at synth time.
 //   lib/<area>/handlers/<name>.ts  ->  assets/handlers/<name>/index.js
 //   lib/cli/main.ts                ->  assets/cli/main.js
+//   lib/cli/invoke_local.py        ->  assets/cli/invoke_local.py  (the invoke-local runner, found beside the bundle)
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,5 +70,9 @@ if (existsSync(cliEntry)) {
   mkdirSync(join(assetsDir, 'cli'), { recursive: true });
   // The CLI runs on the user's Node (>= 20.15), not on Lambda.
   await buildAtomically(cliEntry, join(assetsDir, 'cli', 'main.js'), { target: 'node20' });
+  // The Python runner of invoke-local ships as it is, beside the bundle that starts it (same atomic swap).
+  const runner = join(assetsDir, 'cli', 'invoke_local.py');
+  copyFileSync(join(libDir, 'cli', 'invoke_local.py'), `${runner}.${process.pid}.tmp`);
+  renameSync(`${runner}.${process.pid}.tmp`, runner);
 }
 writeFileSync(join(assetsDir, '.bundled'), `${[...seen].join('\n')}\n`);

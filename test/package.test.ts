@@ -149,10 +149,10 @@ describe('npm pack contains', () => {
     expect(expected.filter((file) => !packed.includes(file))).toEqual([]);
   });
 
-  test('the CLI: its launcher in bin/ and its bundle', () => {
+  test('the CLI: its launcher in bin/, its bundle and the invoke-local Python runner beside it', () => {
     const launchers = Object.values(pkg.bin ?? {}) as string[];
     expect(launchers.length).toBeGreaterThan(0);
-    expect([...launchers.map((f) => f.replace(/^\.\//, '')), 'assets/cli/main.js'].filter((f) => !packed.includes(f))).toEqual([]);
+    expect([...launchers.map((f) => f.replace(/^\.\//, '')), 'assets/cli/main.js', 'assets/cli/invoke_local.py'].filter((f) => !packed.includes(f))).toEqual([]);
   });
 
   test('the README', () => {
@@ -229,6 +229,12 @@ test('the packed tarball alone loads, and exports every class and enum of the js
       env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
     }));
     expect(runtimeTypes.filter((name) => !exported.includes(name))).toEqual([]);
+    // The installed CLI finds its Python runner: invoke-local runs a request from the unpacked package alone.
+    const model = path.join(packDir, 'model');
+    fs.mkdirSync(path.join(model, 'code'), { recursive: true });
+    fs.writeFileSync(path.join(model, 'code', 'inference.py'), 'def model_fn(d):\n    return 0\n\ndef transform_fn(m, body, c, a):\n    return body.upper()\n');
+    const launcher = path.join(packDir, 'package', pkg.bin['cdk-pytorch-sagemaker']);
+    expect(execFileSync(process.execPath, [launcher, 'invoke-local', '--model', model, '--body', '"installed"'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })).toBe('"INSTALLED"');
   } finally {
     fs.rmSync(packDir, { recursive: true, force: true });
   }

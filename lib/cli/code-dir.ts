@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CodeFile, InjectionError } from '../packaging/engine';
+import { CliError, describeFileError } from './errors';
 
 const SKIPPED_DIRECTORIES = new Set(['__pycache__', '.git']);
 
@@ -48,4 +49,14 @@ export function readCodeDirectory(dir: string): CodeFile[] {
   walk(root, '');
   if (files.length === 0) throw new InjectionError(`code directory ${dir} holds no files`, 'BAD_CODE_FILE');
   return files;
+}
+
+/** The files of the directory given as --code, or a CliError that names it and says what to give. */
+export function readCodeOption(dir: string): CodeFile[] {
+  try {
+    return readCodeDirectory(dir);
+  } catch (error) {
+    if (error instanceof InjectionError) throw new CliError(`--code: ${error.message}; give the directory that holds inference.py.`, error.code);
+    throw describeFileError(error, '--code', dir, 'the directory that holds inference.py');
+  }
 }

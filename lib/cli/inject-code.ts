@@ -1,17 +1,25 @@
 /**
  * `inject-code`: runs the engine on a local artifact and writes the result next to OUT under a temporary name,
- * renamed only on success, so a failure never leaves a partial OUT behind.
+ * renamed only on success, so a failure or an interruption (SIGINT, SIGTERM) never leaves a partial OUT, nor the
+ * temporary file, behind. The code directory gets the same check as `InferenceCode.fromDirectory` at synth.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileSource, injectCode, InjectionStats, StrategyName } from '../packaging/engine';
-import { readCodeDirectory } from './code-dir';
+import { codeDirectoryProblem } from '../common/inference-script';
+import { fileSource, injectCode, InjectionError, InjectionStats, StrategyName } from '../packaging/engine';
+import { readCodeOption } from './code-dir';
+import { Command, ParsedOptions, PROGRAM } from './command';
+import { CliError, describeFileError, describeInjectionError } from './errors';
+import { removeOnInterrupt } from './interrupts';
+import { requireFile, requireOutputFolder } from './paths';
 
 export interface InjectCodeArgs {
   readonly artifact: string;
   readonly code: string;
   readonly out: string;
   readonly strategy: StrategyName;
+  /** Skip the synth-time check of the code directory (inference.py present, model_fn defined, ...). */
+  readonly noCheck?: boolean;
 }
 
 export interface InjectCodeReport extends InjectionStats {
@@ -32,12 +40,28 @@ async function copyRange(from: fs.promises.FileHandle, to: fs.promises.FileHandl
   }
 }
 
+/** The checks before any byte is written: each names the user's path and what to do. */
+function checkArgs(args: InjectCodeArgs): void {
+  requireFile('--artifact', args.artifact, 'the path of a model.tar.gz file');
+  if (!args.noCheck) {
+    const problem = codeDirectoryProblem(path.resolve(args.code));
+    if (problem) throw new CliError(`--code: ${problem} (--no-check skips this check)`, 'BAD_CODE_DIRECTORY');
+  }
+  requireOutputFolder('--out', args.out);
+  if (path.resolve(args.artifact) === path.resolve(args.out)) {
+    throw new CliError(`--out ${args.out} is the artifact itself: give another path (the original is never modified).`, 'SAME_PATH');
+  }
+}
+
 export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeReport> {
   const started = process.hrtime.bigint();
-  const files = readCodeDirectory(args.code);
-  if (path.resolve(args.artifact) === path.resolve(args.out)) throw new Error('--out must differ from --artifact (the original is never modified)');
-  const source = await fileSource(args.artifact);
+  checkArgs(args);
+  const files = readCodeOption(args.code);
+  const source = await fileSource(args.artifact).catch((error) => {
+    throw describeFileError(error, '--artifact', args.artifact, 'the path of a model.tar.gz file');
+  });
   const temp = path.join(path.dirname(path.resolve(args.out)), `.${path.basename(args.out)}.${process.pid}.tmp`);
+  const keep = removeOnInterrupt(temp);
   let output: fs.promises.FileHandle | undefined;
   let copyFrom: fs.promises.FileHandle | undefined;
   try {
@@ -71,9 +95,54 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
   } catch (err) {
     await output?.close().catch(() => undefined);
     await fs.promises.rm(temp, { force: true });
-    throw err;
+    if (err instanceof InjectionError) throw describeInjectionError(err, '--artifact', args.artifact);
+    // A write failure is about OUT: name it, never the temporary file.
+    throw describeFileError(err, '--out', args.out, 'a path in an existing, writable folder');
   } finally {
+    keep();
     await copyFrom?.close();
     await source.close();
   }
 }
+
+const STRATEGIES = ['auto', 'scan', 'tail', 'stream'] as const;
+
+export const INJECT_CODE: Command = {
+  name: 'inject-code',
+  summary: 'Put a code directory under code/ in a model.tar.gz, without recompressing the model (the engine the deploy-time injection runs).',
+  options: [
+    { name: 'artifact', type: 'string', placeholder: 'IN', required: true, description: 'The model.tar.gz to read (never modified).' },
+    { name: 'code', type: 'string', placeholder: 'DIR', required: true, description: 'The code directory: inference.py (with model_fn), requirements.txt, helpers.' },
+    { name: 'out', type: 'string', placeholder: 'OUT', required: true, description: 'Where to write the new model.tar.gz (its folder must exist).' },
+    { name: 'strategy', type: 'string', placeholder: 'NAME', description: 'How to inject: auto, scan, tail or stream.', defaultValue: 'auto', choices: STRATEGIES },
+    { name: 'no-check', type: 'boolean', description: 'Skip the check synth runs on the code directory (inference.py present, model_fn defined, transform_fn not combined with input_fn/predict_fn/output_fn).' },
+  ],
+  details: `
+Writes OUT under a temporary name beside it and renames it at the end: a failure or an interruption leaves neither
+OUT nor a temporary file. __pycache__/, .git/ and *.pyc are left out of code/.
+
+examples:
+  ${PROGRAM} inject-code --artifact model.tar.gz --code serving --out model-with-code.tar.gz
+  ${PROGRAM} inject-code --artifact model.tar.gz --code serving --out out.tar.gz --strategy stream --json
+
+exit codes: 0 written, 1 refused or failed, 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
+  async run(options: ParsedOptions, json: boolean): Promise<number> {
+    const args: InjectCodeArgs = {
+      artifact: options.strings.artifact!,
+      code: options.strings.code!,
+      out: options.strings.out!,
+      strategy: options.strings.strategy as StrategyName,
+      noCheck: options.flags['no-check'],
+    };
+    const report = await runInjectCode(args);
+    if (json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+    } else {
+      process.stdout.write(
+        `wrote ${args.out} (${report.bytesWritten} bytes) with strategy ${report.strategy} in ${report.seconds.toFixed(2)} s: ${report.reason}\n` +
+          `  read ${report.bytesRead}, inflated ${report.bytesInflated}, deflated ${report.bytesDeflated}, copied ${report.bytesCopied}; entries: ${report.entries.join(' ')}\n`,
+      );
+    }
+    return 0;
+  },
+};

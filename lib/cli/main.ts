@@ -1,83 +1,84 @@
 /**
  * cdk-pytorch-sagemaker command line.
  *
- *   cdk-pytorch-sagemaker inject-code --artifact IN --code DIR --out OUT [--strategy auto|scan|tail|stream] [--json]
+ *   cdk-pytorch-sagemaker <command> [options]      commands: inject-code, invoke-local
+ *   cdk-pytorch-sagemaker --help | --version       and <command> --help
  *
- * Exit codes: 0 success, 1 the input was refused or the run failed, 2 bad usage.
+ * Every error is one line on stderr (`error: ...`), or with --json one object `{"error", "code"}` on stdout.
+ * Exit codes: 0 success, 1 the input was refused or the run failed, 2 bad usage, 130/143 interrupted.
  */
+import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 
 // The stream strategy deflates on the libuv threadpool: size it to the machine before any pool work starts.
 process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, os.availableParallelism?.() ?? os.cpus().length));
 
-import { InjectionError, StrategyName } from '../packaging/engine';
-import { runInjectCode } from './inject-code';
+import { Command, commandHelp, parseCommandArgs, PROGRAM } from './command';
+import { CliError, oneLine, UsageError } from './errors';
+import { INJECT_CODE } from './inject-code';
+import { installInterruptHandlers } from './interrupts';
+import { INVOKE_LOCAL } from './invoke-local';
 
-const USAGE = 'usage: cdk-pytorch-sagemaker inject-code --artifact IN --code DIR --out OUT [--strategy auto|scan|tail|stream] [--json]';
-const STRATEGIES: readonly string[] = ['auto', 'scan', 'tail', 'stream'];
+const COMMANDS: readonly Command[] = [INJECT_CODE, INVOKE_LOCAL];
 
-class UsageError extends Error {}
-
-interface Parsed {
-  artifact: string;
-  code: string;
-  out: string;
-  strategy: StrategyName;
-  json: boolean;
+/** The package's version: package.json two folders up, from the bundle (assets/cli) as from the sources (lib/cli). */
+export function version(): string {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 }
 
-export function parseArgs(argv: readonly string[]): Parsed {
-  const [command, ...rest] = argv;
-  if (command !== 'inject-code') throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : 'missing command');
-  const values: Record<string, string> = {};
-  let json = false;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (arg === '--json') {
-      json = true;
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const key = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!['--artifact', '--code', '--out', '--strategy'].includes(key)) throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
-    const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
-    if (value === undefined || value === '') throw new UsageError(`${key} needs a value`);
-    values[key.slice(2)] = value;
-  }
-  for (const required of ['artifact', 'code', 'out']) if (!values[required]) throw new UsageError(`--${required} is required`);
-  const strategy = values.strategy ?? 'auto';
-  if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, not ${JSON.stringify(strategy)}`);
-  return { artifact: values.artifact, code: values.code, out: values.out, strategy: strategy as StrategyName, json };
+function toolHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return `${PROGRAM} ${version()}: AWS CDK constructs for PyTorch on SageMaker; these commands work on local files.
+
+usage: ${PROGRAM} <command> [options]
+
+commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}
+
+options:
+  -h, --help     Show this help; '${PROGRAM} <command> --help' shows a command's.
+  -V, --version  Show the version.
+
+exit codes: 0 success, 1 refused or failed, 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).
+`;
 }
 
-function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ').trim();
+function reportError(error: unknown, json: boolean): number {
+  const cli = error instanceof CliError ? error : undefined;
+  const message = oneLine(cli ? cli.message : `unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
+  if (json) process.stdout.write(`${JSON.stringify({ error: message, code: cli?.code ?? 'INTERNAL' })}\n`);
+  else process.stderr.write(`error: ${message}\n`);
+  return cli?.exitCode ?? 1;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  let args: Parsed;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    process.stderr.write(`error: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
+  const json = argv.includes('--json');
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-V') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
+    const command = COMMANDS.find((c) => c.name === rest[0]);
+    process.stdout.write(command ? commandHelp(command) : toolHelp());
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === first);
+  if (!command) {
+    const what = first === undefined ? 'no command given' : `unknown command ${JSON.stringify(first)}`;
+    return reportError(new UsageError(`${what}: use one of ${COMMANDS.map((c) => c.name).join(', ')} (see ${PROGRAM} --help)`), json);
   }
   try {
-    const report = await runInjectCode(args);
-    if (args.json) {
-      process.stdout.write(`${JSON.stringify(report)}\n`);
-    } else {
-      process.stdout.write(
-        `wrote ${args.out} (${report.bytesWritten} bytes) with strategy ${report.strategy} in ${report.seconds.toFixed(2)} s: ${report.reason}\n` +
-          `  read ${report.bytesRead}, inflated ${report.bytesInflated}, deflated ${report.bytesDeflated}, copied ${report.bytesCopied}; entries: ${report.entries.join(' ')}\n`,
-      );
+    const options = parseCommandArgs(command, rest);
+    if (options.flags.help) {
+      process.stdout.write(commandHelp(command));
+      return 0;
     }
-    return 0;
-  } catch (err) {
-    const e = err as Error;
-    const code = err instanceof InjectionError ? ` [${err.code}]` : '';
-    process.stderr.write(`error: ${oneLine(e.message)}${code}\n`);
-    return 1;
+    installInterruptHandlers();
+    return await command.run(options, json);
+  } catch (error) {
+    return reportError(error, json);
   }
 }
 

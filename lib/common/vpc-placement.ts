@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from './nag-acknowledgements';
+import { warnWithoutS3Route } from './s3-route';
 
 // Placing a service's network interfaces in a VPC: the SageMaker model of an endpoint, the training containers and
 // the code-injection Lambda function. The rules are the same for all three (the `VpcConfig` limits, a default
@@ -89,6 +90,15 @@ export interface VpcPlacementRules {
 
   /** The security group created when the props give none. */
   readonly defaultSecurityGroup: DefaultSecurityGroupOptions;
+
+  /**
+   * What fails when the subnets cannot reach S3, e.g. 'SageMaker downloads the model data from S3 through them';
+   * when set, a synth-time warning names the chosen subnets of a VPC built in the app that have no S3 gateway
+   * endpoint and no NAT.
+   *
+   * @default - no check
+   */
+  readonly s3AccessNeededBecause?: string;
 }
 
 /** Where the network interfaces go: the VPC, the selected subnets and the security groups (given or created). */
@@ -140,6 +150,9 @@ export function placeInVpc(scope: Construct, props: VpcPlacementProps, rules: Vp
       `${prefix}securityGroups has ${given.length} entries; ${rules.service} accepts 1 to ${MAX_VPC_SECURITY_GROUPS}. ` +
       'Omit it to have one created.',
     );
+  }
+  if (rules.s3AccessNeededBecause !== undefined) {
+    warnWithoutS3Route(scope, vpc, subnets, rules.s3AccessNeededBecause);
   }
   const securityGroups = given ?? [createDefaultSecurityGroup(scope, vpc, rules.defaultSecurityGroup)];
   return { vpc, subnets, securityGroups };

@@ -9,6 +9,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 import { parseS3Uri } from '../common/s3-uri';
+import { servedArchiveProblem } from './served-archive-check';
 
 /**
  * Where a model's artifacts are, in the form `AWS::SageMaker::Model` takes them. Exactly one field is set.
@@ -88,7 +89,9 @@ export abstract class ModelData {
 
   /**
    * A local `model.tar.gz`, uploaded as a CDK file asset (content-addressed, so a changed archive gets a new key
-   * and reaches the endpoint). The execution role may read exactly that object.
+   * and reaches the endpoint). The execution role may read exactly that object. Served without `inferenceCode`, the
+   * archive is read at synth and must hold `code/inference.py` (the endpoint's `entryPoint`) that passes
+   * `InferenceCode`'s checks.
    *
    * @param archivePath path to the archive; must end in `.tar.gz`
    */
@@ -155,6 +158,16 @@ export abstract class ModelData {
   public prefixLocation(_scope: Construct): ModelPrefixLocation | undefined {
     return undefined;
   }
+
+  /**
+   * Checks at synth that the artifact can be served as it is, with `code/<entryPoint>` as the handler module: only
+   * a local archive can be read now; the others pass.
+   *
+   * @internal
+   */
+  public _checkServedAsIs(_entryPoint: string): void {
+    return;
+  }
 }
 
 /** Whether a file starts with the gzip magic bytes 1f 8b (RFC 1952): reads two bytes, whatever the file's size. */
@@ -199,6 +212,11 @@ function importedBucket(scope: Construct, bucketName: string): s3.IBucket {
 class AssetModelData extends ModelData {
   constructor(private readonly archivePath: string) {
     super();
+  }
+
+  public _checkServedAsIs(entryPoint: string): void {
+    const problem = servedArchiveProblem(this.archivePath, entryPoint);
+    if (problem) throw new Error(`ModelData.fromAsset: ${problem}`);
   }
 
   public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {

@@ -2,7 +2,7 @@ import { Duration, Names, Size, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { InstanceType } from '../core/instance-type';
 import { HOSTING_INSTANCE_TYPES } from './hosting-instance-types';
-import { RealtimeEndpointOptions } from './realtime-endpoint-props';
+import { RealtimeEndpointOptions, RealtimeEndpointProps } from './realtime-endpoint-props';
 import { SAGEMAKER_MAX_NAME_LENGTH } from '../common/sagemaker-names';
 import { validateContainerEnvironment, validateIntegerInRange, validateSageMakerName } from '../common/validation';
 
@@ -33,7 +33,7 @@ const RESERVED_ENVIRONMENT = 'SAGEMAKER_PROGRAM';
  * Applies the defaults of `RealtimeEndpointOptions` and validates the values, with messages that say what to change.
  * `scope` is the endpoint construct: its path derives the default endpoint name.
  */
-export function resolveEndpointSettings(scope: Construct, props: RealtimeEndpointOptions): EndpointSettings {
+export function resolveEndpointSettings(scope: Construct, props: RealtimeEndpointProps): EndpointSettings {
   const instanceType = props.instanceType ?? InstanceType.ML_G5_XLARGE;
   // Without this, an unknown or training-only type (ml.p3dn) fails only at deploy time, in CreateEndpointConfig.
   if (!props.allowUnlistedInstanceType && !HOSTING_INSTANCE_TYPES.includes(instanceType.name)) {
@@ -62,6 +62,8 @@ export function resolveEndpointSettings(scope: Construct, props: RealtimeEndpoin
       '(no directories: the container imports it by module name).',
     );
   }
+  // A local archive served as it is must hold code/<entryPoint> (read now, at synth).
+  props.modelData._checkServedAsIs(entryPoint);
   const userEnvironment = props.environment ?? {};
   if (RESERVED_ENVIRONMENT in userEnvironment) {
     throw new Error(`Set the inference module with the entryPoint property, not the ${RESERVED_ENVIRONMENT} environment variable.`);

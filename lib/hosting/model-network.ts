@@ -22,6 +22,7 @@ export interface ModelNetwork {
 const MODEL_PLACEMENT: VpcPlacementRules = {
   service: 'SageMaker',
   subnetExample: '{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }',
+  s3AccessNeededBecause: 'SageMaker downloads the model data from S3 through them',
   // Lets the containers out on HTTPS only (S3 for the model data, ECR for the image, AWS APIs and VPC endpoints) and
   // nothing in: callers reach the endpoint through the SageMaker runtime API, not the VPC. Open more with the
   // endpoint's `connections`.

@@ -374,6 +374,7 @@ const FUNCTION_PLACEMENT: VpcPlacementRules = {
   messagePrefix: 'InferenceCodeInjection: ',
   subnetExample: '{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED } (with an S3 gateway endpoint on their route tables)',
   publicSubnetsRefusedBecause: 'a Lambda function gets no public IP address',
+  s3AccessNeededBecause: 'the injection function reads and writes the model artifact in S3 and answers CloudFormation through an S3 presigned URL',
   defaultSecurityGroup: {
     description: 'Inference code injection function: HTTPS out only (S3 and the CloudFormation response URL)',
     httpsOnlyEgressDescription: 'HTTPS to S3 and the CloudFormation response URL (an S3 presigned URL)',

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { requirementsFileNamesPackages } from '../common/requirements-file';
+import { codeDirectoryProblem } from '../common/inference-script';
 
 /** Where the bound inference code is stored for the deployment. */
 export interface InferenceCodeConfig {
@@ -22,7 +23,9 @@ export interface InferenceCodeConfig {
 export class InferenceCode {
   /**
    * Checks the directory now, at synth time: it must exist, hold a regular file `inference.py` that defines
-   * `model_fn` at top level, contain no symbolic links, and hold at most 100 MiB.
+   * `model_fn` at top level and does not combine `transform_fn` with `input_fn`/`predict_fn`/`output_fn` (the
+   * container refuses that at start-up), contain no symbolic links, and hold at most 100 MiB. The
+   * `cdk-pytorch-sagemaker inject-code` command runs the same check.
    *
    * @param directory path of the code directory
    */
@@ -45,21 +48,8 @@ export class InferenceCode {
 
   private constructor(directory: string) {
     this.directory = directory;
-    if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) {
-      throw new Error(`InferenceCode: ${directory} is not a directory; give the folder that holds inference.py.`);
-    }
-    const entry = path.join(directory, 'inference.py');
-    if (!fs.existsSync(entry) || !fs.lstatSync(entry).isFile()) {
-      throw new Error(
-        `InferenceCode: ${entry} is missing; the PyTorch serving container imports inference.py from code/, so add it to ${directory}.`,
-      );
-    }
-    if (!/^def\s+model_fn\s*\(/m.test(fs.readFileSync(entry, 'utf8'))) {
-      throw new Error(
-        `InferenceCode: ${entry} does not define model_fn at top level; add 'def model_fn(model_dir):' that loads and returns the model ` +
-          '(without it the container only loads a TorchScript model.pt).',
-      );
-    }
+    const problem = codeDirectoryProblem(directory);
+    if (problem) throw new Error(`InferenceCode: ${problem}`);
     this.files = listFiles(directory);
     const total = this.files.reduce((sum, file) => sum + fs.statSync(path.join(directory, file)).size, 0);
     if (total > MAX_CODE_BYTES) {

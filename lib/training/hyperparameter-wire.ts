@@ -7,6 +7,16 @@ export const MAX_HYPERPARAMETERS = 100;
 export const MAX_HYPERPARAMETER_NAME_LENGTH = 256;
 /** Longest hyperparameter value the API accepts (the `HyperParameterValue` shape; the doc text's 256 is stale). */
 export const MAX_HYPERPARAMETER_VALUE_LENGTH = 2500;
+/**
+ * The names the SageMaker training toolkit can deliver intact: it passes each hyperparameter as `--<name> <value>`
+ * on a command line that it joins with spaces and runs through `/bin/sh` (sagemaker-training-toolkit `process.py`,
+ * `run_async`: `" ".join(cmd)` then `asyncio.create_subprocess_shell`), and as the environment variable
+ * `SM_HP_<NAME>` (`mapping.to_env_vars`). A space, `=`, a quote or a shell metacharacter breaks the command line; a
+ * leading `-` makes `---name`. `-` and `.` are accepted (`--learning-rate` is common): such a name arrives on the
+ * command line and in `SM_HPS`, but a POSIX shell such as dash drops `SM_HP_LEARNING-RATE` from the environment.
+ */
+export const HYPERPARAMETER_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
 /** Keys with this prefix configure the SageMaker training toolkit and never reach the script as hyperparameters. */
 export const RESERVED_PREFIX = 'sagemaker_';
 
@@ -71,6 +81,12 @@ export function hyperparameterNameProblem(userNames: string[], libraryNames: str
     if (name.length === 0) return 'a hyperparameter name is empty: give every hyperparameter a name.';
     if (name.length > MAX_HYPERPARAMETER_NAME_LENGTH) {
       return `hyperparameter name '${name.slice(0, 40)}...' has ${name.length} characters: SageMaker accepts at most ${MAX_HYPERPARAMETER_NAME_LENGTH}.`;
+    }
+    if (!HYPERPARAMETER_NAME_PATTERN.test(name)) {
+      const suggestion = name.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[.-]+/, '');
+      return `hyperparameter name ${JSON.stringify(name)} cannot reach the training script intact: the SageMaker training toolkit ` +
+        `passes it as '--${name}' on a command line that it runs through /bin/sh, and as the environment variable SM_HP_${name.toUpperCase()}. ` +
+        `Use letters, digits, '_', '-' and '.' only, not starting with '-' or '.'${suggestion ? ` (e.g. '${suggestion}')` : ''}.`;
     }
     if (name.startsWith(RESERVED_PREFIX)) {
       return `hyperparameter '${name}' starts with '${RESERVED_PREFIX}', which the SageMaker training toolkit reserves for its own settings (the script would never see it): rename it.`;

@@ -8,16 +8,20 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ModelData } from '../../lib/core';
+import { RealtimeEndpoint } from '../../lib/hosting';
 import { fastApp } from '../helpers/synth-checks';
 
 const NOT_GZIP = path.join(__dirname, '..', 'fixtures', 'hosting', 'not-gzip.tar.gz');
 
-/** A small real model.tar.gz made by GNU tar, as a user would. */
-function gnuTarArchive(): string {
+/** A small real model.tar.gz made by GNU tar, as a user would; `inference` is code/inference.py (none: no code/). */
+function gnuTarArchive(inference: string | null = 'def model_fn(model_dir):\n    return None\n'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-data-'));
-  fs.mkdirSync(path.join(dir, 'model', 'code'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'model'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'model', 'model.pth'), 'weights');
-  fs.writeFileSync(path.join(dir, 'model', 'code', 'inference.py'), 'def model_fn(model_dir):\n    return None\n');
+  if (inference !== null) {
+    fs.mkdirSync(path.join(dir, 'model', 'code'));
+    fs.writeFileSync(path.join(dir, 'model', 'code', 'inference.py'), inference);
+  }
   execFileSync('tar', ['czf', path.join(dir, 'model.tar.gz'), '-C', path.join(dir, 'model'), '.']);
   return path.join(dir, 'model.tar.gz');
 }
@@ -114,6 +118,44 @@ describe('ModelData.fromAsset', () => {
     data.bind(stack, role);
     ModelData.fromAsset(archive).bind(stack, role);
     expect(stack.node.findAll().filter(c => c.node.id.startsWith('ModelDataAsset'))).toHaveLength(1);
+  });
+
+  describe('served as it is by an endpoint, the archive is read at synth', () => {
+    const serve = (archivePath: string, entryPoint?: string) => {
+      const { stack } = setup();
+      return new RealtimeEndpoint(stack, 'E', { modelData: ModelData.fromAsset(archivePath), entryPoint });
+    };
+
+    test('without code/inference.py it is refused: the container would silently use its default handlers', () => {
+      const weightsOnly = gnuTarArchive(null);
+      expect(() => serve(weightsOnly)).toThrow(
+        `ModelData.fromAsset: ${weightsOnly} has no code/inference.py, and no inferenceCode is given: the PyTorch serving container would silently use its default handlers. ` +
+        "Add code/inference.py to the archive, or give inferenceCode: InferenceCode.fromDirectory('<dir with inference.py>') (PytorchCustomEndpoint) to inject it.",
+      );
+      // Injection reads the archive's location: a weights-only archive is what it takes.
+      const { stack } = setup();
+      expect(ModelData.fromAsset(weightsOnly).archiveLocation(stack)).toBeDefined();
+    });
+
+    test('the module looked for is the endpoint\'s entryPoint', () => {
+      const inferenceOnly = gnuTarArchive('def model_fn(model_dir):\n    return None\n');
+      expect(() => serve(inferenceOnly, 'serve.py')).toThrow(`${inferenceOnly} has no code/serve.py`);
+      expect(() => serve(inferenceOnly)).not.toThrow();
+    });
+
+    test('its code/inference.py gets the same checks as InferenceCode.fromDirectory', () => {
+      const noModelFn = gnuTarArchive('def predict_fn(data, model):\n    return data\n');
+      expect(() => serve(noModelFn)).toThrow(`code/inference.py in ${noModelFn} does not define model_fn at top level`);
+      const combined = gnuTarArchive('def model_fn(d):\n    pass\n\ndef transform_fn(m, b, c, a):\n    pass\n\ndef output_fn(p, a):\n    pass\n');
+      expect(() => serve(combined)).toThrow('defines transform_fn together with output_fn: the serving container refuses to start');
+    });
+
+    test('a gzip that holds no tar archive is refused with how to build one', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-data-'));
+      const notTar = path.join(dir, 'model.tar.gz');
+      execFileSync('sh', ['-c', `head -c 4096 /dev/zero | tr '\\0' x | gzip > ${notTar}`]);
+      expect(() => serve(notTar)).toThrow(/cannot be read as a tar.gz \(TAR_[A-Z_]+: [^)]*\); build it with `tar czf model.tar.gz -C <model dir> .`/);
+    });
   });
 
   test('rejects a .tar.gz that is not gzip-compressed', () => {

@@ -68,6 +68,15 @@ describe('InferenceCode', () => {
     );
     // Indented (a method, not the module's function) does not count.
     expect(() => InferenceCode.fromDirectory(codeDir('indented', { 'inference.py': 'class A:\n    def model_fn(self, d):\n        pass\n' }))).toThrow(/model_fn/);
+    // transform_fn with any of the three per-request handlers: the serving toolkit raises ValueError at start-up.
+    for (const other of ['input_fn', 'predict_fn', 'output_fn']) {
+      const combined = `${INFERENCE}\ndef transform_fn(model, body, content_type, accept):\n    return body\n\ndef ${other}(a, b):\n    return a\n`;
+      expect(() => InferenceCode.fromDirectory(codeDir(`transform-with-${other}`, { 'inference.py': combined }))).toThrow(
+        `defines transform_fn together with ${other}: the serving container refuses to start`,
+      );
+    }
+    const transformOnly = `${INFERENCE}\ndef transform_fn(model, body, content_type, accept, context):\n    return body\n\nclass H:\n    def input_fn(self, b, c):\n        return b\n`;
+    expect(InferenceCode.fromDirectory(codeDir('transform-only', { 'inference.py': transformOnly })).files).toEqual(['inference.py']);
     const linked = codeDir('linked', { 'inference.py': INFERENCE });
     fs.symlinkSync('/etc/hostname', path.join(linked, 'host.txt'));
     expect(() => InferenceCode.fromDirectory(linked)).toThrow(/host.txt is a symbolic link; replace it with the file it points to/);

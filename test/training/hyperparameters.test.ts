@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import { App, CfnParameter, Stack, Token } from 'aws-cdk-lib';
 import { Hyperparameter, HyperparameterType } from '../../lib/training';
 import { encodeHyperparameters } from '../../lib/training/hyperparameter-set';
-import { pythonTypeOf } from '../../lib/training/hyperparameter-wire';
+import { HYPERPARAMETER_NAME_PATTERN, pythonTypeOf } from '../../lib/training/hyperparameter-wire';
 
 const LIBRARY = { sagemaker_program: '"train.py"', sagemaker_container_log_level: '20' };
 
@@ -105,6 +105,37 @@ describe('names and limits', () => {
   test('names differing only by case collide in SM_HP_*', () => {
     expect(() => encodeHyperparameters({ lr: Hyperparameter.float(1), LR: Hyperparameter.float(2) }, LIBRARY, [])).toThrow(/SM_HP_LR/);
   });
+  test('a name the training toolkit cannot pass on its shell command line or as SM_HP_<NAME> is rejected, with the rule', () => {
+    expect(() => encodeHyperparameters({ 'learning rate': Hyperparameter.float(0.1) }, LIBRARY, [])).toThrow(
+      `Invalid hyperparameters: hyperparameter name "learning rate" cannot reach the training script intact: the SageMaker training toolkit passes it as '--learning rate' on a command line that it runs through /bin/sh, and as the environment variable SM_HP_LEARNING RATE. Use letters, digits, '_', '-' and '.' only, not starting with '-' or '.' (e.g. 'learning_rate').`,
+    );
+    for (const bad of ['lr=0.1', 'a;b', 'name"', "it's", 'a$b', '-lr', '.hidden', 'tab\there', 'new\nline']) {
+      expect(() => encodeHyperparameters({ [bad]: Hyperparameter.integer(1) }, LIBRARY, [])).toThrow(/cannot reach the training script intact/);
+    }
+    expect(() => encodeHyperparameters({ 'use-amp': Hyperparameter.boolean(true), 'model.depth_2': Hyperparameter.integer(2), _x: Hyperparameter.integer(1), '3d': Hyperparameter.integer(3) }, LIBRARY, [])).not.toThrow();
+  });
+
+  test('the names the rule accepts reach a script intact through /bin/sh and the environment, as the toolkit runs it', () => {
+    // The toolkit's way (process.py run_async): '--<name> <value>' words joined with spaces, run by /bin/sh, with
+    // SM_HP_<NAME.upper()> in the environment. The script prints what it received.
+    const script = 'import json, os, sys; print(json.dumps([sys.argv[1:], {k: v for k, v in os.environ.items() if k.startswith("SM_HP_")}]))';
+    const run = (name: string) => JSON.parse(execFileSync('/bin/sh', ['-c', ['python3', '-c', `'${script}'`, `--${name}`, '0.1'].join(' ')], {
+      env: { PATH: process.env.PATH, [`SM_HP_${name.toUpperCase()}`]: '0.1' },
+    }).toString());
+    for (const good of ['use-amp', 'model.depth_2', 'lr', '_x9']) {
+      expect(HYPERPARAMETER_NAME_PATTERN.test(good)).toBe(true);
+      expect(run(good)[0]).toEqual([`--${good}`, '0.1']);
+    }
+    // SM_HP_<NAME> passes the shell when the name is an identifier; Debian's /bin/sh (dash, as in the Ubuntu-based
+    // containers) drops SM_HP_USE-AMP from the environment: such a name arrives on the command line and in SM_HPS.
+    expect(run('lr')[1]).toEqual({ SM_HP_LR: '0.1' });
+    expect(run('_x9')[1]).toEqual({ SM_HP__X9: '0.1' });
+    expect(run('use-amp')[1]).toEqual({});
+    // What the rule prevents: the shell splits the name, and the script never sees '--learning rate'.
+    expect(HYPERPARAMETER_NAME_PATTERN.test('learning rate')).toBe(false);
+    expect(run('learning rate')[0]).toEqual(['--learning', 'rate', '0.1']);
+  });
+
   test('empty name is rejected', () => {
     expect(() => encodeHyperparameters({ '': Hyperparameter.float(1) }, LIBRARY, [])).toThrow(/empty/);
   });

@@ -68,7 +68,9 @@ def main():
         blocks += [nn.Linear(a, b), nn.ReLU()]
     model = nn.Sequential(*blocks[:-1]).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    scaler = torch.amp.GradScaler(enabled=use_amp and device == "cuda")
+    # torch.amp.GradScaler since torch 2.3; torch.cuda.amp's before (so the script also runs on an older local torch).
+    grad_scaler = getattr(torch.amp, "GradScaler", None) or torch.cuda.amp.GradScaler
+    scaler = grad_scaler(enabled=use_amp and device == "cuda")
     data_dir = os.environ.get("SM_CHANNEL_TRAIN")
     torch.manual_seed(0)
     x = torch.randn(1024, 16, device=device)
