@@ -18,6 +18,8 @@ function assertThat(call: IApiCall, id: string, path: string, expected: Expected
 export function expectEndpointAnswers(integ: IntegTest, endpoint: PytorchCustomEndpoint, body: string = CLASSIFIER_REQUEST): void {
   const call = integ.assertions.awsApiCall('SageMakerRuntime', 'invokeEndpoint', {
     EndpointName: endpoint.endpointName,
+    // An endpoint that hosts inference components is invoked through one of them.
+    ...(endpoint.inferenceComponentName ? { InferenceComponentName: endpoint.inferenceComponentName } : {}),
     ContentType: 'application/json',
     Accept: 'application/json',
     Body: body,
@@ -36,12 +38,36 @@ export function expectTrainingCompleted(integ: IntegTest, endpoint: PytorchCusto
 
 /**
  * The injected artifact holds `code/inference.py`: read from the `injection.json` manifest the injection writes
- * beside the artifact (its `entries` list every entry written into the new archive).
+ * beside the artifact (`<dir>/model.tar.gz` or the copied prefix `<dir>/model/`; its entries name every `code/` file).
  */
 export function expectInjectedCode(integ: IntegTest, endpoint: PytorchCustomEndpoint): void {
   const injection = endpoint.codeInjection;
   if (!injection) throw new Error('expectInjectedCode: the endpoint has no code injection');
-  const manifestKey = Fn.join('', [Fn.select(0, Fn.split('model.tar.gz', injection.artifactKey)), 'injection.json']);
+  const manifestKey = Fn.join('', [Fn.select(0, Fn.split('/model', injection.artifactKey)), '/injection.json']);
   const call = integ.assertions.awsApiCall('S3', 'getObject', { Bucket: injection.outputBucket.bucketName, Key: manifestKey }, ['Body']);
   assertThat(call, 'HasInferenceCode', 'Body', ExpectedResult.stringLikeRegexp('"code/inference\\.py"'));
+}
+
+/** The endpoint reached InService (for modes whose first request has no synchronous answer to check). */
+export function expectEndpointInService(integ: IntegTest, endpoint: PytorchCustomEndpoint): void {
+  const call = integ.assertions.awsApiCall('SageMaker', 'describeEndpoint', { EndpointName: endpoint.endpointName }, ['EndpointStatus']);
+  assertThat(call, 'InService', 'EndpointStatus', ExpectedResult.exact('InService'));
+}
+
+/**
+ * One real asynchronous request: the payload is written under the endpoint's input prefix and queued with
+ * InvokeEndpointAsync, which answers with where the result will be written.
+ */
+export function expectAsyncRequestQueued(integ: IntegTest, endpoint: PytorchCustomEndpoint, body: string = CLASSIFIER_REQUEST): void {
+  const locations = endpoint.asyncInference;
+  if (!locations) throw new Error('expectAsyncRequestQueued: the endpoint is not asynchronous');
+  const key = `${locations.inputPrefix}integ-request.json`;
+  const put = integ.assertions.awsApiCall('S3', 'putObject', { Bucket: locations.bucket.bucketName, Key: key, Body: body, ContentType: 'application/json' });
+  const invoke = integ.assertions.awsApiCall('SageMakerRuntime', 'invokeEndpointAsync', {
+    EndpointName: endpoint.endpointName,
+    ContentType: 'application/json',
+    InputLocation: `s3://${locations.bucket.bucketName}/${key}`,
+  }, ['OutputLocation']);
+  put.next(invoke);
+  assertThat(invoke, 'Queued', 'OutputLocation', ExpectedResult.stringLikeRegexp('^s3://'));
 }
