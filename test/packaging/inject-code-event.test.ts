@@ -13,7 +13,12 @@ import { LocalS3, randomBytes, startLocalS3 } from './helpers/s3-server';
 const MODELS = 'training-output';
 const ASSETS = 'cdk-assets';
 const OUT = 'injected';
-const PREFIX = 'inference-code-injection/abc/';
+/** Each test writes under its own output prefix, so that none depends on what another left in the bucket. */
+let outputPrefix = '';
+let testNumber = 0;
+beforeEach(() => {
+  outputPrefix = `inference-code-injection/test-${++testNumber}/`;
+});
 
 let s3: LocalS3;
 let cfn: ResponseReceiver;
@@ -75,7 +80,7 @@ function event(type: 'Create' | 'Update' | 'Delete', props: Record<string, strin
       CodeKey: 'v1.zip',
       Strategy: 'auto',
       OutputBucket: OUT,
-      OutputPrefix: PREFIX,
+      OutputPrefix: outputPrefix,
       RemovalPolicy: 'destroy',
       ...props,
     },
@@ -141,7 +146,7 @@ describe('Create', () => {
       Data: { ArtifactBucket: OUT, Strategy: 'scan', Reason: expect.stringContaining('no code/ entries') },
     });
     expect(answer.PhysicalResourceId).toBe(answer.Data.ArtifactS3Uri);
-    expect(answer.Data.ArtifactKey).toMatch(new RegExp(`^${PREFIX}[0-9a-f]{32}/model\\.tar\\.gz$`));
+    expect(answer.Data.ArtifactKey).toMatch(new RegExp(`^${outputPrefix}[0-9a-f]{32}/model\\.tar\\.gz$`));
     const members = expectCodeInside(await download(answer.Data.ArtifactS3Uri), INFERENCE_V1);
     const originalMembers = tarMembers(path.join(work, 'small.tar.gz'));
     for (const [name, digest] of Object.entries(originalMembers)) expect(members[name]).toBe(digest);
@@ -231,7 +236,7 @@ describe('Update and Delete', () => {
   test('a Delete removes nothing it did not write: a failed Create, another prefix, another bucket', async () => {
     const { ops, writes } = spied(s3.ops);
     const e = event('Create');
-    for (const physicalId of [failedCreatePhysicalId(e), `s3://${OUT}/elsewhere/abc/model.tar.gz`, `s3://${MODELS}/${PREFIX}abc/model.tar.gz`, `s3://${OUT}/${PREFIX}abc/other.bin`]) {
+    for (const physicalId of [failedCreatePhysicalId(e), `s3://${OUT}/elsewhere/abc/model.tar.gz`, `s3://${MODELS}/${outputPrefix}abc/model.tar.gz`, `s3://${OUT}/${outputPrefix}abc/other.bin`]) {
       const answer = await run(event('Delete', {}, physicalId), deps({ ops }));
       expect(answer).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalId });
     }
@@ -407,9 +412,9 @@ describe('failures answer FAILED with a one-line reason, abort the upload, and l
 describe('a failure once the new artifact exists deletes what this attempt wrote, and only that', () => {
   const MANIFEST = /injection\.json$/;
 
-  /** Every key of the output bucket. */
+  /** Every key under this test's output prefix. */
   async function outputKeys(): Promise<string[]> {
-    const listing = await s3.ops.listObjectsV2({ Bucket: OUT });
+    const listing = await s3.ops.listObjectsV2({ Bucket: OUT, Prefix: outputPrefix });
     return (listing.Contents ?? []).map((object) => object.Key!).sort();
   }
 
@@ -480,7 +485,7 @@ describe('a failure once the new artifact exists deletes what this attempt wrote
     };
     const answer = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'auto', CodeKey: 'v2.zip' }), deps({ ops }));
     expect(answer.Status).toBe('FAILED');
-    expect(answer.Reason).toMatch(new RegExp(`^s3://${OUT}/${PREFIX}[0-9a-f]{32}/model\\.tar\\.gz has \\d+ bytes, expected \\d+$`));
+    expect(answer.Reason).toMatch(new RegExp(`^s3://${OUT}/${outputPrefix}[0-9a-f]{32}/model\\.tar\\.gz has \\d+ bytes, expected \\d+$`));
     // Only the artifact: the manifest was never sent.
     expect(deletes).toEqual([answer.Reason.split(' ')[0].slice(`s3://${OUT}/`.length)]);
     expect(await outputKeys()).toEqual(before);
@@ -500,8 +505,7 @@ describe('a failure once the new artifact exists deletes what this attempt wrote
     const answer = await run(event('Create', { Strategy: 'stream', CodeKey: 'v2.zip' }), deps({ ops: refusing, log: (m) => messages.push(m) }));
     expect(answer).toMatchObject({ Status: 'FAILED', Reason: 'We encountered an internal error. Please try again.' });
     expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^could not delete s3://${OUT}/${seen.artifactKey} after the failure .*Access Denied`))]));
-    // Left behind by the refused delete: remove it so that later tests start from a clean bucket.
-    await s3.ops.deleteObject({ Bucket: OUT, Key: seen.artifactKey });
+    // The refused delete left the artifact behind, under this test's own prefix: no later test sees it.
   });
 
   test.each([

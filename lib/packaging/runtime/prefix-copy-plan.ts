@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { GiB, MiB, S3_MAX_PARTS, S3_MAX_PART_SIZE, S3_MIN_PART_SIZE } from './s3-limits';
+import { MiB, S3_MAX_COPY_OBJECT_SIZE, S3_MAX_PARTS, S3_MAX_PART_SIZE, S3_MIN_PART_SIZE } from './s3-limits';
 
 /** One object of the original prefix, as ListObjectsV2 reports it. */
 export interface ListedObject {
@@ -130,7 +130,7 @@ export function planViolations(plan: PrefixCopyPlan, limits: CopyLimits = DEFAUL
   for (const copy of plan.copies) {
     const { name, size } = copy.object;
     if (copy.method === 'CopyObject') {
-      if (size > Math.min(limits.singleCopyLimit, 5 * GiB)) problems.push(`${name}: CopyObject of ${size} bytes`);
+      if (size > Math.min(limits.singleCopyLimit, S3_MAX_COPY_OBJECT_SIZE)) problems.push(`${name}: CopyObject of ${size} bytes`);
       continue;
     }
     if (copy.parts.length > S3_MAX_PARTS) problems.push(`${name}: ${copy.parts.length} parts`);

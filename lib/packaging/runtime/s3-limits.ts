@@ -12,8 +12,8 @@ export const S3_MIN_PART_SIZE = 5 * MiB;
 export const S3_MAX_PART_SIZE = 5 * GiB;
 /** Part numbers run from 1 to 10,000. */
 export const S3_MAX_PARTS = 10_000;
-/** The largest object S3 stores. */
-export const S3_MAX_OBJECT_SIZE = 5 * 1024 * GiB;
+/** The largest object one CopyObject request copies; larger ones are copied in UploadPartCopy parts. */
+export const S3_MAX_COPY_OBJECT_SIZE = 5 * GiB;
 
 /**
  * A range of the original shorter than this is read and re-uploaded instead of copied server side, and an
