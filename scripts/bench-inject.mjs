@@ -6,7 +6,7 @@
 //   - the SDK-style rewrite (Python tarfile: extract, add code/, re-tar + gzip level 9), the baseline;
 //   - each strategy through the CLI (node assets/cli/main.js inject-code ... --json), local copy included.
 // Prints wall seconds, MB/s (compressed input per second), the byte counters and the speed-up over the baseline,
-// and checks the performance budget (docs/injection-engine.md). Options: --runs N (median of N CLI runs, default 3),
+// and checks the performance budget (CONTRIBUTING.md, "Measurements"). Options: --runs N (median of N CLI runs, default 3),
 // --sdk-runs N (default 1), --verify (gzip -t and tar -tzf every output), --size-mb M (default 1024).
 // Then the injection into uncompressed model data against moto's S3 server (test/packaging/bench/prefix-copy.bench.ts:
 // objects/s as a ratio to a sequential CopyObject loop in the same process, bytes planned vs the listing; needs
