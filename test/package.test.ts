@@ -74,10 +74,53 @@ function compiledSources(dir: string): string[] {
   return out.sort();
 }
 
+/** The bundled dependencies and every package they need from the top level of node_modules. */
+function bundledClosure(): Set<string> {
+  const closure = new Set<string>();
+  const queue: string[] = [...(pkg.bundledDependencies ?? [])];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    if (closure.has(name)) continue;
+    closure.add(name);
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
+    for (const dep of Object.keys(manifest.dependencies ?? {})) {
+      // A dependency nested under the package is copied with it; a hoisted one is a package of its own.
+      if (!fs.existsSync(path.join(ROOT, 'node_modules', name, 'node_modules', dep))) queue.push(dep);
+    }
+  }
+  return closure;
+}
+
+/**
+ * The copy's node_modules: links to the repository's packages, except the bundled dependencies (and what they need),
+ * which are real copies. npm pack follows a linked node_modules to its real path and would write the bundled files
+ * under '../..' names that no tar extracts.
+ */
+function linkNodeModules(dir: string): void {
+  const from = path.join(ROOT, 'node_modules');
+  const to = path.join(dir, 'node_modules');
+  const bundled = bundledClosure();
+  const place = (name: string) => {
+    const source = path.join(from, name);
+    const target = path.join(to, name);
+    if (bundled.has(name)) fs.cpSync(source, target, { recursive: true, dereference: true });
+    else fs.symlinkSync(source, target, fs.statSync(source).isDirectory() ? 'dir' : 'file');
+  };
+  fs.mkdirSync(to);
+  for (const entry of fs.readdirSync(from)) {
+    if (!entry.startsWith('@')) {
+      place(entry);
+      continue;
+    }
+    fs.mkdirSync(path.join(to, entry));
+    for (const scoped of fs.readdirSync(path.join(from, entry))) place(`${entry}/${scoped}`);
+  }
+}
+
 beforeAll(() => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'package-test-'));
   copySources(ROOT, workDir);
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(workDir, 'node_modules'), 'dir');
+  linkNodeModules(workDir);
   for (const file of CLUTTER) {
     fs.mkdirSync(path.dirname(path.join(workDir, file)), { recursive: true });
     fs.writeFileSync(path.join(workDir, file), 'not for the package\n');
