@@ -26,12 +26,6 @@ const HOSTING_FILES = [
   'lib/hosting/endpoint-resource.ts',
 ];
 
-/** The public types of the hosting foundation that the assembly must declare. */
-const HOSTING_TYPES = [
-  'InstanceType', 'PytorchVersion', 'ImageVariant', 'ContainerImage', 'ContainerImageBindOptions', 'ContainerImageConfig',
-  'ModelData', 'ModelDataConfig', 'RealtimeEndpoint', 'RealtimeEndpointOptions', 'RealtimeEndpointProps',
-  'PytorchCustomEndpoint', 'PytorchCustomEndpointProps',
-];
 
 interface JsiiRun {
   readonly dir: string;
@@ -71,17 +65,8 @@ test('npm run build runs jsii with the flags this test uses', () => {
   expect(pkg.scripts.build).toContain(`jsii ${JSII_FLAGS.join(' ')}`);
 });
 
-test('jsii compiles the package; no error names a hosting file; the assembly has the hosting API', () => {
-  const run = runJsii(copyPackage());
-  expect(hostingErrors(run)).toEqual([]);
-  // The whole package must compile too: any error here is reported with jsii's own words.
-  expect({ status: run.status, errors: run.errorLines }).toEqual({ status: 0, errors: [] });
-
-  const assembly = JSON.parse(fs.readFileSync(path.join(run.dir, '.jsii'), 'utf8'));
-  const declared = Object.keys(assembly.types).map(fqn => fqn.replace(/^cdk-pytorch-sagemaker\./, ''));
-  expect(declared).toEqual(expect.arrayContaining(HOSTING_TYPES));
-  expect(assembly.types['cdk-pytorch-sagemaker.RealtimeEndpoint'].methods.map((m: any) => m.name)).toContain('grantInvoke');
-});
+// That jsii compiles the whole package, and what its assembly declares, is checked on the build of test/package.test.ts
+// (one jsii run serves both); this file proves that the check can fail.
 
 test('the check sees a jsii violation in a hosting file (a union type in a public prop)', () => {
   const dir = copyPackage();

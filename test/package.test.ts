@@ -156,6 +156,16 @@ describe('npm pack contains', () => {
     expect(packed).toEqual(expect.arrayContaining(['.jsii', 'API.md', 'LICENSE', 'package.json']));
     const assembly = JSON.parse(fs.readFileSync(path.join(workDir, '.jsii'), 'utf8'));
     expect(assembly.name).toBe(pkg.name);
+    const declared = Object.keys(assembly.types).map((fqn) => fqn.replace(/^cdk-pytorch-sagemaker\./, ''));
+    expect(declared).toEqual(expect.arrayContaining([
+      'InstanceType', 'PytorchVersion', 'ImageVariant', 'ContainerImage', 'ModelData', 'ModelDataConfig',
+      'RealtimeEndpoint', 'RealtimeEndpointOptions', 'RealtimeEndpointProps', 'PytorchCustomEndpoint', 'PytorchCustomEndpointProps',
+      'ServingMode', 'ScaleToZeroOptions', 'AsyncInferenceOptions', 'DeploymentGuardrails', 'CapacitySize',
+      'TrainingJob', 'TrainingJobProps', 'Hyperparameter', 'MetricDefinition', 'ModelOutputCompression', 'InferenceCodeInjection',
+    ]));
+    expect(assembly.types['cdk-pytorch-sagemaker.RealtimeEndpoint'].methods.map((m: any) => m.name))
+      .toEqual(expect.arrayContaining(['grantInvoke', 'grantInvokeAsync']));
+    expect(assembly.types['cdk-pytorch-sagemaker.RealtimeEndpoint'].interfaces).toEqual(expect.arrayContaining(['aws-cdk-lib.aws_sagemaker.IEndpoint']));
     const api = fs.readFileSync(path.join(workDir, 'API.md'), 'utf8');
     const classes = Object.values(assembly.types as { [fqn: string]: { kind: string; name: string } })
       .filter((t) => t.kind === 'class').map((t) => t.name);
