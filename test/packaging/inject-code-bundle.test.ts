@@ -39,6 +39,8 @@ afterAll(async () => {
 });
 
 test('the bundled handler injects the code and answers CloudFormation', async () => {
+  // The handler logs what it does (to CloudWatch Logs in Lambda); kept out of the test output, and checked below.
+  const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
   const bundle = path.join(__dirname, '..', '..', 'assets', 'handlers', 'inject-code', 'index.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { handler } = require(bundle);
@@ -68,4 +70,6 @@ test('the bundled handler injects the code and answers CloudFormation', async ()
   const out = path.join(work, 'out.tar.gz');
   fs.writeFileSync(out, (await s3.get('output', answer.Data.ArtifactKey))!);
   expect(checkWithGnuTools(out)).toEqual(['model.pt', 'code/', 'code/inference.py']);
+  expect(log.mock.calls.map((call) => String(call[0]))).toEqual(expect.arrayContaining([expect.stringMatching(/^answering SUCCESS/)]));
+  log.mockRestore();
 });
