@@ -2,7 +2,9 @@
 // Each scenario also runs on its own: `npx cdk synth --app "npx tsx examples/<scenario>/app.ts"`.
 import * as cdk from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ApiGatewayStack } from './api-gateway/stack';
 import { AutoscalingStack } from './autoscaling/stack';
+import { CanaryRolloutStack } from './canary-rollout/stack';
 import { CodeInjectionStack } from './code-injection/stack';
 import { ExistingArtifactStack } from './existing-artifact/stack';
 import { PrivateEndpointStack } from './private-endpoint/stack';
@@ -14,5 +16,7 @@ new CodeInjectionStack(app, 'PytorchCodeInjectionExample');
 new TrainAndServeStack(app, 'PytorchTrainAndServeExample');
 new AutoscalingStack(app, 'PytorchAutoscalingExample');
 new PrivateEndpointStack(app, 'PytorchPrivateEndpointExample');
+new CanaryRolloutStack(app, 'PytorchCanaryRolloutExample');
+new ApiGatewayStack(app, 'PytorchApiGatewayExample');
 cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();
