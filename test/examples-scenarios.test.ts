@@ -68,6 +68,27 @@ describe('example scenarios', () => {
     expect(template.toJSON().Outputs.TrainingJobName).toBeDefined();
   });
 
+  test('train and serve: the loss line train.py prints is captured by the train:loss regex (Python re), and graphed', () => {
+    const stack = new TrainAndServeStack(new cdk.App({ builtinCloudFormationValidation: false }), 'TrainAndServe');
+    const json = Template.fromStack(stack).toJSON();
+    const job = Object.values<any>(json.Resources).find((r) => r.Type === 'Custom::SageMakerTrainingJob').Properties;
+    const definitions = job.AlgorithmSpecification.MetricDefinitions;
+    expect(definitions).toEqual([{ Name: 'train:loss', Regex: expect.any(String) }]);
+    // The format string of train.py's print, filled in as the script does, matched as SageMaker matches log lines.
+    const python = [
+      'import ast, json, re, sys',
+      'tree = ast.parse(open(sys.argv[1]).read())',
+      'formats = [n.left.value for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.left, ast.Constant)',
+      '           and isinstance(n.left.value, str) and "loss=" in n.left.value]',
+      'lines = [f % (e, l) for f in formats for e, l in [(0, 12.5), (19, 0.000123)]] + ["hyperparameters: {}"]',
+      'print(json.dumps([[m.group(1) for m in [re.search(sys.argv[2], line)] if m] for line in lines]))',
+    ].join('\n');
+    const captured = JSON.parse(execFileSync('python3', ['-c', python, path.join(EXAMPLES, 'train-and-serve', 'training', 'train.py'), definitions[0].Regex], { encoding: 'utf8' }));
+    expect(captured).toEqual([['12.500000'], ['0.000123'], []]);
+    const body = JSON.stringify(Object.values<any>(json.Resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
+    expect(body).toContain('\\"train:loss\\"');
+  });
+
   test('autoscaling: 1-4 instances on invocations and GPU utilization, alarms to an encrypted topic, clean synth', () => {
     const archiveDir = fs.mkdtempSync(path.join(os.tmpdir(), 'example-scaling-'));
     const template = synthesized('Scaling', (app) => new AutoscalingStack(app, 'Scaling', { archiveDir }));
