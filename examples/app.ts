@@ -3,7 +3,9 @@
 import * as cdk from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AsyncInferenceStack } from './async-inference/stack';
+import { ApiGatewayStack } from './api-gateway/stack';
 import { AutoscalingStack } from './autoscaling/stack';
+import { CanaryRolloutStack } from './canary-rollout/stack';
 import { CodeInjectionStack } from './code-injection/stack';
 import { ExistingArtifactStack } from './existing-artifact/stack';
 import { PrivateEndpointStack } from './private-endpoint/stack';
@@ -20,5 +22,7 @@ new PrivateEndpointStack(app, 'PytorchPrivateEndpointExample');
 new ScaleToZeroRealtimeStack(app, 'PytorchScaleToZeroRealtimeExample');
 new AsyncInferenceStack(app, 'PytorchAsyncInferenceExample');
 new UncompressedModelStack(app, 'PytorchUncompressedModelExample');
+new CanaryRolloutStack(app, 'PytorchCanaryRolloutExample');
+new ApiGatewayStack(app, 'PytorchApiGatewayExample');
 cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -167,13 +167,21 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
     return this.endpoint.grantInvokeAsync(grantee);
   }
 
-  /** The endpoint's dashboard shows the training job below the endpoint, unless the user chose otherwise. */
+  /**
+   * The endpoint's dashboard shows the training job below the endpoint, with the metrics of its `metricDefinitions`,
+   * unless the user chose otherwise.
+   */
   private dashboardOptions(props: PytorchCustomEndpointProps): EndpointDashboardOptions | undefined {
     const dashboard = props.endpoint?.dashboard;
     if (!this.trainingJob || props.endpoint?.enableDashboard === false || dashboard?.trainingJob) return dashboard;
     return {
       ...dashboard,
-      trainingJob: { trainingJobName: this.trainingJob.trainingJobName, instanceCount: props.training?.instanceCount },
+      trainingJob: {
+        trainingJobName: this.trainingJob.trainingJobName,
+        instanceCount: props.training?.instanceCount,
+        // The metrics SageMaker extracts from the job's logs are graphed too.
+        metricNames: props.training?.metricDefinitions?.map((definition) => definition.name),
+      },
     };
   }
 }

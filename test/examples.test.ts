@@ -99,5 +99,14 @@ describe('example: existing artifact on a GPU endpoint', () => {
     const uncompressed = JSON.parse(fs.readFileSync(path.join(outdir, 'PytorchUncompressedModelExample.template.json'), 'utf8'));
     const model = Object.values(uncompressed.Resources).find((r: any) => r.Type === 'AWS::SageMaker::Model') as any;
     expect(model.Properties.PrimaryContainer.ModelDataSource.S3DataSource).toMatchObject({ S3DataType: 'S3Prefix', CompressionType: 'None' });
+    // The scenarios added with issue 9 are in the app too: the canary and the API in front of an endpoint.
+    const canary = JSON.parse(fs.readFileSync(path.join(outdir, 'PytorchCanaryRolloutExample.template.json'), 'utf8'));
+    const endpoint = Object.values<any>(canary.Resources).find((r) => r.Type === 'AWS::SageMaker::Endpoint');
+    expect(endpoint.Properties.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.Type).toBe('CANARY');
+    const api = JSON.parse(fs.readFileSync(path.join(outdir, 'PytorchApiGatewayExample.template.json'), 'utf8'));
+    expect(Object.values<any>(api.Resources).map((r) => r.Type)).toEqual(expect.arrayContaining([
+      'AWS::ApiGateway::RestApi', 'AWS::ApiGateway::RequestValidator', 'AWS::SageMaker::Endpoint',
+    ]));
+    expect(Object.keys(api.Outputs)).toEqual(expect.arrayContaining(['CurlCommand', 'PredictUrl', 'EndpointName', 'InvokeCommand']));
   });
 });

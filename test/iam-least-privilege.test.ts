@@ -6,7 +6,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AsyncInferenceStack } from '../examples/async-inference/stack';
+import { ApiGatewayStack } from '../examples/api-gateway/stack';
 import { AutoscalingStack } from '../examples/autoscaling/stack';
+import { CanaryRolloutStack } from '../examples/canary-rollout/stack';
 import { CodeInjectionStack } from '../examples/code-injection/stack';
 import { ExistingArtifactStack } from '../examples/existing-artifact/stack';
 import { PrivateEndpointStack } from '../examples/private-endpoint/stack';
@@ -83,6 +85,8 @@ function exampleTemplates(): Array<{ name: string; template: any }> {
     new ScaleToZeroRealtimeStack(app, 'ScaleToZero', { archiveDir }),
     new AsyncInferenceStack(app, 'Async', { archiveDir }),
     new UncompressedModelStack(app, 'Uncompressed'),
+    new CanaryRolloutStack(app, 'Canary', { archiveDir }),
+    new ApiGatewayStack(app, 'Api', { archiveDir }),
   ];
   stacks.push(everythingInAVpc(app));
   const assembly = app.synth();

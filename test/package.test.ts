@@ -292,3 +292,56 @@ test('the packed tarball alone loads, and exports every class and enum of the js
     fs.rmSync(packDir, { recursive: true, force: true });
   }
 });
+
+/**
+ * A consumer's TypeScript, compiled strictly against the built package (the files `npm pack` ships: its .d.ts, not
+ * lib/): our endpoint is an aws-cdk-lib `sagemaker.IEndpoint` that API Gateway's `SagemakerIntegration` takes. The
+ * package sits in a consumer's node_modules under its own name, beside symlinks to the repository's aws-cdk-lib and constructs (the
+ * peer dependencies), so the declarations resolve the way they do for a user.
+ */
+test('the packed declarations type-check a consumer: PytorchCustomEndpoint is a sagemaker.IEndpoint for SagemakerIntegration', () => {
+  const consumer = fs.mkdtempSync(path.join(os.tmpdir(), 'package-consumer-'));
+  try {
+    // Exactly the files `npm pack` ships (its bundled dependency, tar, comes from the repository like the peers).
+    const modules = path.join(consumer, 'node_modules');
+    const installed = path.join(modules, pkg.name);
+    const shipped = packed.filter((file) => !file.startsWith('node_modules/') && !file.includes('..'));
+    expect(shipped).toEqual(expect.arrayContaining([pkg.types, 'package.json']));
+    for (const file of shipped) {
+      fs.mkdirSync(path.dirname(path.join(installed, file)), { recursive: true });
+      fs.copyFileSync(path.join(workDir, file), path.join(installed, file));
+    }
+    for (const dep of ['aws-cdk-lib', 'constructs', 'tar']) fs.symlinkSync(path.join(ROOT, 'node_modules', dep), path.join(modules, dep), 'dir');
+    fs.writeFileSync(path.join(consumer, 'app.ts'), [
+      "import * as cdk from 'aws-cdk-lib';",
+      "import * as apigw from 'aws-cdk-lib/aws-apigateway';",
+      "import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';",
+      `import { ModelData, PytorchCustomEndpoint, RealtimeEndpoint } from '${pkg.name}';`,
+      '',
+      "const stack = new cdk.Stack(new cdk.App(), 'S');",
+      "const e: sagemaker.IEndpoint = new PytorchCustomEndpoint(stack, 'E', { model: ModelData.fromS3Uri('s3://bucket/model.tar.gz') });",
+      'new apigw.SagemakerIntegration(e);',
+      "new apigw.SagemakerIntegration(RealtimeEndpoint.fromEndpointName(stack, 'Imported', 'scorer'));",
+      '',
+    ].join('\n'));
+    const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
+    const args = ['--noEmit', '--strict', '--target', 'ES2022', '--lib', 'ES2022', '--module', 'commonjs', '--moduleResolution', 'node10', '--types', 'node',
+      '--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--ignoreDeprecations', '6.0', 'app.ts'];
+    const compile = () => {
+      try {
+        return { status: 0, output: run(tsc, args, consumer) };
+      } catch (e) {
+        const err = e as { status?: number; stdout?: string };
+        return { status: err.status, output: err.stdout ?? '' };
+      }
+    };
+    expect(compile()).toEqual({ status: 0, output: '' });
+    // The check can fail: a type that does not implement IEndpoint is refused by the same compilation.
+    fs.appendFileSync(path.join(consumer, 'app.ts'), 'new apigw.SagemakerIntegration(ModelData.fromS3Uri(\'s3://bucket/m.tar.gz\'));\n');
+    const refused = compile();
+    expect(refused.status).not.toBe(0);
+    expect(refused.output).toMatch(/app\.ts\(10,\d+\): error TS2345: Argument of type 'ModelData' is not assignable to parameter of type 'IEndpoint'/);
+  } finally {
+    fs.rmSync(consumer, { recursive: true, force: true });
+  }
+});

@@ -141,6 +141,32 @@ describe('PytorchCustomEndpoint composition', () => {
     expect(body).toContain('/algo-2');
   });
 
+  test('with training metricDefinitions, the dashboard graphs each defined metric of the job', () => {
+    const stack = new cdk.Stack(fastApp(), 'S');
+    new PytorchCustomEndpoint(stack, 'Regressor', {
+      training: {
+        sourceDirectory: TRAINING_SOURCE,
+        metricDefinitions: [{ name: 'train:loss', regex: 'loss=([0-9.]+)' }, { name: 'validation:accuracy', regex: 'acc=([0-9.]+)' }],
+      },
+    });
+    // The body is a Fn::Join of JSON text and references (the job name, the region): each reference read as 'job'.
+    const parts: unknown[] = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody['Fn::Join'][1];
+    const widgets = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'job')).join('')).widgets;
+    const graph = widgets.find((w: any) => w.properties.title === 'Training metrics (from the metric definitions)');
+    expect(graph.properties.metrics).toEqual([
+      ['/aws/sagemaker/TrainingJobs', 'train:loss', 'TrainingJobName', 'job', expect.objectContaining({ label: 'train:loss' })],
+      ['/aws/sagemaker/TrainingJobs', 'validation:accuracy', 'TrainingJobName', 'job', expect.objectContaining({ label: 'validation:accuracy' })],
+    ]);
+  });
+
+  test('without metricDefinitions, the dashboard has no training-metrics graph', () => {
+    const stack = new cdk.Stack(fastApp(), 'S');
+    new PytorchCustomEndpoint(stack, 'Regressor', { training: { sourceDirectory: TRAINING_SOURCE } });
+    const body = JSON.stringify(Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
+    expect(body).toContain('## Training job');
+    expect(body).not.toContain('Training metrics (from the metric definitions)');
+  });
+
   test('enableDashboard: false leaves no dashboard, with or without training', () => {
     const stack = new cdk.Stack(fastApp(), 'S');
     const endpoint = new PytorchCustomEndpoint(stack, 'Classifier', {

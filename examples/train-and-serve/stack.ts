@@ -8,7 +8,8 @@ import { addEndpointOutputs } from '../common/endpoint-outputs';
  * The whole path in one `cdk deploy`: a SageMaker training job (script mode, PyTorch training container, GPU) with
  * typed hyperparameters, awaited by the deploy; `serving/inference.py` injected into the trained `model.tar.gz`;
  * the result served on a GPU endpoint. Changing only `serving/` re-injects and updates the endpoint without
- * retraining; changing a hyperparameter or `training/` trains again.
+ * retraining; changing a hyperparameter or `training/` trains again. The loss train.py prints each epoch is a
+ * training metric (`train:loss`), graphed on the endpoint's dashboard below the endpoint's own metrics.
  */
 export class TrainAndServeStack extends cdk.Stack {
   public readonly endpoint: PytorchCustomEndpoint;
@@ -38,6 +39,9 @@ export class TrainAndServeStack extends cdk.Stack {
           optimizer: Hyperparameter.string('adam'),
           layers: Hyperparameter.integerList([64, 32]),
         },
+        // train.py prints `epoch=3 loss=0.123456` once per epoch: SageMaker publishes the number as the metric
+        // train:loss (namespace /aws/sagemaker/TrainingJobs), which the endpoint's dashboard graphs.
+        metricDefinitions: [{ name: 'train:loss', regex: 'epoch=\\d+ loss=([0-9]+\\.[0-9]+)' }],
         maxRuntime: cdk.Duration.hours(2),
         completionTimeout: cdk.Duration.hours(3),
       },

@@ -1,7 +1,8 @@
 // What every integration test asserts once its stack is deployed, as integ-tests-alpha assertions (custom resources
 // in the test's DeployAssert stack). Each fails the deployment when it does not hold, so that the test also fails
 // when it is deployed with the plain CDK CLI (scripts/integ.mjs) rather than integ-runner.
-import { Fn } from 'aws-cdk-lib';
+import { ArnFormat, Fn, Stack } from 'aws-cdk-lib';
+import { IResource, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { ActualResult, EqualsAssertion, ExpectedResult, IApiCall, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { Construct } from 'constructs';
 import { PytorchCustomEndpoint } from '../../lib';
@@ -26,6 +27,14 @@ export function expectEndpointAnswers(integ: IntegTest, endpoint: PytorchCustomE
   }, ['Body', 'ContentType']);
   assertThat(call, 'AnswersJson', 'ContentType', ExpectedResult.stringLikeRegexp('application/json'));
   assertThat(call, 'AnswersPrediction', 'Body', ExpectedResult.stringLikeRegexp(ANSWER_PATTERN));
+}
+
+/** The endpoint is InService with `count` instances running its variant. */
+export function expectInstanceCount(integ: IntegTest, endpoint: PytorchCustomEndpoint, count: number): void {
+  const call = integ.assertions.awsApiCall('SageMaker', 'describeEndpoint', { EndpointName: endpoint.endpointName },
+    ['EndpointStatus', 'ProductionVariants.0.CurrentInstanceCount']);
+  assertThat(call, 'InService', 'EndpointStatus', ExpectedResult.exact('InService'));
+  assertThat(call, 'InstanceCount', 'ProductionVariants.0.CurrentInstanceCount', ExpectedResult.stringLikeRegexp(`^${count}$`));
 }
 
 /** The training job that produced the served model ended Completed. */
@@ -70,4 +79,30 @@ export function expectAsyncRequestQueued(integ: IntegTest, endpoint: PytorchCust
   }, ['OutputLocation']);
   put.next(invoke);
   assertThat(invoke, 'Queued', 'OutputLocation', ExpectedResult.stringLikeRegexp('^s3://'));
+}
+
+/**
+ * The REST API in front of the endpoint answers: `TestInvokeMethod` runs `POST` on the method (the request model and
+ * the SageMaker integration, without the SigV4 authorizer), and an unsigned request to the deployed stage is refused
+ * with 403 (IAM authorization is on).
+ */
+export function expectApiAnswers(integ: IntegTest, api: RestApi, resource: IResource, url: string, body: string = CLASSIFIER_REQUEST): void {
+  const invoke = integ.assertions.awsApiCall('APIGateway', 'testInvokeMethod', {
+    restApiId: api.restApiId,
+    resourceId: resource.resourceId,
+    httpMethod: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body,
+  }, ['status', 'body']);
+  // TestInvokeMethod is authorized as apigateway:POST on the method's test-invoke path (the SDK-derived action does not exist).
+  invoke.provider.addToRolePolicy({
+    Effect: 'Allow',
+    Action: ['apigateway:POST'],
+    Resource: [Stack.of(api).formatArn({ service: 'apigateway', account: '', resource: `/restapis/${api.restApiId}/resources/${resource.resourceId}/methods/POST`, arnFormat: ArnFormat.NO_RESOURCE_NAME })],
+  });
+  assertThat(invoke, 'ApiAnswers200', 'status', ExpectedResult.stringLikeRegexp('^200$'));
+  assertThat(invoke, 'ApiAnswersPrediction', 'body', ExpectedResult.stringLikeRegexp(ANSWER_PATTERN));
+
+  const unsigned = integ.assertions.httpApiCall(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  assertThat(unsigned, 'ApiRefusesUnsigned', 'status', ExpectedResult.stringLikeRegexp('^403$'));
 }

@@ -84,6 +84,7 @@ def main():
         scaler.scale(loss).backward()
         scaler.step(optimizer)
         scaler.update()
+        # One line per epoch, matched by the metricDefinitions regex in ../stack.ts (metric train:loss).
         print("epoch=%d loss=%.6f" % (epoch, loss.item()))
 
     model_dir = os.environ.get("SM_MODEL_DIR", "/opt/ml/model")
