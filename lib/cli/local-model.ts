@@ -11,6 +11,7 @@ import * as tar from 'tar';
 import { CodeFile } from '../packaging/engine';
 import { CliError } from './errors';
 import { removeOnInterrupt } from './interrupts';
+import { isGzipFile } from '../common/gzip-file';
 
 /** A model directory ready to serve, and how to remove what was made for it. */
 export interface LocalModel {
@@ -27,19 +28,9 @@ function temporaryDirectory(): { directory: string; dispose: () => void } {
   return { directory, dispose: () => { fs.rmSync(directory, { recursive: true, force: true }); forget(); } };
 }
 
-/** Whether the file starts with the gzip magic bytes. */
-function isGzip(file: string): boolean {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const magic = Buffer.alloc(2);
-    return fs.readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 async function extract(archive: string, into: string): Promise<void> {
-  if (!isGzip(archive)) {
+  if (!isGzipFile(archive)) {
     throw new CliError(`--model ${archive} is neither a directory nor a gzip file: give a model.tar.gz (tar czf model.tar.gz -C <model dir> .) or the model directory.`, 'NOT_GZIP');
   }
   try {

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 import { parseS3Uri } from '../common/s3-uri';
 import { servedArchiveProblem } from './served-archive-check';
+import { isGzipFile } from '../common/gzip-file';
 
 /**
  * Where a model's artifacts are, in the form `AWS::SageMaker::Model` takes them. Exactly one field is set.
@@ -104,7 +105,7 @@ export abstract class ModelData {
     if (!fs.existsSync(archivePath) || !fs.statSync(archivePath).isFile()) {
       throw new Error(`Model data asset '${archivePath}' does not exist or is not a file (resolved to ${path.resolve(archivePath)}).`);
     }
-    if (!isGzip(archivePath)) {
+    if (!isGzipFile(archivePath)) {
       throw new Error(
         `Model data asset '${archivePath}' is not gzip-compressed (no gzip magic bytes): SageMaker reads ModelDataUrl ` +
         'as a tar.gz. Build it with `tar czf model.tar.gz -C <model dir> .` (weights at the root, code/inference.py).',
@@ -170,16 +171,6 @@ export abstract class ModelData {
   }
 }
 
-/** Whether a file starts with the gzip magic bytes 1f 8b (RFC 1952): reads two bytes, whatever the file's size. */
-function isGzip(file: string): boolean {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const magic = Buffer.alloc(2);
-    return fs.readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** Read access to one object: `s3:GetObject` on its ARN, plus decrypt with the bucket key if any. */
 function grantReadObject(grantee: iam.IGrantable, bucket: s3.IBucket, key: string): void {
