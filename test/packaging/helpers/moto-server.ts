@@ -4,6 +4,7 @@ import {
   CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import { S3Operations, sdkS3Operations } from '../../../lib/packaging/runtime/s3-operations';
+import { localS3Client } from './local-s3-client';
 
 /**
  * moto's standalone S3 server (`python3 -m moto.server`) on 127.0.0.1: unlike s3rver it implements UploadPartCopy,
@@ -68,14 +69,7 @@ export async function startMotoS3(): Promise<MotoS3> {
   });
   await whenListening(child, port);
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = localS3Client(endpoint, 'testing');
   return {
     client,
     ops: sdkS3Operations(client),

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3Operations, sdkS3Operations } from '../../../lib/packaging/runtime/s3-operations';
+import { localS3Client } from './local-s3-client';
 
 // s3rver ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -51,15 +52,8 @@ export async function startLocalS3(): Promise<LocalS3> {
   });
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
-  const client = new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    // As in the Lambda: no aws-chunked streaming checksums (s3rver stores their framing as data).
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  // s3rver would store aws-chunked framing as data: the client sends none, as the Lambda's.
+  const client = localS3Client(endpoint, 'S3RVER');
   return {
     client,
     ops: sdkS3Operations(client),
