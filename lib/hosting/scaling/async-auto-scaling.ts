@@ -1,10 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IDependable } from 'constructs';
 import { addScaleFromZero } from './scale-from-zero';
-import { useServiceLinkedRole } from './variant-auto-scaling';
+import { sagemakerScalableTarget } from './sagemaker-scalable-target';
 import { AsyncInferenceMetrics } from '../monitoring/scale-to-zero-metrics';
 
 /** Properties of an {@link AsyncAutoScaling}. */
@@ -42,18 +41,13 @@ export class AsyncAutoScaling extends Construct {
 
   constructor(scope: Construct, id: string, props: AsyncAutoScalingProps) {
     super(scope, id);
-    this.scalableTarget = new appscaling.ScalableTarget(this, 'Target', {
-      serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
+    this.scalableTarget = sagemakerScalableTarget(this, 'Target', {
       resourceId: `endpoint/${props.endpointName}/variant/${props.variantName}`,
       scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
       minCapacity: props.minInstanceCount,
       maxCapacity: props.maxInstanceCount,
-      role: iam.Role.fromRoleName(this, 'UnusedRole', 'unused'),
+      dependsOn: props.endpoint,
     });
-    useServiceLinkedRole(this.scalableTarget);
-    if (props.endpoint) {
-      this.scalableTarget.node.addDependency(props.endpoint);
-    }
     const metrics = new AsyncInferenceMetrics(props.endpointName, props.variantName);
     this.backlogPolicy = new appscaling.TargetTrackingScalingPolicy(this, 'BacklogPerInstance', {
       scalingTarget: this.scalableTarget,

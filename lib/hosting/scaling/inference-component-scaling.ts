@@ -2,10 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IDependable } from 'constructs';
 import { addScaleFromZero } from './scale-from-zero';
-import { useServiceLinkedRole } from './variant-auto-scaling';
+import { sagemakerScalableTarget } from './sagemaker-scalable-target';
 import { InferenceComponentMetrics } from '../monitoring/scale-to-zero-metrics';
 
 /** Properties of an {@link InferenceComponentAutoScaling}. */
@@ -51,18 +50,13 @@ export class InferenceComponentAutoScaling extends Construct {
 
   constructor(scope: Construct, id: string, props: InferenceComponentAutoScalingProps) {
     super(scope, id);
-    this.scalableTarget = new appscaling.ScalableTarget(this, 'Target', {
-      serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
+    this.scalableTarget = sagemakerScalableTarget(this, 'Target', {
       resourceId: `inference-component/${props.inferenceComponentName}`,
       scalableDimension: COPY_COUNT,
       minCapacity: 0,
       maxCapacity: props.maxCopyCount,
-      role: iam.Role.fromRoleName(this, 'UnusedRole', 'unused'),
+      dependsOn: props.inferenceComponent,
     });
-    useServiceLinkedRole(this.scalableTarget);
-    if (props.inferenceComponent) {
-      this.scalableTarget.node.addDependency(props.inferenceComponent);
-    }
     this.invocationsPerCopyPolicy = new appscaling.TargetTrackingScalingPolicy(this, 'InvocationsPerCopy', {
       scalingTarget: this.scalableTarget,
       predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_INFERENCE_COMPONENT_INVOCATIONS_PER_COPY,

@@ -1,9 +1,9 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IDependable } from 'constructs';
 import { AutoScalingOptions } from './auto-scaling-options';
+import { sagemakerScalableTarget } from './sagemaker-scalable-target';
 import { EndpointMetrics } from '../monitoring/endpoint-metrics';
 
 /**
@@ -74,21 +74,13 @@ export class VariantAutoScaling extends Construct {
     validateCounts(this, minInstanceCount, props.initialInstanceCount, props.maxInstanceCount);
     validateTargets(this, props);
 
-    this.scalableTarget = new appscaling.ScalableTarget(this, 'Target', {
-      serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
+    this.scalableTarget = sagemakerScalableTarget(this, 'Target', {
       resourceId: `endpoint/${props.endpointName}/variant/${props.variantName}`,
       scalableDimension: VARIANT_INSTANCE_COUNT,
       minCapacity: minInstanceCount,
       maxCapacity: props.maxInstanceCount,
-      // ScalableTarget would otherwise create a role with no permissions, useless here: SageMaker endpoints scale
-      // through Application Auto Scaling's service-linked role. An imported placeholder creates nothing, and its
-      // ARN is removed from the template below.
-      role: iam.Role.fromRoleName(this, 'UnusedRole', 'unused'),
+      dependsOn: props.endpoint,
     });
-    useServiceLinkedRole(this.scalableTarget);
-    if (props.endpoint) {
-      this.scalableTarget.node.addDependency(props.endpoint);
-    }
 
     const cooldowns = {
       scaleInCooldown: props.scaleInCooldown ?? Duration.minutes(10),
@@ -114,15 +106,6 @@ export class VariantAutoScaling extends Construct {
       });
     }
   }
-}
-
-/**
- * Drops the role from the scalable target: without `RoleARN`, Application Auto Scaling uses (and creates if
- * needed) its service-linked role for SageMaker endpoints, which is what AWS recommends for this service.
- */
-export function useServiceLinkedRole(target: appscaling.ScalableTarget): void {
-  const cfn = target.node.defaultChild as appscaling.CfnScalableTarget;
-  cfn.addPropertyDeletionOverride('RoleARN');
 }
 
 /** An error naming the construct whose props are wrong, so that the user finds which endpoint is meant. */
