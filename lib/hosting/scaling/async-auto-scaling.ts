@@ -3,7 +3,7 @@ import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct, IDependable } from 'constructs';
 import { addScaleFromZero } from './scale-from-zero';
-import { sagemakerScalableTarget } from './sagemaker-scalable-target';
+import { sagemakerScalableTarget, VARIANT_INSTANCE_COUNT } from './sagemaker-scalable-target';
 import { AsyncInferenceMetrics } from '../monitoring/scale-to-zero-metrics';
 
 /** Properties of an {@link AsyncAutoScaling}. */
@@ -43,7 +43,7 @@ export class AsyncAutoScaling extends Construct {
     super(scope, id);
     this.scalableTarget = sagemakerScalableTarget(this, 'Target', {
       resourceId: `endpoint/${props.endpointName}/variant/${props.variantName}`,
-      scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      scalableDimension: VARIANT_INSTANCE_COUNT,
       minCapacity: props.minInstanceCount,
       maxCapacity: props.maxInstanceCount,
       dependsOn: props.endpoint,

@@ -2,6 +2,9 @@ import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IDependable } from 'constructs';
 
+/** The scalable dimension of a SageMaker production variant: its instance count (real-time and async variants). */
+export const VARIANT_INSTANCE_COUNT = 'sagemaker:variant:DesiredInstanceCount';
+
 /** What SageMaker resource Application Auto Scaling scales, and between which bounds. */
 export interface SageMakerScalableTargetProps {
   /** `endpoint/<name>/variant/<variant>` or `inference-component/<name>`. */

@@ -3,7 +3,7 @@ import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct, IDependable } from 'constructs';
 import { AutoScalingOptions } from './auto-scaling-options';
-import { sagemakerScalableTarget } from './sagemaker-scalable-target';
+import { sagemakerScalableTarget, VARIANT_INSTANCE_COUNT } from './sagemaker-scalable-target';
 import { EndpointMetrics } from '../monitoring/endpoint-metrics';
 
 /**
@@ -34,9 +34,6 @@ export interface VariantAutoScalingProps extends AutoScalingOptions {
    */
   readonly endpoint?: IDependable;
 }
-
-/** The scalable dimension of a SageMaker production variant: its instance count. */
-const VARIANT_INSTANCE_COUNT = 'sagemaker:variant:DesiredInstanceCount';
 
 /**
  * Scales the instance count of one production variant of a SageMaker endpoint with Application Auto Scaling:
