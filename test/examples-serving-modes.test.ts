@@ -31,6 +31,9 @@ describe('example: real-time endpoint that scales to zero', () => {
     expect(outputs.ColdStart.Value).toMatch(/first request after that FAILS/);
     expect(outputs.ColdStart.Value).toMatch(/several minutes/);
     expect(outputs.ColdStart.Value).toMatch(/Retry/);
+    // The copy counts are published every minute (on by default).
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { INFERENCE_COMPONENT_NAME: outputs.InferenceComponentName.Value } } });
   });
 });
 

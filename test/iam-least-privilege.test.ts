@@ -25,7 +25,7 @@ import { fastApp } from './helpers/synth-checks';
 const STAR_RESOURCE_EXCEPTIONS: Record<string, string> = {
   'ecr:GetAuthorizationToken': 'ECR issues registry tokens for the whole registry; needed to pull the DLC image',
   'sagemaker:ListTrainingJobs': 'lists job names to find a completed job of the same inputs (rollbacks, retries)',
-  'cloudwatch:PutMetricData': 'training metrics; scoped by a cloudwatch:namespace condition instead of a resource',
+  'cloudwatch:PutMetricData': 'training metrics and inference-component copy counts; scoped by a cloudwatch:namespace condition instead of a resource',
   'ec2:DescribeNetworkInterfaces': 'Describe* actions have no resource type',
   'ec2:DescribeVpcs': 'Describe* actions have no resource type',
   'ec2:DescribeDhcpOptions': 'Describe* actions have no resource type',
@@ -122,6 +122,18 @@ describe('least privilege across every example stack, and one with every VPC and
         .filter((a) => !(String(a) in STAR_RESOURCE_EXCEPTIONS))
         .map((a) => `${name}/${where}: ${a} on "*"`)));
     expect(unexplained).toEqual([]);
+  });
+
+  test('cloudwatch:PutMetricData only ever into one named namespace', () => {
+    const puts = templates.flatMap(({ name, template }) => statementsOf(template)
+      .filter(({ statement }) => asList(statement.Action).includes('cloudwatch:PutMetricData'))
+      .map(({ where, statement }) => ({ where: `${name}/${where}`, condition: statement.Condition })));
+    for (const { where, condition } of puts) {
+      expect({ where, condition }).toEqual({ where, condition: { StringEquals: { 'cloudwatch:namespace': expect.stringMatching(/^[^*?]+$/) } } });
+    }
+    // The training role and the scale-to-zero example's copy-count publisher: the check above is not vacuous.
+    expect(puts.map(({ condition }) => (condition as any).StringEquals['cloudwatch:namespace']).sort())
+      .toEqual(expect.arrayContaining(['/aws/sagemaker/TrainingJobs', 'CdkPytorchSageMaker/InferenceComponents']));
   });
 
   test('iam:PassRole is only ever passed to SageMaker', () => {

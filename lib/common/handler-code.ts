@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -53,4 +53,18 @@ export function bundledHandlerFunction(scope: Construct, id: string, name: strin
 export function logWriteStatement(scope: Construct, logGroup: logs.ILogGroup, sid?: string): iam.PolicyStatement {
   acknowledgeWildcardResource(scope, logGroup.logGroupArn, 'Lambda names its log streams at run time; confined to this function\'s log group.');
   return new iam.PolicyStatement({ sid, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] });
+}
+
+/**
+ * A bundled handler with its own role and log group (a month of logs, deleted with the stack): the role may only
+ * write to that log group (no AWS managed policy), and the function's other permissions are added by the caller.
+ */
+export function handlerFunction(scope: Construct, id: string, bundle: string, description: string, timeout: Duration, memorySize: number): lambda.Function {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+  const role = new iam.Role(scope, `${id}FunctionRole`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description,
+  });
+  role.addToPrincipalPolicy(logWriteStatement(scope, logGroup));
+  return bundledHandlerFunction(scope, `${id}Function`, bundle, { description, timeout, memorySize, role, logGroup });
 }

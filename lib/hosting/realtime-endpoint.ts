@@ -24,6 +24,7 @@ import { ServingModeParts } from './serving-mode-parts';
 import { AsyncAutoScaling } from './scaling/async-auto-scaling';
 import { InferenceComponentAutoScaling } from './scaling/inference-component-scaling';
 import { AsyncInferenceLocations } from './async-inference-options';
+import { CopyCountPublisher } from './monitoring/copy-count-publisher';
 import { AsyncInferenceMetrics, InferenceComponentMetrics } from './monitoring/scale-to-zero-metrics';
 import { ServingModeKind } from './serving-mode';
 
@@ -145,6 +146,14 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
   public readonly inferenceComponentScaling?: InferenceComponentAutoScaling;
 
   /**
+   * The scheduled function that publishes the inference component's copy counts to CloudWatch, with
+   * `ServingMode.realtimeScaleToZero()` (unless `copyCountMetrics: false`).
+   *
+   * @default - undefined in other modes
+   */
+  public readonly copyCountPublisher?: CopyCountPublisher;
+
+  /**
    * The instance-count scaling of an asynchronous endpoint (backlog target tracking, scale from zero), with
    * `ServingMode.asynchronous()`.
    *
@@ -202,6 +211,7 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
     this.inferenceComponentName = this.servingModeResources.inferenceComponentName;
     this.inferenceComponent = this.servingModeResources.inferenceComponent;
     this.inferenceComponentScaling = this.servingModeResources.inferenceComponentScaling;
+    this.copyCountPublisher = this.servingModeResources.copyCountPublisher;
     this.asyncScaling = this.servingModeResources.asyncScaling;
     this.asyncInference = this.servingModeResources.asyncInference;
     if (props.deployment) {
@@ -386,6 +396,26 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
   }
 
   /**
+   * Copies of the model running: 0 while scaled to zero. `ServingMode.realtimeScaleToZero()` with
+   * `copyCountMetrics` (the default) only; the library publishes it every minute.
+   *
+   * @default - statistic Maximum, period 5 minutes
+   */
+  public metricCurrentCopyCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.copyCountMetrics('metricCurrentCopyCount').metricCurrentCopyCount(props);
+  }
+
+  /**
+   * Copies Application Auto Scaling asked for. `ServingMode.realtimeScaleToZero()` with `copyCountMetrics` (the
+   * default) only; the library publishes it every minute.
+   *
+   * @default - statistic Maximum, period 5 minutes
+   */
+  public metricDesiredCopyCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.copyCountMetrics('metricDesiredCopyCount').metricDesiredCopyCount(props);
+  }
+
+  /**
    * Queued requests. `ServingMode.asynchronous()` only.
    *
    * @default - statistic Average, period 5 minutes
@@ -444,6 +474,15 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
       throw new Error(`${this.node.path}: ${method}() exists only for servingMode: ServingMode.realtimeScaleToZero().`);
     }
     return this.servingModeResources.inferenceComponentMetrics;
+  }
+
+  private copyCountMetrics(method: string): InferenceComponentMetrics {
+    const metrics = this.componentMetrics(method);
+    if (!this.copyCountPublisher) {
+      throw new Error(`${this.node.path}: ${method}() needs the copy counts the library publishes: remove ` +
+        'copyCountMetrics: false from ServingMode.realtimeScaleToZero().');
+    }
+    return metrics;
   }
 
   private asyncMetricsFor(method: string): AsyncInferenceMetrics {

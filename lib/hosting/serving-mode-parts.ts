@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { AsyncInferenceLocations } from './async-inference-options';
 import { EndpointSettings } from './endpoint-settings';
 import { inferenceComponentNameOf, renderInferenceComponent } from './inference-component';
+import { CopyCountPublisher } from './monitoring/copy-count-publisher';
 import { AsyncInferenceMetrics, InferenceComponentMetrics } from './monitoring/scale-to-zero-metrics';
 import { AsyncAutoScaling } from './scaling/async-auto-scaling';
 import { InferenceComponentAutoScaling } from './scaling/inference-component-scaling';
@@ -24,6 +25,22 @@ export interface ServingModePartsProps {
 }
 
 const PERIOD = Duration.minutes(1);
+
+/** How long copies may be missing before the alarm says they cannot be placed: a GPU cold start takes minutes. */
+const COPIES_NOT_PLACED_MINUTES = 20;
+
+/** Desired minus current copies, per minute. */
+function copiesMissing(metrics: InferenceComponentMetrics): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: 'desired - current',
+    usingMetrics: {
+      desired: metrics.metricDesiredCopyCount({ period: PERIOD }),
+      current: metrics.metricCurrentCopyCount({ period: PERIOD, statistic: cloudwatch.Stats.MINIMUM }),
+    },
+    period: PERIOD,
+    label: 'Copies asked for but not running',
+  });
+}
 
 /**
  * The resources a scale-to-zero serving mode adds after the endpoint exists: the inference component and its
@@ -60,6 +77,13 @@ export class ServingModeParts extends Construct {
   public readonly inferenceComponentMetrics?: InferenceComponentMetrics;
 
   /**
+   * The function that publishes the inference component's copy counts (scale-to-zero mode, `copyCountMetrics`).
+   *
+   * @default - undefined in other modes, or with `copyCountMetrics: false`
+   */
+  public readonly copyCountPublisher?: CopyCountPublisher;
+
+  /**
    * Where an asynchronous endpoint keeps request payloads, results and failures.
    *
    * @default - undefined in other modes
@@ -89,6 +113,9 @@ export class ServingModeParts extends Construct {
       this.inferenceComponent = renderInferenceComponent(scope, settings, modeSettings.scaleToZero, props.model, props.endpoint);
       this.inferenceComponentName = inferenceComponentNameOf(settings.endpointName);
       this.inferenceComponentMetrics = new InferenceComponentMetrics(this.inferenceComponentName);
+      if (modeSettings.scaleToZero.copyCountMetrics) {
+        this.copyCountPublisher = new CopyCountPublisher(this, 'CopyCounts', { inferenceComponentName: this.inferenceComponentName });
+      }
       this.inferenceComponentScaling = new InferenceComponentAutoScaling(this, 'Scaling', {
         inferenceComponentName: this.inferenceComponentName,
         maxCopyCount: modeSettings.scaleToZero.maxCopyCount,
@@ -167,6 +194,22 @@ export class ServingModeParts extends Construct {
           'not counted here.',
       });
     }
+    if (this.inferenceComponentMetrics && this.copyCountPublisher) {
+      add('CopiesNotPlaced', {
+        metric: copiesMissing(this.inferenceComponentMetrics),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: COPIES_NOT_PLACED_MINUTES,
+        datapointsToAlarm: COPIES_NOT_PLACED_MINUTES,
+        // No data: the publisher has nothing to report (no component yet); it cannot mean copies are missing.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `Inference component ${this.inferenceComponentName} has had fewer copies running than asked for ` +
+          `during ${COPIES_NOT_PLACED_MINUTES} minutes: SageMaker cannot place them (no instance capacity of the type, ` +
+          'the account\'s endpoint-usage quota for it, or the container failing its health check). See FailureReason in ' +
+          `aws sagemaker describe-inference-component --inference-component-name ${this.inferenceComponentName}. ` +
+          'A cold start takes minutes, not this long; an endpoint scaled to zero asks for no copy and does not fire it.',
+      });
+    }
     return alarms;
   }
 
@@ -187,6 +230,17 @@ export class ServingModeParts extends Construct {
           left: [m.metricNoCapacityInvocationFailures({ period: PERIOD, statistic: cloudwatch.Stats.SUM, label: 'NoCapacityInvocationFailures' })],
         }),
       );
+      if (this.copyCountPublisher) {
+        dashboard.addWidgets(new cloudwatch.GraphWidget({
+          title: 'Inference component: copies running and asked for (0 = scaled to zero)',
+          width: 24,
+          left: [
+            m.metricCurrentCopyCount({ period: PERIOD, label: 'Current copies' }),
+            m.metricDesiredCopyCount({ period: PERIOD, label: 'Desired copies' }),
+          ],
+          leftYAxis: { min: 0 },
+        }));
+      }
     }
     if (this.asyncMetrics) {
       const m = this.asyncMetrics;

@@ -14,6 +14,7 @@ export interface ScaleToZeroSettings {
   readonly acceleratorsPerCopy?: number;
   readonly cpuCoresPerCopy: number;
   readonly memoryPerCopyInMb: number;
+  readonly copyCountMetrics: boolean;
 }
 
 /** The plain scaling values of `asynchronous()`, defaulted and checked. */
@@ -115,6 +116,7 @@ export function resolveScaleToZero(mode: ServingMode, instanceType: InstanceType
   return {
     maxInstanceCount, maxCopyCount, initialCopyCount, invocationsPerCopyTarget, idleMinutes,
     acceleratorsPerCopy, cpuCoresPerCopy, memoryPerCopyInMb,
+    copyCountMetrics: options.copyCountMetrics ?? true,
   };
 }
 

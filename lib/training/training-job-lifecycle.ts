@@ -4,9 +4,9 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IDependable } from 'constructs';
+import { handlerFunction } from '../common/handler-code';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 import { CreateTrainingJobRequest } from './create-training-job-request';
-import { handlerFunction } from './handler-function';
 import { TRAINING_JOB_RESOURCE_TYPE, TRAINING_RESULT_RESOURCE_TYPE } from './resource-types';
 
 /** How long CloudFormation waits for the lifecycle function's answer (its timeout is 2 minutes). */

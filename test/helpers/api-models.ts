@@ -42,6 +42,7 @@ export interface ServiceModel {
 const VERSIONS: { readonly [service: string]: string } = {
   'sagemaker': '2017-07-24',
   'application-autoscaling': '2016-02-06',
+  'cloudwatch': '2010-08-01',
 };
 
 const LOCATE = 'import botocore, os; print(os.path.dirname(botocore.__file__))';

@@ -1,12 +1,12 @@
 // The Lambda shell of the lifecycle custom resource, end to end: CloudFormation event in, the real
-// @aws-sdk/client-sagemaker client out to a SageMaker endpoint on 127.0.0.1 (./local-sagemaker: the service is the
+// @aws-sdk/client-sagemaker client out to a SageMaker endpoint on 127.0.0.1 (../helpers/local-sagemaker: the service is the
 // one thing that cannot run here, so only it is stood in for; every request is validated against the real API
 // model), and the response PUT to a real HTTP server on 127.0.0.1.
 import { SageMakerClient, CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { handler } from '../../lib/training/handlers/training-job-lifecycle';
 import { deliveredProperties } from '../helpers/cfn-eval';
 import { synthJob } from './helpers';
-import { LOCAL_AWS_ENV, LocalSageMaker } from './local-sagemaker';
+import { LOCAL_AWS_ENV, LocalSageMaker } from '../helpers/local-sagemaker';
 import { startServer } from './local-http';
 
 const context = { getRemainingTimeInMillis: () => 120_000, logStreamName: 'stream-1' };

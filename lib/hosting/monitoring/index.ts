@@ -5,3 +5,4 @@ export * from '../../common/training-job-metrics';
 export * from './endpoint-alarms';
 export * from './endpoint-dashboard';
 export * from './scale-to-zero-metrics';
+export * from './copy-count-publisher';

@@ -1,12 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { COPY_COUNT_DIMENSION, COPY_COUNT_NAMESPACE, CURRENT_COPY_COUNT, DESIRED_COPY_COUNT } from './copy-count-names';
 
 const NAMESPACE = 'AWS/SageMaker';
 
 function metric(dimensionsMap: { [name: string]: string }, metricName: string, statistic: string,
-  props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  props?: cloudwatch.MetricOptions, namespace: string = NAMESPACE): cloudwatch.Metric {
   return new cloudwatch.Metric({
-    namespace: NAMESPACE,
+    namespace,
     metricName,
     dimensionsMap,
     period: Duration.minutes(5),
@@ -17,7 +18,7 @@ function metric(dimensionsMap: { [name: string]: string }, metricName: string, s
 
 /**
  * The metrics SageMaker publishes for an inference component (namespace `AWS/SageMaker`, dimension
- * `InferenceComponentName`).
+ * `InferenceComponentName`), and its copy counts, which the library publishes (see `CopyCountPublisher`).
  *
  * @see https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html
  * @see https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-zero-instances.html
@@ -52,6 +53,26 @@ export class InferenceComponentMetrics {
    */
   public metricInvocationsPerCopy(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return metric({ InferenceComponentName: this.inferenceComponentName }, 'InvocationsPerCopy', cloudwatch.Stats.SUM, props);
+  }
+
+  /**
+   * Copies of the model running (`DescribeInferenceComponent` `RuntimeConfig.CurrentCopyCount`, published every
+   * minute by the library in `CdkPytorchSageMaker/InferenceComponents`): 0 while the endpoint is scaled to zero.
+   *
+   * @default - statistic Maximum, period 5 minutes
+   */
+  public metricCurrentCopyCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ [COPY_COUNT_DIMENSION]: this.inferenceComponentName }, CURRENT_COPY_COUNT, cloudwatch.Stats.MAXIMUM, props, COPY_COUNT_NAMESPACE);
+  }
+
+  /**
+   * Copies Application Auto Scaling asked for (`RuntimeConfig.DesiredCopyCount`, published like
+   * `metricCurrentCopyCount`). Above the current count while copies start, or while they cannot be placed.
+   *
+   * @default - statistic Maximum, period 5 minutes
+   */
+  public metricDesiredCopyCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ [COPY_COUNT_DIMENSION]: this.inferenceComponentName }, DESIRED_COPY_COUNT, cloudwatch.Stats.MAXIMUM, props, COPY_COUNT_NAMESPACE);
   }
 }
 

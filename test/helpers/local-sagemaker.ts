@@ -3,10 +3,10 @@
 // error parsing can, so only the service is replaced. The server speaks the model's protocol (awsJson 1.1: POST /,
 // `X-Amz-Target: SageMaker.<Operation>`, JSON bodies), validates every request against the real API model
 // (botocore's full model, test/helpers/api-models: patterns, enums, lengths and ranges included), answers from a
-// small in-memory state of training jobs, and validates its own answers against the model's output shapes too, so a test cannot pass on a reply the real service would never send.
+// small in-memory state of training jobs and inference components, and validates its own answers against the model's output shapes too, so a test cannot pass on a reply the real service would never send.
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { hasOperation, outputShape, protocolOf, shapeNamed, validateRequest, validateResponse } from '../helpers/api-models';
+import { hasOperation, outputShape, protocolOf, shapeNamed, validateRequest, validateResponse } from './api-models';
 
 /** One request the client sent, after it passed the model's validation. */
 export interface SageMakerCall {
@@ -18,6 +18,9 @@ export interface SageMakerCall {
 
 /** A training job as DescribeTrainingJob returns it. */
 export type TrainingJobRecord = { [member: string]: any };
+
+/** An inference component as DescribeInferenceComponent returns it. */
+export type InferenceComponentRecord = { [member: string]: any };
 
 /** The region and credentials the tests give the client (SigV4 needs some; no AWS is reached). */
 export const LOCAL_AWS_ENV = {
@@ -39,6 +42,9 @@ class ServiceError extends Error {
 /** DescribeTrainingJob / StopTrainingJob of an unknown name: the real service answers ValidationException (aws/aws-sdk#165). */
 const notFound = () => new ServiceError('ValidationException', 'Requested resource not found.');
 
+/** DescribeInferenceComponent of an unknown name: a ValidationException as well, naming the component. */
+const componentNotFound = (name: string) => new ServiceError('ValidationException', `Could not find inference component "${name}".`);
+
 export class LocalSageMaker {
   public static async start(): Promise<LocalSageMaker> {
     const local = new LocalSageMaker();
@@ -52,6 +58,10 @@ export class LocalSageMaker {
   public readonly problems: string[] = [];
   /** The service's state: training jobs by name. */
   public readonly jobs = new Map<string, TrainingJobRecord>();
+  /** The service's state: inference components by name. */
+  public readonly inferenceComponents = new Map<string, InferenceComponentRecord>();
+  /** When set, every request is answered with this error (e.g. throttling), as the service would. */
+  public failWith?: { readonly type: string; readonly message: string; readonly status: number };
   /** When set, requests are recorded but not answered (a call that never returns) until release(). */
   public hang = false;
 
@@ -84,6 +94,30 @@ export class LocalSageMaker {
     });
     this.jobs.set(name, { ...job, ...extra, TrainingJobStatus: status });
     return this.jobs.get(name)!;
+  }
+
+  /**
+   * Puts an inference component in the state, as CreateInferenceComponent and Application Auto Scaling would have
+   * left it: `InService` with the given copy counts (`runtime` undefined: no runtime yet, as while it is created).
+   */
+  public addInferenceComponent(name: string, runtime?: { CurrentCopyCount: number; DesiredCopyCount: number }, status = 'InService'): InferenceComponentRecord {
+    const record: InferenceComponentRecord = {
+      InferenceComponentName: name,
+      InferenceComponentArn: `arn:aws:sagemaker:${LOCAL_AWS_ENV.AWS_REGION}:${ACCOUNT}:inference-component/${name.toLowerCase()}`,
+      EndpointName: 'endpoint',
+      EndpointArn: `arn:aws:sagemaker:${LOCAL_AWS_ENV.AWS_REGION}:${ACCOUNT}:endpoint/endpoint`,
+      VariantName: 'AllTraffic',
+      Specification: {
+        ModelName: 'model',
+        ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: 1, NumberOfCpuCoresRequired: 2, MinMemoryRequiredInMb: 8192 },
+      },
+      ...(runtime ? { RuntimeConfig: runtime } : {}),
+      CreationTime: 1_700_000_000,
+      LastModifiedTime: 1_700_000_000,
+      InferenceComponentStatus: status,
+    };
+    this.inferenceComponents.set(name, record);
+    return record;
   }
 
   /** What SageMaker does when a job ends well: Completed, with its artifact. */
@@ -123,6 +157,10 @@ export class LocalSageMaker {
         this.waiting.splice(0).forEach((resolve) => resolve(call));
         if (this.hang) {
           this.held.push(res);
+          return;
+        }
+        if (this.failWith) {
+          this.answer(res, this.failWith.status, undefined, { __type: this.failWith.type, message: this.failWith.message });
           return;
         }
         this.answer(res, 200, operation, this.operate(operation, input));
@@ -203,6 +241,11 @@ export class LocalSageMaker {
             LastModifiedTime: job.CreationTime, TrainingJobStatus: job.TrainingJobStatus,
           }));
         return { TrainingJobSummaries: summaries };
+      }
+      case 'DescribeInferenceComponent': {
+        const component = this.inferenceComponents.get(input.InferenceComponentName);
+        if (!component) throw componentNotFound(input.InferenceComponentName);
+        return component;
       }
       default:
         throw new ServiceError('UnknownOperationException', `the local SageMaker does not implement ${operation}`);
