@@ -1,11 +1,12 @@
 // What every integration test asserts once its stack is deployed, as integ-tests-alpha assertions (custom resources
 // in the test's DeployAssert stack). Each fails the deployment when it does not hold, so that the test also fails
 // when it is deployed with the plain CDK CLI (scripts/integ.mjs) rather than integ-runner.
-import { ArnFormat, Fn, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { IResource, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { ActualResult, EqualsAssertion, ExpectedResult, IApiCall, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { Construct } from 'constructs';
 import { PytorchCustomEndpoint } from '../../lib';
+import { COPY_COUNT_DIMENSION, COPY_COUNT_NAMESPACE, CURRENT_COPY_COUNT } from '../../lib/hosting/monitoring/copy-count-names';
 
 /** The request every example classifier answers, and what its answer must contain. */
 export const CLASSIFIER_REQUEST = '{"inputs": [[5.1, 3.5, 1.4, 0.2]]}';
@@ -27,6 +28,22 @@ export function expectEndpointAnswers(integ: IntegTest, endpoint: PytorchCustomE
   }, ['Body', 'ContentType']);
   assertThat(call, 'AnswersJson', 'ContentType', ExpectedResult.stringLikeRegexp('application/json'));
   assertThat(call, 'AnswersPrediction', 'Body', ExpectedResult.stringLikeRegexp(ANSWER_PATTERN));
+}
+
+/**
+ * The copy-count publisher ran: CloudWatch lists `CurrentCopyCount` for the endpoint's inference component. Polled
+ * (the schedule runs every minute, and a new metric can take minutes to be listed); after 20 minutes without it the
+ * assertion fails, and with it the deployment.
+ */
+export function expectCopyCountsPublished(integ: IntegTest, endpoint: PytorchCustomEndpoint): void {
+  if (!endpoint.inferenceComponentName) throw new Error('expectCopyCountsPublished: the endpoint has no inference component');
+  integ.assertions.awsApiCall('CloudWatch', 'listMetrics', {
+    Namespace: COPY_COUNT_NAMESPACE,
+    MetricName: CURRENT_COPY_COUNT,
+    Dimensions: [{ Name: COPY_COUNT_DIMENSION, Value: endpoint.inferenceComponentName }],
+  }, ['Metrics.0.MetricName'])
+    .assertAtPath('Metrics.0.MetricName', ExpectedResult.stringLikeRegexp(`^${CURRENT_COPY_COUNT}$`))
+    .waitForAssertions({ totalTimeout: Duration.minutes(20), interval: Duration.minutes(1) });
 }
 
 /** The endpoint is InService with `count` instances running its variant. */

@@ -3,7 +3,7 @@
 import * as cdk from 'aws-cdk-lib';
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { ScaleToZeroRealtimeStack } from '../../examples/scale-to-zero-realtime/stack';
-import { expectEndpointAnswers } from './assertions';
+import { expectCopyCountsPublished, expectEndpointAnswers } from './assertions';
 
 const app = new cdk.App();
 const stack = new ScaleToZeroRealtimeStack(app, 'IntegScaleToZeroRealtime');
@@ -13,4 +13,6 @@ const integ = new IntegTest(app, 'ScaleToZeroRealtime', {
 });
 // Right after the deploy the inference component has its initial copy, so the first request is answered.
 expectEndpointAnswers(integ, stack.endpoint);
+// The copy-count publisher reads the component every minute: its metric shows up in CloudWatch.
+expectCopyCountsPublished(integ, stack.endpoint);
 app.synth();
