@@ -6,6 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
+import { fastApp } from '../helpers/synth-checks';
 import { threeTierVpc } from '../helpers/vpcs';
 import {
   NetworkInterfaceGrantOptions, networkInterfaceStatements, placeInVpc, VpcPlacementProps, VpcPlacementRules,
@@ -22,7 +23,7 @@ const subnetId = (i: number) => `subnet-${i.toString(16).padStart(17, '0')}`;
 
 /** A stack with a construct `Thing` to place, and a VPC with two public, two private and two isolated subnets. */
 function setup() {
-  const stack = new cdk.Stack(new cdk.App(), 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const stack = new cdk.Stack(fastApp(), 'S', { env: { account: '111122223333', region: 'eu-west-1' } });
   const vpc = threeTierVpc(stack, 'Vpc', 2);
   const thing = new Construct(stack, 'Thing');
   return { stack, vpc, thing };

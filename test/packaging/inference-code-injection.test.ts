@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { InferenceCode, InferenceCodeInjection, InjectionStrategy } from '../../lib/packaging';
-import { checkedApp, expectCleanSynth, synthWithChecks } from '../helpers/synth-checks';
+import { checkedApp, expectCleanSynth, fastApp, synthWithChecks } from '../helpers/synth-checks';
 import { HIPAASecurityChecks } from 'cdk-nag';
 
 let root: string;
@@ -30,7 +30,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-function stackWith(props: Partial<ConstructorParameters<typeof InferenceCodeInjection>[2]> = {}, app: App = new App()) {
+function stackWith(props: Partial<ConstructorParameters<typeof InferenceCodeInjection>[2]> = {}, app: App = fastApp()) {
   const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
   const artifacts = s3.Bucket.fromBucketName(stack, 'Artifacts', 'training-output');
   const injection = new InferenceCodeInjection(stack, 'Injection', {
@@ -84,7 +84,7 @@ describe('InferenceCode', () => {
 
   test('the asset holds the same files the construct listed', () => {
     const dir = codeDir('asset', { 'inference.py': INFERENCE, 'lib/a.py': 'A = 1\n', '__pycache__/x.pyc': 'x', '.git/HEAD': 'ref' });
-    const app = new App();
+    const app = fastApp();
     const stack = new Stack(app, 'A');
     new CfnWaitConditionHandle(stack, 'NotEmpty');
     const config = InferenceCode.fromDirectory(dir).bind(stack);
@@ -98,7 +98,7 @@ describe('InferenceCode', () => {
   });
 
   test('binding twice in one scope reuses the asset; two directories in one scope do not collide', () => {
-    const stack = new Stack(new App(), 'A');
+    const stack = new Stack(fastApp(), 'A');
     const a = codeDir('bind-a', { 'inference.py': INFERENCE });
     const b = codeDir('bind-b', { 'inference.py': INFERENCE + '# b\n' });
     const first = InferenceCode.fromDirectory(a).bind(stack);
@@ -214,7 +214,7 @@ describe('InferenceCodeInjection', () => {
   });
 
   test('a given output bucket is used as is, and its KMS key is granted', () => {
-    const app = new App();
+    const app = fastApp();
     const stack = new Stack(app, 'S');
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
     const out = new s3.Bucket(stack, 'Out', { encryptionKey: key, enforceSSL: true });

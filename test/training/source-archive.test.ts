@@ -2,10 +2,11 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { TrainingJob } from '../../lib/training';
 import { listSourceEntries, packSourceDirectory } from '../../lib/training/source-archive';
+import { fastApp } from '../helpers/synth-checks';
 
 function makeSource(root: string, files: { [rel: string]: string }): string {
   fs.mkdirSync(root, { recursive: true });
@@ -86,7 +87,7 @@ test('symbolic links are refused', () => {
 
 test('the asset hash in the template follows the contents only', () => {
   const synthAssetKey = (dir: string) => {
-    const stack = new Stack(new App(), 'S');
+    const stack = new Stack(fastApp(), 'S');
     new TrainingJob(stack, 'Train', { sourceDirectory: dir });
     const resources = Template.fromStack(stack).findResources('Custom::SageMakerTrainingJob');
     const hp = Object.values(resources)[0].Properties.HyperParameters.sagemaker_submit_directory;
