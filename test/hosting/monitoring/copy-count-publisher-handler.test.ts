@@ -2,6 +2,7 @@
 // asks the local SageMaker (../../helpers/local-sagemaker: the one service that cannot run here; every request and
 // answer is validated against the real API model) and the real @aws-sdk/client-cloudwatch writes to moto's CloudWatch
 // on 127.0.0.1, which the test then reads back with GetMetricStatistics.
+import * as path from 'path';
 import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { handler } from '../../../lib/hosting/handlers/publish-copy-counts';
 import {
@@ -138,6 +139,17 @@ describe('the publisher function against a local SageMaker and moto\'s CloudWatc
     sagemaker.failWith = { type: 'AccessDeniedException', message: 'not authorized to perform: sagemaker:DescribeInferenceComponent', status: 400 };
     await expect(handler()).rejects.toMatchObject({ name: 'AccessDeniedException' });
     expect(await metricsIn()).toEqual([]);
+  });
+
+  test('the bundle that is deployed (assets/handlers/publish-copy-counts/index.js) does the same', async () => {
+    process.env[INFERENCE_COMPONENT_NAME_ENV] = 'bundled-ic';
+    sagemaker.addInferenceComponent('bundled-ic', { CurrentCopyCount: 2, DesiredCopyCount: 2 });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bundled = require(path.join(__dirname, '..', '..', '..', 'assets', 'handlers', 'publish-copy-counts', 'index.js'));
+    await bundled.handler();
+    expect(sagemaker.calls.map((c) => c.operation)).toEqual(['DescribeInferenceComponent']);
+    expect(await published('bundled-ic', CURRENT_COPY_COUNT)).toBe(2);
+    expect(await published('bundled-ic', DESIRED_COPY_COUNT)).toBe(2);
   });
 
   test('without the component name in its environment the function fails and says why', async () => {
