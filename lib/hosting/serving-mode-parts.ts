@@ -175,15 +175,9 @@ export class ServingModeParts extends Construct {
           'endpoint\'s CloudWatch logs.',
       });
     }
-    if (this.inferenceComponentName) {
+    if (this.inferenceComponentMetrics) {
       add('InferenceComponentServerErrors', {
-        metric: new cloudwatch.Metric({
-          namespace: 'AWS/SageMaker',
-          metricName: 'Invocation5XXErrors',
-          dimensionsMap: { InferenceComponentName: this.inferenceComponentName },
-          statistic: cloudwatch.Stats.AVERAGE,
-          period: PERIOD,
-        }),
+        metric: this.inferenceComponentMetrics.metricInvocation5XXErrors({ statistic: cloudwatch.Stats.AVERAGE, period: PERIOD }),
         threshold: 0.01,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 5,

@@ -1,8 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { COPY_COUNT_DIMENSION, COPY_COUNT_NAMESPACE, CURRENT_COPY_COUNT, DESIRED_COPY_COUNT } from './copy-count-names';
+import { EndpointMetrics } from './endpoint-metrics';
 
-const NAMESPACE = 'AWS/SageMaker';
+const NAMESPACE = EndpointMetrics.INVOCATION_NAMESPACE;
 
 function metric(dimensionsMap: { [name: string]: string }, metricName: string, statistic: string,
   props?: cloudwatch.MetricOptions, namespace: string = NAMESPACE): cloudwatch.Metric {
@@ -44,6 +45,16 @@ export class InferenceComponentMetrics {
    */
   public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return metric({ InferenceComponentName: this.inferenceComponentName }, 'Invocations', cloudwatch.Stats.SUM, props);
+  }
+
+  /**
+   * Requests to the inference component for which the model answered with a 5xx status; 1 per such request, 0 per
+   * other (Average is the 5xx rate).
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ InferenceComponentName: this.inferenceComponentName }, 'Invocation5XXErrors', cloudwatch.Stats.SUM, props);
   }
 
   /**
