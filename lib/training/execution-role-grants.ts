@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { IConstruct } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
+import { putMetricDataStatement } from '../common/put-metric-data';
 
 // Least-privilege statements for a training job's execution role, with exact action names (no `Get*`-style
 // wildcards) and cdk-nag acknowledgements, with their reasons, for the wildcard resources a job needs by design.
@@ -63,12 +64,7 @@ export function grantLogsAndMetrics(scope: IConstruct, role: iam.IRole): void {
     resources: [logStreams],
   }));
   acknowledgeWildcardResource(scope, logStreams, 'SageMaker names the log streams of a training job after the job and instance at run time; confined to the training log group.');
-  // PutMetricData has no resource type: the namespace condition is what scopes it.
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['cloudwatch:PutMetricData'],
-    resources: ['*'],
-    conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } },
-  }));
+  role.addToPrincipalPolicy(putMetricDataStatement('/aws/sagemaker/TrainingJobs'));
 }
 
 /** The reason for the `Resource::*` statements of the execution role, recorded on a role the construct made. */

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { COPY_COUNT_NAMESPACE, INFERENCE_COMPONENT_NAME_ENV } from './copy-count-names';
 import { handlerFunction } from '../../common/handler-code';
 import { acknowledgeWildcardResource } from '../../common/nag-acknowledgements';
+import { putMetricDataStatement } from '../../common/put-metric-data';
 
 /** Properties of a {@link CopyCountPublisher}. */
 export interface CopyCountPublisherProps {
@@ -51,12 +52,7 @@ export class CopyCountPublisher extends Construct {
       service: 'sagemaker', resource: 'inference-component', resourceName,
     }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeInferenceComponent'], resources: componentArns }));
-    // PutMetricData has no resource type: the namespace condition is what scopes it.
-    fn.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': COPY_COUNT_NAMESPACE } },
-    }));
+    fn.addToRolePolicy(putMetricDataStatement(COPY_COUNT_NAMESPACE));
     acknowledgeWildcardResource(this, '*', `cloudwatch:PutMetricData has no resource type; the statement is conditioned on the namespace ${COPY_COUNT_NAMESPACE}.`);
   }
 }
