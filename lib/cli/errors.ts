@@ -51,7 +51,6 @@ const ENGINE_ADVICE: { readonly [code in InjectionErrorCode]: string } = {
   NOT_TAR: 'its gzip holds no valid tar archive: build it again with tar czf',
   UNSAFE_ENTRY: 'build the archive again with relative names inside it',
   BAD_CODE_FILE: 'fix the code directory',
-  TAIL_UNRESOLVED: '--strategy scan reads the whole archive instead',
   STRATEGY_NOT_APPLICABLE: 'choose another --strategy (auto picks one that applies)',
 };
 

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { codeDirectoryProblem } from '../common/inference-script';
-import { fileSource, injectCode, InjectionError, InjectionStats, StrategyName } from '../packaging/engine';
+import { fileSource, injectCode, InjectionError, InjectionStats, STRATEGY_NAMES, StrategyName, strategyProblem } from '../packaging/engine';
 import { readCodeOption } from './code-dir';
 import { Command, ParsedOptions, PROGRAM } from './command';
 import { CliError, describeFileError, describeInjectionError } from './errors';
@@ -105,7 +105,6 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
   }
 }
 
-const STRATEGIES = ['auto', 'scan', 'tail', 'stream'] as const;
 
 export const INJECT_CODE: Command = {
   name: 'inject-code',
@@ -114,7 +113,15 @@ export const INJECT_CODE: Command = {
     { name: 'artifact', type: 'string', placeholder: 'IN', required: true, description: 'The model.tar.gz to read (never modified).' },
     { name: 'code', type: 'string', placeholder: 'DIR', required: true, description: 'The code directory: inference.py (with model_fn), requirements.txt, helpers.' },
     { name: 'out', type: 'string', placeholder: 'OUT', required: true, description: 'Where to write the new model.tar.gz (its folder must exist).' },
-    { name: 'strategy', type: 'string', placeholder: 'NAME', description: 'How to inject: auto, scan, tail or stream.', defaultValue: 'auto', choices: STRATEGIES },
+    {
+      name: 'strategy',
+      type: 'string',
+      placeholder: 'NAME',
+      description: 'How to inject: auto, scan or stream.',
+      defaultValue: 'auto',
+      choices: STRATEGY_NAMES,
+      refuseChoice: (value) => strategyProblem(value, '--strategy', '--strategy scan (or auto)'),
+    },
     { name: 'no-check', type: 'boolean', description: 'Skip the check synth runs on the code directory (inference.py present, model_fn defined, transform_fn not combined with input_fn/predict_fn/output_fn).' },
   ],
   details: `

@@ -5,8 +5,8 @@
 import * as os from 'os';
 import { looksLikeGzip } from './gzip-format';
 import { scanAndPatch } from './scan';
+import { strategyProblem } from './strategies';
 import { streamRewrite } from './stream';
-import { tailPatch } from './tail';
 import { parseHeader } from './tar-format';
 import { buildCodeEntries } from './tar-writer';
 import {
@@ -14,6 +14,7 @@ import {
 } from './types';
 
 export * from './types';
+export { REMOVED_STRATEGIES, STRATEGY_NAMES, strategyProblem } from './strategies';
 export { bufferSource, fileSource } from './source-reader';
 export { buildCodeEntries, validateCodePath, CODE_MTIME } from './tar-writer';
 
@@ -57,26 +58,28 @@ function streamResult(source: ByteSource, kind: InputKind, entries: ReturnType<t
  *
  * - `scan`: verifies the whole input (CRC-32, ISIZE, every tar header) in one native inflate pass, then patches only
  *   the tail; refuses (STRATEGY_NOT_APPLICABLE) when `code/` already exists or the input is a plain tar.
- * - `tail`: patches from at most 4 MiB at the end; refuses (TAIL_UNRESOLVED) whenever that does not resolve.
  * - `stream`: rewrites the whole archive, replacing old `code/` entries, with parallel deflate.
  * - `auto`: `scan`, or `stream` when the archive already has `code/` or is a plain tar.
+ *
+ * (`tail`, which patched from the last few MiB alone and could not prove its output, was removed in 0.2.0.)
  */
 export async function injectCode(source: ByteSource, files: CodeFile[], options: InjectionOptions): Promise<InjectionResult> {
+  const problem = strategyProblem(String(options.strategy), 'strategy', 'scan (or auto)');
+  if (problem) throw new InjectionError(problem, 'STRATEGY_NOT_APPLICABLE');
   const entries = buildCodeEntries(files);
   const stats: InjectionStats = { bytesRead: 0, bytesInflated: 0, bytesDeflated: 0, bytesCopied: 0, bytesWritten: 0, entries: entries.names };
   const kind = await detectInput(source, stats);
   switch (options.strategy) {
     case 'stream':
       return streamResult(source, kind, entries, 'requested', options, stats);
-    case 'scan':
-    case 'tail': {
+    case 'scan': {
       if (kind === 'tar') {
-        throw new InjectionError(`${options.strategy} needs a gzip-compressed archive; this is a plain tar (use stream)`, 'STRATEGY_NOT_APPLICABLE');
+        throw new InjectionError('scan needs a gzip-compressed archive; this is a plain tar (use stream)', 'STRATEGY_NOT_APPLICABLE');
       }
-      const patch = options.strategy === 'scan' ? await scanAndPatch(source, entries, stats) : await tailPatch(source, entries, stats);
-      return patchResult(options.strategy, 'requested', source.size, patch.keep, patch.bytes, stats);
+      const patch = await scanAndPatch(source, entries, stats);
+      return patchResult('scan', 'requested', source.size, patch.keep, patch.bytes, stats);
     }
-    case 'auto': {
+    default: {
       if (kind === 'tar') {
         return streamResult(source, kind, entries, 'the input is a plain tar: stream writes it gzip-compressed, as SageMaker expects', options, stats);
       }
@@ -88,7 +91,5 @@ export async function injectCode(source: ByteSource, files: CodeFile[], options:
         return streamResult(source, kind, entries, `scan does not apply (${err.message}); stream rewrites the archive`, options, stats);
       }
     }
-    default:
-      throw new InjectionError(`unknown strategy ${JSON.stringify(options.strategy)}: use auto, scan, tail or stream`, 'STRATEGY_NOT_APPLICABLE');
   }
 }

@@ -178,7 +178,7 @@ export function buildTailPatch(
       } else {
         for (let k = pos; k < end; k++) {
           const b = known(k);
-          if (b === undefined) throw new InjectionError('the tail does not resolve: a byte before the marker is unknown', 'TAIL_UNRESOLVED');
+          if (b === undefined) throw new InjectionError('scan cannot patch this archive: a byte before the marker is unknown', 'STRATEGY_NOT_APPLICABLE');
           lengths.push(0);
           values.push(b);
         }
