@@ -7,7 +7,7 @@ import { looksLikeGzip } from './gzip-format';
 import { scanAndPatch } from './scan';
 import { strategyProblem } from './strategies';
 import { streamRewrite } from './stream';
-import { parseHeader } from './tar-format';
+import { looksLikeTarHeader } from './tar-format';
 import { buildCodeEntries } from './tar-writer';
 import {
   ByteSource, CodeFile, ConcreteStrategy, InjectionError, InjectionOptions, InjectionResult, InjectionStats, OutputSegment,
@@ -28,7 +28,7 @@ async function detectInput(source: ByteSource, stats: InjectionStats): Promise<I
     if (source.size < 20) throw new InjectionError(`truncated gzip file: only ${source.size} bytes`, 'TRUNCATED');
     return 'gzip';
   }
-  if (head.length === 512 && parseHeader(head)) return 'tar';
+  if (looksLikeTarHeader(head)) return 'tar';
   throw new InjectionError('not a gzip or tar file: the input starts with neither a gzip header nor a tar header', 'NOT_GZIP_OR_TAR');
 }
 
@@ -54,7 +54,9 @@ function streamResult(source: ByteSource, kind: InputKind, entries: ReturnType<t
 }
 
 /**
- * Plans the new artifact: the original `source` plus `files` under `code/`.
+ * Plans the new artifact: the original `source` plus `files` under `code/`. Every strategy reads the input whole and
+ * strictly: an archive GNU tar, Python tarfile and bsdtar would read differently (AMBIGUOUS_ARCHIVE: a PAX global
+ * header with per-member keys, a link with a size, data after the end-of-archive marker, ...) is refused.
  *
  * - `scan`: verifies the whole input (CRC-32, ISIZE, every tar header) in one native inflate pass, then patches only
  *   the tail; refuses (STRATEGY_NOT_APPLICABLE) when `code/` already exists or the input is a plain tar.

@@ -81,9 +81,6 @@ export async function scanAndPatch(source: ByteSource, entries: CodeEntries, sta
   }
   if (gunzip.bytesWritten < source.size) throw trailingBytesError(source.size - gunzip.bytesWritten);
   walker.finish();
-  if (walker.dataAfterEnd) {
-    throw new InjectionError('scan cannot patch this archive: non-zero data follows the end-of-archive marker', 'STRATEGY_NOT_APPLICABLE');
-  }
   const end = walker.endOfArchive!;
   const total = inflated;
   const tailBytes = ring.bytes();

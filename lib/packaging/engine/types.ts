@@ -98,6 +98,12 @@ export type InjectionErrorCode =
   /** The compressed data is invalid (a deflate error other than a checksum). */
   | 'CORRUPT_DATA'
   | 'NOT_TAR'
+  /** GNU tar, Python tarfile and bsdtar would read the archive differently (the message names what was found). */
+  | 'AMBIGUOUS_ARCHIVE'
+  /** A member type the engine does not pass through (sparse files, volume labels, ...). */
+  | 'UNSUPPORTED_ENTRY'
   | 'UNSAFE_ENTRY'
   | 'BAD_CODE_FILE'
+  /** Past a bound the engine keeps on memory or work (an extended header over 1 MiB, ...). */
+  | 'LIMIT_EXCEEDED'
   | 'STRATEGY_NOT_APPLICABLE';

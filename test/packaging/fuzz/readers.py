@@ -6,7 +6,8 @@ stdout.
   {"op": "view", "path": P}               -> {"python": VIEW, "libarchive": VIEW}
   {"op": "extract", "path": P, "dest": D} -> {"ok": bool, "error": str}   (tarfile.extractall, filter='tar')
 
-VIEW = {"ok": true, "members": [{"name": hex, "type": T, "size": n, "link": hex|null, "sha256": hex|null}], "warnings": [...]}
+VIEW = {"ok": true, "members": [{"name": hex, "type": T, "size": n, "link": hex|null, "sha256": hex|null, "mtime": n}],
+        "warnings": [...]}
      | {"ok": false, "error": "..."}
 T is one of file, hardlink, symlink, dir, fifo, char, block, other. Names and link targets are the raw bytes each
 reader reports, hex-encoded. sha256 is the member's data as the reader returns it, for regular files only.
@@ -47,6 +48,7 @@ def python_view(path):
                 members.append({
                     'name': hexname(m.name), 'type': kind, 'size': m.size,
                     'link': hexname(m.linkname) if kind in ('hardlink', 'symlink') else None, 'sha256': sha,
+                    'mtime': int(m.mtime),
                 })
         return {'ok': True, 'members': members, 'warnings': []}
     except Exception as e:  # noqa: BLE001 - any failure is the reader's answer
@@ -81,6 +83,8 @@ la.archive_entry_size.argtypes = [vp]
 la.archive_entry_size.restype = ctypes.c_int64
 la.archive_entry_filetype.argtypes = [vp]
 la.archive_entry_filetype.restype = ctypes.c_uint
+la.archive_entry_mtime.argtypes = [vp]
+la.archive_entry_mtime.restype = ctypes.c_int64
 ARCHIVE_OK, ARCHIVE_EOF, ARCHIVE_WARN = 0, 1, -20
 LA_TYPES = {0o100000: 'file', 0o120000: 'symlink', 0o040000: 'dir', 0o010000: 'fifo', 0o020000: 'char', 0o060000: 'block'}
 
@@ -120,7 +124,7 @@ def libarchive_view(path):
                 sha = h.hexdigest()
             members.append({
                 'name': hexname(la.archive_entry_pathname(entry)), 'type': kind, 'size': la.archive_entry_size(entry),
-                'link': hexname(link), 'sha256': sha,
+                'link': hexname(link), 'sha256': sha, 'mtime': la.archive_entry_mtime(entry),
             })
         return {'ok': True, 'members': members, 'warnings': warnings}
     finally:

@@ -27,6 +27,8 @@ export interface Member {
   readonly link: string | null;
   /** SHA-256 of the data (regular files). */
   readonly sha256: string | null;
+  /** Modification time, seconds (not compared: readers differ in how they show it; tests look at it directly). */
+  readonly mtime?: number;
 }
 
 export type View =
@@ -88,18 +90,19 @@ export function gnuView(archive: string): View {
   const stderr = list.stderr?.toString('latin1') ?? '';
   if (list.status !== 0) return { ok: false, error: `tar -t exited ${list.status ?? list.signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` };
   const members: Member[] = [];
-  const line = /^(.)\S{9} \S+ +(\d+|\d+,\d+) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d "((?:[^"\\]|\\.)*)"(?: (->|link to) "((?:[^"\\]|\\.)*)")?$/;
+  const line = /^(.)\S{9} \S+ +(\d+|\d+,\d+) (-?\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d) "((?:[^"\\]|\\.)*)"(?: (->|link to) "((?:[^"\\]|\\.)*)")?$/;
   for (const text of list.stdout.toString('latin1').split('\n')) {
     if (text === '') continue;
     const m = line.exec(text);
     if (!m) return { ok: false, error: `unparsed tar -tv line: ${JSON.stringify(text)}` };
     const type = GNU_TYPES[m[1]] ?? 'other';
     members.push({
-      name: hex(unquoteC(m[3])),
+      name: hex(unquoteC(m[4])),
       type,
       size: m[2].includes(',') ? 0 : Number(m[2]),
-      link: m[5] !== undefined ? hex(unquoteC(m[5])) : null,
+      link: m[6] !== undefined ? hex(unquoteC(m[6])) : null,
       sha256: null,
+      mtime: Date.parse(`${m[3].replace(' ', 'T')}Z`) / 1000,
     });
   }
   const data = spawnSync('tar', ['-xOf', archive], { env: TOOL_ENV, timeout: TOOL_TIMEOUT_MS, maxBuffer: 1024 * 1024 * 1024 });
