@@ -59,9 +59,10 @@ function streamResult(source: ByteSource, kind: InputKind, entries: ReturnType<t
  * header with per-member keys, a link with a size, data after the end-of-archive marker, ...) is refused.
  *
  * - `scan`: verifies the whole input (CRC-32, ISIZE, every tar header) in one native inflate pass, then patches only
- *   the tail; refuses (STRATEGY_NOT_APPLICABLE) when `code/` already exists or the input is a plain tar.
+ *   the tail, and checks what it wrote; refuses (STRATEGY_NOT_APPLICABLE) when `code/` already exists, the input
+ *   is a plain tar, or the cut cannot be proven within the search's bounds.
  * - `stream`: rewrites the whole archive, replacing old `code/` entries, with parallel deflate.
- * - `auto`: `scan`, or `stream` when the archive already has `code/` or is a plain tar.
+ * - `auto`: `scan`, or `stream` where `scan` does not apply.
  *
  * (`tail`, which patched from the last few MiB alone and could not prove its output, was removed in 0.2.0.)
  */

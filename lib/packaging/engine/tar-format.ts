@@ -21,6 +21,8 @@ export interface RawHeader {
   readonly format: HeaderFormat;
   /** The 100-byte name field alone ends with '/' (Python tarfile makes such a '\0' member a directory). */
   readonly nameFieldEndsWithSlash: boolean;
+  /** The type byte is NUL (the old regular-file type; `typeflag` says '0'). */
+  readonly oldRegular: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -58,6 +60,11 @@ export function emptyTypeName(typeflag: string): string | undefined {
 /** Offset `at` as the messages say it: "at byte N of the tar". */
 function where(at: number): string {
   return `at byte ${at} of the tar`;
+}
+
+/** A name or value for a one-line message: JSON-quoted, and cut after 200 characters (names may be megabytes). */
+export function quote(text: string): string {
+  return text.length <= 200 ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, 200))}... (${text.length} characters)`;
 }
 
 export function ambiguous(what: string, at: number): InjectionError {
@@ -175,6 +182,7 @@ export function parseHeader(block: Uint8Array, at: number): RawHeader {
     linkname: utf8.decode(cStringBytes(block, 157, 100)),
     format,
     nameFieldEndsWithSlash: nameField.length > 0 && nameField[nameField.length - 1] === 0x2f,
+    oldRegular: block[156] === 0,
   };
 }
 
@@ -227,7 +235,7 @@ export function parsePax(data: Uint8Array, at: number): Map<string, string> {
 }
 
 function checkPaxRecord(key: string, value: string, bytes: Uint8Array, at: number): void {
-  const bad = (why: string) => ambiguous(`the PAX record ${key}=${JSON.stringify(value.slice(0, 80))} (${why})`, at);
+  const bad = (why: string) => ambiguous(`the PAX record ${key.slice(0, 80)}=${quote(value.slice(0, 80))} (${why})`, at);
   if (SPARSE_KEY.test(key)) {
     throw new InjectionError(`the member at byte ${at} of the tar is a sparse file (PAX ${key}), which the engine does not pass through: build the archive without --sparse`, 'UNSUPPORTED_ENTRY');
   }
@@ -269,14 +277,14 @@ export const HARMLESS_GLOBAL_KEYS: ReadonlySet<string> = new Set(['comment']);
  */
 export function safeEntryName(name: string): string {
   if (name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name)) {
-    throw new InjectionError(`refusing archive entry with an absolute name: ${JSON.stringify(name)}`, 'UNSAFE_ENTRY');
+    throw new InjectionError(`refusing archive entry with an absolute name: ${quote(name)}`, 'UNSAFE_ENTRY');
   }
   if (/[\u0000-\u001f\u007f]/.test(name)) {
-    throw new InjectionError(`refusing archive entry whose name contains a control character: ${JSON.stringify(name)}`, 'UNSAFE_ENTRY');
+    throw new InjectionError(`refusing archive entry whose name contains a control character: ${quote(name)}`, 'UNSAFE_ENTRY');
   }
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) {
-    throw new InjectionError(`refusing archive entry whose name contains "..": ${JSON.stringify(name)}`, 'UNSAFE_ENTRY');
+    throw new InjectionError(`refusing archive entry whose name contains "..": ${quote(name)}`, 'UNSAFE_ENTRY');
   }
   return parts.join('/');
 }
@@ -286,10 +294,10 @@ export function checkLinkTarget(entryName: string, typeflag: string, target: str
   if (typeflag !== '1' && typeflag !== '2') return;
   const what = typeflag === '1' ? 'hard link' : 'symbolic link';
   if (target.startsWith('/')) {
-    throw new InjectionError(`refusing ${what} ${JSON.stringify(entryName)} to an absolute path ${JSON.stringify(target)}`, 'UNSAFE_ENTRY');
+    throw new InjectionError(`refusing ${what} ${quote(entryName)} to an absolute path ${quote(target)}`, 'UNSAFE_ENTRY');
   }
   if (/[\u0000-\u001f\u007f]/.test(target)) {
-    throw new InjectionError(`refusing ${what} ${JSON.stringify(entryName)} whose target contains a control character: ${JSON.stringify(target)}`, 'UNSAFE_ENTRY');
+    throw new InjectionError(`refusing ${what} ${quote(entryName)} whose target contains a control character: ${quote(target)}`, 'UNSAFE_ENTRY');
   }
   // A symlink resolves from its own directory; a hard link names another entry from the archive root.
   const base = typeflag === '2' ? entryName.split('/').slice(0, -1) : [];
@@ -298,7 +306,7 @@ export function checkLinkTarget(entryName: string, typeflag: string, target: str
     if (part === '' || part === '.') continue;
     if (part === '..') {
       if (stack.length === 0) {
-        throw new InjectionError(`refusing ${what} ${JSON.stringify(entryName)} pointing outside the archive: ${JSON.stringify(target)}`, 'UNSAFE_ENTRY');
+        throw new InjectionError(`refusing ${what} ${quote(entryName)} pointing outside the archive: ${quote(target)}`, 'UNSAFE_ENTRY');
       }
       stack.pop();
     } else {

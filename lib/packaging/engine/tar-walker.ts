@@ -5,7 +5,7 @@
  * (headers are never re-encoded). Memory is bounded: at most one member's extended headers are held.
  */
 import {
-  ambiguous, BLOCK, checkLinkTarget, emptyTypeName, HARMLESS_GLOBAL_KEYS, isDataType, isZeroBlock, parseHeader, parsePax, safeEntryName,
+  ambiguous, BLOCK, checkLinkTarget, emptyTypeName, HARMLESS_GLOBAL_KEYS, isDataType, isZeroBlock, parseHeader, parsePax, quote, safeEntryName,
 } from './tar-format';
 import { InjectionError } from './types';
 
@@ -143,7 +143,7 @@ export class TarWalker {
     if (this.state === 'data' && this.current) {
       const into = Math.min(this.current.size, this.current.padded - this.remaining);
       throw new InjectionError(
-        `truncated tar archive: the member ${JSON.stringify(this.current.name)} declares ${this.current.size} bytes of data, but the archive ends ${into} bytes into it`,
+        `truncated tar archive: the member ${quote(this.current.name)} declares ${this.current.size} bytes of data, but the archive ends ${into} bytes into it`,
         'TRUNCATED',
       );
     }
@@ -216,12 +216,14 @@ export class TarWalker {
     const empty = emptyTypeName(t);
     if (empty && (size !== 0 || header.size !== 0)) {
       throw ambiguous(
-        `a ${empty} ${JSON.stringify(name)} with a size field of ${Math.max(size, header.size)} (GNU tar skips that many bytes after some such members, Python tarfile and bsdtar skip none)`,
+        `a ${empty} ${quote(name)} with a size field of ${Math.max(size, header.size)} (GNU tar skips that many bytes after some such members, Python tarfile and bsdtar skip none)`,
         blockStart,
       );
     }
-    if (isDataType(t) && (header.nameFieldEndsWithSlash || name.endsWith('/'))) {
-      throw ambiguous(`a regular file whose name ${JSON.stringify(name)} ends with "/" (Python tarfile and GNU tar make it a directory, bsdtar a file)`, blockStart);
+    // Python tarfile makes a '\0' member whose 100-byte name field ends with '/' a directory (whatever a PAX path or
+    // long name says); GNU tar extracts a regular file whose final name ends with '/' as a directory.
+    if (isDataType(t) && ((header.oldRegular && header.nameFieldEndsWithSlash) || name.endsWith('/'))) {
+      throw ambiguous(`a regular file whose name ${quote(header.oldRegular && header.nameFieldEndsWithSlash ? header.name : name)} ends with "/" (Python tarfile or GNU tar make it a directory)`, blockStart);
     }
     const normalizedName = safeEntryName(name);
     if (normalizedName === '' && t !== '5') throw ambiguous(`a ${empty ?? 'regular file'} with an empty name`, blockStart);
@@ -253,7 +255,7 @@ export class TarWalker {
       for (const [k, v] of parsePax(data, at)) {
         if (!HARMLESS_GLOBAL_KEYS.has(k)) {
           throw ambiguous(
-            `a PAX global header sets ${k}=${JSON.stringify(v.slice(0, 80))} for every later member, the new code/ included (GNU tar and Python tarfile apply it, bsdtar ignores it)`,
+            `a PAX global header sets ${k}=${quote(v.slice(0, 80))} for every later member, the new code/ included (GNU tar and Python tarfile apply it, bsdtar ignores it)`,
             at,
           );
         }
