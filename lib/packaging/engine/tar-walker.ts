@@ -199,7 +199,10 @@ export class TarWalker {
   }
 
   private onMember(header: ReturnType<typeof parseHeader>, blockStart: number): void {
-    const t = header.typeflag;
+    // The old V7 way to write a directory (bsdtar --format v7 still does): the NUL type and a name ending with '/'.
+    // Python tarfile, GNU tar and bsdtar all read it as a directory, when it has no data and no other name.
+    const v7Directory = header.oldRegular && header.nameFieldEndsWithSlash && header.size === 0 && this.pax.size === 0 && this.longName === undefined;
+    const t = v7Directory ? '5' : header.typeflag;
     const paxPath = this.pax.get('path');
     const paxLink = this.pax.get('linkpath');
     if (paxPath !== undefined && this.longName !== undefined) throw ambiguous('a member named by both a PAX path and a GNU long name (readers pick different ones)', blockStart);

@@ -161,6 +161,7 @@ describe('forms the readers read alike: accepted, and the output verified by all
     ['a PAX global header with only a comment (git archive)', () => shell('git init -q r; cd r; echo x >a; git add a; git -c user.email=a@b -c user.name=n commit -qm m; git archive --format=tar.gz -o ../m.tar.gz HEAD')],
     ['a contiguous file (type 7)', () => craft("archive(edit(member('c', b'data'), 156, b'7'), member('d', b'more'))")],
     ['a v7 archive (GNU tar --format=v7)', () => shell('mkdir d; echo hi >d/a; ln -s a d/s; tar --format=v7 -czf m.tar.gz d')],
+    ['a v7 archive by bsdtar (directories as NUL-type members named "x/")', () => shell('mkdir -p d/sub; echo hi >d/sub/a; bsdtar --format v7 -czf m.tar.gz -C d .')],
     ['a long name split into ustar prefix and name', () => craft(`archive(member('${'d'.repeat(120)}/file', b'x', fmt='ustar'), member('z', b'y'))`)],
     ['GNU long names and long link targets', () => craft(`archive(member('${'n'.repeat(150)}', b'x'), special('${'l'.repeat(120)}', tarfile.SYMTYPE, '${'n'.repeat(150)}'))`)],
     ['UTF-8 names with spaces (PAX)', () => craft("archive(member('dir with space/\\u00fcn\\u00efc\\u00f8d\\u00e9.txt', b'x', fmt='pax'), member('z', b'y', fmt='pax'))")],
