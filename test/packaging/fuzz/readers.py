@@ -5,6 +5,8 @@ stdout.
 
   {"op": "view", "path": P}               -> {"python": VIEW, "libarchive": VIEW}
   {"op": "extract", "path": P, "dest": D} -> {"ok": bool, "error": str}   (tarfile.extractall, filter='tar')
+  {"op": "write", "src": DIR, "out": P, "format": "PAX"|"GNU"|"USTAR", "globalHeaders": {...}} -> {"ok", "error"}
+  {"op": "gzip", "src": P, "out": Q, "level": n} -> {"ok", "error"}      (gzip.compress, as tarfile's w:gz)
 
 VIEW = {"ok": true, "members": [{"name": hex, "type": T, "size": n, "link": hex|null, "sha256": hex|null, "mtime": n}],
         "warnings": [...]}
@@ -131,12 +133,43 @@ def libarchive_view(path):
         la.archive_read_free(a)
 
 
+# ---- writing (the fuzzing's Python writers, here to spare a Python start per case) ------------------------------
+def python_write(src, out, fmt, global_headers):
+    import os
+    try:
+        with tarfile.open(out, 'w', format=getattr(tarfile, fmt + '_FORMAT'), pax_headers=global_headers) as t:
+            for root, dirs, files in os.walk(src):
+                dirs.sort()
+                rel = os.path.relpath(root, src)
+                if rel != '.':
+                    t.add(root, arcname=rel, recursive=False)
+                for f in sorted(files):
+                    p = os.path.join(root, f)
+                    t.add(p, arcname=os.path.relpath(p, src), recursive=False)
+        return {'ok': True, 'error': ''}
+    except Exception as e:  # noqa: BLE001 - a tree this format cannot hold
+        return {'ok': False, 'error': '%s: %s' % (type(e).__name__, e)}
+
+
+def python_gzip(src, out, level):
+    import gzip
+    with open(src, 'rb') as f:
+        data = f.read()
+    with open(out, 'wb') as f:
+        f.write(gzip.compress(data, level, mtime=0))
+    return {'ok': True, 'error': ''}
+
+
 for line in sys.stdin:
     request = json.loads(line)
     if request['op'] == 'view':
         answer = {'python': python_view(request['path']), 'libarchive': libarchive_view(request['path'])}
     elif request['op'] == 'extract':
         answer = python_extract(request['path'], request['dest'])
+    elif request['op'] == 'write':
+        answer = python_write(request['src'], request['out'], request['format'], request['globalHeaders'])
+    elif request['op'] == 'gzip':
+        answer = python_gzip(request['src'], request['out'], request['level'])
     else:
         answer = {'error': 'unknown op %r' % request['op']}
     sys.stdout.write(json.dumps(answer) + '\n')

@@ -84,38 +84,43 @@ function unquoteC(s: string): Buffer {
 
 const GNU_TYPES: Record<string, MemberType> = { '-': 'file', C: 'file', h: 'hardlink', l: 'symlink', d: 'dir', p: 'fifo', c: 'char', b: 'block' };
 
-/** GNU tar's listing (`tar -tv`, C-quoted names) and, for the data, `tar -xO` split by the listed sizes. */
+/**
+ * GNU tar's reading, in one run of `tar -xvvO`: the data of every regular member on stdout, the listing (C-quoted
+ * names) and any warnings on stderr; the data is split by the listed sizes.
+ */
 export function gnuView(archive: string): View {
-  const list = spawnSync('tar', ['-tvf', archive, '--quoting-style=c', '--numeric-owner', '--full-time'], { env: TOOL_ENV, timeout: TOOL_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024 });
-  const stderr = list.stderr?.toString('latin1') ?? '';
-  if (list.status !== 0) return { ok: false, error: `tar -t exited ${list.status ?? list.signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` };
+  const r = spawnSync('tar', ['-xvvOf', archive, '--quoting-style=c', '--numeric-owner', '--full-time'], { env: TOOL_ENV, timeout: TOOL_TIMEOUT_MS, maxBuffer: 1024 * 1024 * 1024 });
+  const stderr = r.stderr?.toString('latin1') ?? '';
+  if (r.status !== 0) return { ok: false, error: `tar -x exited ${r.status ?? r.signal}: ${stderr.trim().split('\n').filter((l) => l.startsWith('tar: ')).slice(-3).join(' | ')}` };
   const members: Member[] = [];
-  const line = /^(.)\S{9} \S+ +(\d+|\d+,\d+) (-?\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d) "((?:[^"\\]|\\.)*)"(?: (->|link to) "((?:[^"\\]|\\.)*)")?$/;
-  for (const text of list.stdout.toString('latin1').split('\n')) {
+  const warnings: string[] = [];
+  const line = /^(.)\S{9} \S+ +(\d+|\d+,\d+) (-?\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? +"((?:[^"\\]|\\.)*)"(?: (->|link to) "((?:[^"\\]|\\.)*)")?$/;
+  for (const text of stderr.split('\n')) {
     if (text === '') continue;
     const m = line.exec(text);
-    if (!m) return { ok: false, error: `unparsed tar -tv line: ${JSON.stringify(text)}` };
-    const type = GNU_TYPES[m[1]] ?? 'other';
+    if (!m) {
+      if (text.startsWith('tar: ')) warnings.push(text);
+      else return { ok: false, error: `unparsed tar -tv line: ${JSON.stringify(text)}` };
+      continue;
+    }
     members.push({
       name: hex(unquoteC(m[4])),
-      type,
+      type: GNU_TYPES[m[1]] ?? 'other',
       size: m[2].includes(',') ? 0 : Number(m[2]),
       link: m[6] !== undefined ? hex(unquoteC(m[6])) : null,
       sha256: null,
       mtime: Date.parse(`${m[3].replace(' ', 'T')}Z`) / 1000,
     });
   }
-  const data = spawnSync('tar', ['-xOf', archive], { env: TOOL_ENV, timeout: TOOL_TIMEOUT_MS, maxBuffer: 1024 * 1024 * 1024 });
-  if (data.status !== 0) return { ok: false, error: `tar -xO exited ${data.status ?? data.signal}: ${data.stderr?.toString('latin1').trim()}` };
   let offset = 0;
   const withData = members.map((member) => {
     if (member.type !== 'file') return member;
-    const bytes = data.stdout.subarray(offset, offset + member.size);
+    const bytes = r.stdout.subarray(offset, offset + member.size);
     offset += member.size;
     return { ...member, sha256: sha256(bytes) };
   });
-  if (offset !== data.stdout.length) return { ok: false, error: `tar -xO wrote ${data.stdout.length} bytes, the listing sums ${offset}` };
-  return { ok: true, members: withData, warnings: stderr.split('\n').filter(Boolean) };
+  if (offset !== r.stdout.length) return { ok: false, error: `tar -xO wrote ${r.stdout.length} bytes, the listing sums ${offset}` };
+  return { ok: true, members: withData, warnings };
 }
 
 /** An original as the readers read it. */
@@ -261,6 +266,16 @@ export class Readers {
   async view(archive: string): Promise<Views> {
     const answer = await this.request<{ python: View; libarchive: View }>({ op: 'view', path: archive });
     return { gnu: gnuView(archive), python: answer.python, bsdtar: answer.libarchive };
+  }
+
+  /** Python tarfile writes `src` (sorted, relative names) to `out`; false with the error when the format cannot hold it. */
+  async pythonWrite(src: string, out: string, format: string, globalHeaders: Record<string, string>): Promise<Extraction> {
+    return this.request<Extraction>({ op: 'write', src, out, format, globalHeaders });
+  }
+
+  /** Python's gzip.compress (what tarfile's w:gz writes) of `src` to `out`. */
+  async pythonGzip(src: string, out: string, level: number): Promise<void> {
+    await this.request<Extraction>({ op: 'gzip', src, out, level });
   }
 
   async extract(reader: ReaderName, archive: string, dest: string): Promise<Extraction> {
