@@ -8,6 +8,7 @@ import * as path from 'path';
 import { codeDirectoryProblem } from '../common/inference-script';
 import { fileSource, injectCode, InjectionError, InjectionStats, STRATEGY_NAMES, StrategyName, strategyProblem } from '../packaging/engine';
 import { readCodeOption } from './code-dir';
+import { headCopy } from './head-copy';
 import { Command, ParsedOptions, PROGRAM } from './command';
 import { CliError, describeFileError, describeInjectionError } from './errors';
 import { removeOnInterrupt } from './interrupts';
@@ -64,18 +65,26 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
   const keep = removeOnInterrupt(temp);
   let output: fs.promises.FileHandle | undefined;
   let copyFrom: fs.promises.FileHandle | undefined;
+  // scan's output starts with a copy of the original's head: it is copied while the scan runs (head-copy.ts).
+  const head = headCopy(args.artifact, temp, source, args.strategy !== 'stream');
   try {
-    const result = await injectCode(source, files, { strategy: args.strategy });
+    const result = await injectCode(head.source, files, { strategy: args.strategy });
     let first = true;
     for await (const segment of result.segments) {
       if (first && segment.kind === 'copy' && segment.start === 0) {
-        // The common patch shape (a copy of the original's head, then a small tail): let the kernel copy the file
-        // (copy_file_range or a reflink, no bytes through this process), then cut it where the new tail starts.
-        await fs.promises.copyFile(args.artifact, temp);
+        // The common patch shape (a copy of the original's head, then a small tail): the kernel copies the file, then
+        // it is cut where the new tail starts.
+        head.stop();
+        if (head.started()) await head.finished();
+        else await fs.promises.copyFile(args.artifact, temp, fs.constants.COPYFILE_FICLONE);
         await fs.promises.truncate(temp, segment.end);
         output = await fs.promises.open(temp, 'a');
         first = false;
         continue;
+      }
+      if (!output) {
+        head.stop();
+        await head.finished();
       }
       output ??= await fs.promises.open(temp, 'w');
       first = false;
@@ -86,6 +95,10 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
         await output.write(segment.bytes);
       }
     }
+    if (!output) {
+      head.stop();
+      await head.finished();
+    }
     output ??= await fs.promises.open(temp, 'w');
     await output.close();
     output = undefined;
@@ -94,6 +107,9 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
     return { strategy: result.strategy, reason: result.reason, ...result.stats(), seconds };
   } catch (err) {
     await output?.close().catch(() => undefined);
+    // A copy still running could create the temporary file after its removal: stop it from starting, let it end.
+    head.stop();
+    await head.finished().catch(() => undefined);
     await fs.promises.rm(temp, { force: true });
     if (err instanceof InjectionError) throw describeInjectionError(err, '--artifact', args.artifact);
     // A write failure is about OUT: name it, never the temporary file.

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 export const CLI_BUNDLE = path.join(__dirname, '..', '..', '..', 'assets', 'cli', 'main.js');
-const RSS_REPORTER = path.join(__dirname, 'report-rss.js');
+const USAGE_REPORTER = path.join(__dirname, '..', '..', '..', 'scripts', 'report-usage.js');
 
 export interface InjectReport {
   readonly strategy: string;
@@ -50,24 +50,24 @@ export interface CliRunOptions {
 export function runInjectCode(artifact: string, codeDir: string, outDir: string, strategy: string, options: CliRunOptions = {}): CliOutcome {
   fs.mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, 'out.tar.gz');
-  const rssFile = path.join(path.dirname(outDir), `.${path.basename(outDir)}.rss`);
+  const usageFile = path.join(path.dirname(outDir), `.${path.basename(outDir)}.usage`);
   const json = options.json ?? true;
   const args = [
-    '-r', RSS_REPORTER, CLI_BUNDLE, 'inject-code', '--artifact', artifact, '--code', codeDir, '--out', out, '--strategy', strategy,
+    '-r', USAGE_REPORTER, CLI_BUNDLE, 'inject-code', '--artifact', artifact, '--code', codeDir, '--out', out, '--strategy', strategy,
     ...(json ? ['--json'] : []), ...(options.extraArgs ?? []),
   ];
   const started = Date.now();
   const r = spawnSync(process.execPath, args, {
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 120_000,
-    env: { ...process.env, REPORT_RSS_FILE: rssFile },
+    env: { ...process.env, REPORT_USAGE_FILE: usageFile },
     maxBuffer: 16 * 1024 * 1024,
   });
   const ms = Date.now() - started;
   let maxRss: number | undefined;
-  if (fs.existsSync(rssFile)) {
-    maxRss = Number(fs.readFileSync(rssFile, 'utf8'));
-    fs.rmSync(rssFile);
+  if (fs.existsSync(usageFile)) {
+    maxRss = (JSON.parse(fs.readFileSync(usageFile, 'utf8')) as { maxRss: number }).maxRss;
+    fs.rmSync(usageFile);
   }
   const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
   const exit = timedOut ? 'timeout' : r.status ?? r.signal ?? 'unknown';
