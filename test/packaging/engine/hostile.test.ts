@@ -8,6 +8,9 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
+import { BitWriter, writeFixedBlock } from '../../../lib/packaging/engine/deflate-encoder';
+import { GZIP_HEADER, gzipTrailer } from '../../../lib/packaging/engine/gzip-format';
 import { CliOutcome, refusalProblem, runInjectCode } from '../fuzz/cli-run';
 import { Readers, requireTools } from '../fuzz/readers';
 import { tempDir } from './archive-helpers';
@@ -137,4 +140,44 @@ test('a 100 KB PAX name and a 100 KB GNU long name are read, kept and verified (
 import gzip
 open(OUT, 'wb').write(gzip.compress(archive(member('p' * 100000, b'x', fmt='pax'), member('n' * 100000, b'y'), member('z', b'z')), mtime=0))`);
   for (const strategy of ['scan', 'stream']) await expectVerified(file, run(file, strategy));
+}, 300_000);
+
+test('one deflate block of 12 MiB holding the end-of-archive marker: scan refuses to re-encode it, auto streams', async () => {
+  // No common writer makes blocks this large (gzip's largest hold about 8.4 MB of zeros); our own encoder does: a
+  // small file and a 12 MiB file of zeros with its marker, all in one fixed-Huffman block.
+  const tar = execFileSync('python3', ['-c', `from tarcraft import *\nimport sys\nsys.stdout.buffer.write(archive(member('a.txt', b'hello'), member('zz.bin', bytes(12 << 20))))`], {
+    env: { ...process.env, PYTHONPATH: FUZZ_DIR },
+    maxBuffer: 64 * MiB,
+  });
+  const firstZero = 1024 + 512; // the second header ends here: zeros (data, padding, marker) to the end
+  const lengths: number[] = [];
+  const values: number[] = [];
+  for (const byte of tar.subarray(0, firstZero + 1)) {
+    lengths.push(0);
+    values.push(byte);
+  }
+  for (let left = tar.length - firstZero - 1; left > 0; left -= Math.min(258, left)) {
+    if (left < 3) {
+      for (let k = 0; k < left; k++) {
+        lengths.push(0);
+        values.push(0);
+      }
+      break;
+    }
+    lengths.push(Math.min(258, left));
+    values.push(1);
+  }
+  const w = new BitWriter();
+  writeFixedBlock(w, lengths, values);
+  w.bits(1, 1); // a final, empty fixed block
+  w.bits(1, 2);
+  w.code(0, 7);
+  while (w.position % 8 !== 0) w.bits(0, 1);
+  const file = path.join(work, 'one-big-block.tar.gz');
+  fs.writeFileSync(file, Buffer.concat([GZIP_HEADER, w.finish(), gzipTrailer(zlib.crc32(tar), tar.length)]));
+  const scan = run(file, 'scan');
+  expect(scan.error).toMatchObject({ code: 'STRATEGY_NOT_APPLICABLE', error: expect.stringMatching(/the deflate block holding the end-of-archive marker starts \d+ bytes before it, more than the 9437184 it re-encodes/) });
+  const auto = run(file, 'auto');
+  expect(auto.report?.strategy).toBe('stream');
+  await expectVerified(file, auto);
 }, 300_000);
