@@ -7,7 +7,7 @@ import { looksLikeGzip } from './gzip-format';
 import { scanAndPatch } from './scan';
 import { strategyProblem } from './strategies';
 import { streamRewrite } from './stream';
-import { looksLikeTarHeader } from './tar-format';
+import { BLOCK, isZeroBlock, looksLikeTarHeader } from './tar-format';
 import { buildCodeEntries } from './tar-writer';
 import {
   ByteSource, CodeFile, ConcreteStrategy, InjectionError, InjectionOptions, InjectionResult, InjectionStats, OutputSegment,
@@ -28,7 +28,9 @@ async function detectInput(source: ByteSource, stats: InjectionStats): Promise<I
     if (source.size < 20) throw new InjectionError(`truncated gzip file: only ${source.size} bytes`, 'TRUNCATED');
     return 'gzip';
   }
-  if (looksLikeTarHeader(head)) return 'tar';
+  // A tar header, or a zero block: an empty archive (GNU tar, Python tarfile and bsdtar list no member; the walker
+  // then checks that only zeros follow).
+  if (looksLikeTarHeader(head) || (head.length === BLOCK && isZeroBlock(head))) return 'tar';
   throw new InjectionError('not a gzip or tar file: the input starts with neither a gzip header nor a tar header', 'NOT_GZIP_OR_TAR');
 }
 

@@ -68,7 +68,8 @@ async function expectRefusedByAll(file: string, code: string, message: RegExp): 
 async function expectAcceptedAndVerified(file: string): Promise<void> {
   const original = await readers.readOriginal(file);
   expect(original.disagreement).toBeUndefined();
-  for (const strategy of STRATEGIES) {
+  // scan patches gzip archives only (a plain tar is streamed).
+  for (const strategy of file.endsWith('.gz') ? STRATEGIES : STRATEGIES.filter((s) => s !== 'scan')) {
     const r = await engine(file, strategy);
     expect({ strategy, error: r.error?.message }).toEqual({ strategy, error: undefined });
     const problems = await readers.checkOutput(original, r.output!, r.entries!, CODE, work, false);
@@ -167,6 +168,8 @@ describe('forms the readers read alike: accepted, and the output verified by all
     ['UTF-8 names with spaces (PAX)', () => craft("archive(member('dir with space/\\u00fcn\\u00efc\\u00f8d\\u00e9.txt', b'x', fmt='pax'), member('z', b'y', fmt='pax'))")],
     ['hard links, symbolic links, FIFOs, directories and empty files (GNU tar)', () => shell('mkdir -p d/sub; echo x >d/a; ln d/a d/h; ln -s a d/s; mkfifo d/p; : >d/empty; tar --sort=name -czf m.tar.gz d')],
     ['a single zero block as the end-of-archive marker, then the end of the file', () => craft("member('a', b'x') + b'\\0' * 512")],
+    ['an empty archive (Python tarfile), plain', () => craft('end()', false)],
+    ['an empty archive (Python tarfile), gzip-compressed', () => craft('end()')],
   ];
   test.each(cases)('%s', async (_name, make) => {
     await expectAcceptedAndVerified(make());
