@@ -50,9 +50,17 @@ export interface ScalingActivity {
   readonly minute: number;
   readonly targetId: string;
   readonly policyId: string;
+  readonly policyKind: PolicySpec['kind'];
   readonly alarmId: string;
   readonly from: number;
   readonly to: number;
+  /**
+   * Whether the policy acted on a data point older than the newest visible period: an alarm re-evaluating the last
+   * data points of a metric that has stopped ("CloudWatch alarms may repeatedly re-evaluate the last set of data
+   * points for a period of time after the metric has stopped flowing. This re-evaluation may cause the alarm to change
+   * state and re-execute actions", Using Amazon CloudWatch alarms).
+   */
+  readonly stale: boolean;
 }
 
 /** Reads and writes the scalable dimension of a target (SageMaker's desired copy or instance count). */
@@ -169,7 +177,12 @@ export class ApplicationAutoScaling {
   private apply(minute: number, target: ScalableTargetSpec, proposal: Proposal, current: number): void {
     const { invocation, desired } = proposal;
     this.capacity.set(target, desired);
-    this.activities.push({ minute, targetId: target.id, policyId: invocation.policy.id, alarmId: invocation.alarm.id, from: current, to: desired });
+    const latest = invocation.evaluation.datapoints.filter((d) => d.value !== undefined).slice(-1)[0];
+    const stale = latest !== undefined && latest.minute < invocation.evaluation.newestVisible;
+    this.activities.push({
+      minute, targetId: target.id, policyId: invocation.policy.id, policyKind: invocation.policy.kind, alarmId: invocation.alarm.id,
+      from: current, to: desired, stale,
+    });
     const mine = this.cooldownOf(invocation.policy.id);
     const seconds = cooldownSeconds(invocation.policy, desired > current ? 'out' : 'in');
     if (desired > current) {

@@ -53,14 +53,6 @@ export interface Assumptions {
   readonly evaluationRangeExtraPeriods: number;
 
   /**
-   * An alarm that treats missing data as `missing`, with fewer real points in its evaluation range than its evaluation
-   * periods, all of them breaching but fewer than its datapoints to alarm: "Configuring how CloudWatch alarms treat
-   * missing data" shows such a lone breaching point as INSUFFICIENT_DATA in one example row and as ALARM ("the oldest
-   * evaluated data point is breaching and there aren't any non-breaching data points") in another.
-   */
-  readonly sparseBreachingState: 'ALARM' | 'INSUFFICIENT_DATA';
-
-  /**
    * What metric math `FILL(m, value)` returns when `m` has no data point at all in the evaluation range: the filled
    * series, or no data. "Using metric math" documents filling missing values, not the all-missing case.
    */
@@ -115,7 +107,6 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   metricDelayMinutes: 1,
   evaluationRangeExtraPeriods: 2,
   fillWithoutData: 'fills',
-  sparseBreachingState: 'INSUFFICIENT_DATA',
   targetTrackingScaleOutPeriods: 3,
   targetTrackingScaleInPeriods: 15,
   targetTrackingScaleInRatio: 0.9,
@@ -132,7 +123,6 @@ export const ASSUMPTION_VALUES: { readonly [K in keyof Assumptions]?: ReadonlyAr
   metricDelayMinutes: [0, 1, 2],
   evaluationRangeExtraPeriods: [0, 2, 5],
   fillWithoutData: ['fills', 'empty'],
-  sparseBreachingState: ['INSUFFICIENT_DATA', 'ALARM'],
   targetTrackingValue: ['latest-datapoint', 'fresh-only'],
   concurrentActions: ['largest-wins', 'in-order', 'reverse-order'],
   backlogPerInstanceAtZero: ['missing', 'backlog'],

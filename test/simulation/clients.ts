@@ -53,9 +53,9 @@ export class RetryingClient implements Client {
     this.answeredAt ??= second;
   }
 
-  /** Whether it has been refused and is still waiting at `second`. */
+  /** Whether it has been refused or queued, and still waits for its answer, at `second`. */
   public waitingAt(second: number): boolean {
-    return this.refusals > 0 && this.firstAttemptAt !== undefined && this.firstAttemptAt <= second
+    return this.firstAttemptAt !== undefined && this.firstAttemptAt < second
       && (this.answeredAt === undefined || this.answeredAt > second);
   }
 }
@@ -71,7 +71,7 @@ export class LoadClient implements Client {
   public completedCount = 0;
   private sent = 0;
 
-  constructor(public readonly id: string, public readonly target: Omit<InvokeRequest, 'clientId'>, private readonly from: number,
+  constructor(public readonly id: string, public readonly target: Omit<InvokeRequest, 'clientId'>, public readonly from: number,
     private readonly to: number, private readonly perMinute: number) {}
 
   public next(): number | undefined {

@@ -6,6 +6,8 @@ import { AlarmQuery, AlarmSpec, Comparison, metricKey, MetricId } from './templa
 /** The samples published for each metric, by minute. */
 export class MetricStore {
   private readonly samples = new Map<string, Map<number, number[]>>();
+  /** Statistics already computed, by metric key, then statistic, period and start (a put clears the metric's). */
+  private readonly computed = new Map<string, Map<string, number | undefined>>();
 
   /** Records samples (one value each) for a metric in a minute. */
   public put(metric: MetricId, minute: number, ...values: number[]): void {
@@ -15,6 +17,7 @@ export class MetricStore {
     const list = byMinute.get(minute) ?? [];
     list.push(...values);
     byMinute.set(minute, list);
+    this.computed.get(key)?.clear();
   }
 
   /**
@@ -23,6 +26,17 @@ export class MetricStore {
    * Minimum, Maximum).
    */
   public statistic(metric: MetricId, stat: string, periodMinutes: number, minute: number): number | undefined {
+    const metricKeyed = metricKey(metric);
+    let cache = this.computed.get(metricKeyed);
+    if (!cache) this.computed.set(metricKeyed, cache = new Map());
+    const key = `${stat}#${periodMinutes}#${minute}`;
+    if (cache.has(key)) return cache.get(key);
+    const value = this.compute(metric, stat, periodMinutes, minute);
+    cache.set(key, value);
+    return value;
+  }
+
+  private compute(metric: MetricId, stat: string, periodMinutes: number, minute: number): number | undefined {
     const byMinute = this.samples.get(metricKey(metric));
     if (!byMinute) return undefined;
     const values: number[] = [];
@@ -32,8 +46,8 @@ export class MetricStore {
       case 'Sum': return values.reduce((a, b) => a + b, 0);
       case 'SampleCount': return values.length;
       case 'Average': return values.reduce((a, b) => a + b, 0) / values.length;
-      case 'Maximum': return Math.max(...values);
-      case 'Minimum': return Math.min(...values);
+      case 'Maximum': return values.reduce((a, b) => Math.max(a, b), -Infinity);
+      case 'Minimum': return values.reduce((a, b) => Math.min(a, b), Infinity);
       default: throw new Error(`statistic ${stat} is not modelled`);
     }
   }
@@ -173,10 +187,12 @@ export interface Evaluation {
  *   possible, and every real point of the range is included;
  * - ALARM when at least M evaluated points breach ("Datapoints to Alarm"), else OK; `missing` with no real point in
  *   the range is INSUFFICIENT_DATA; `ignore` with no real point keeps the current state;
- * - with `missing` (or `ignore`) and fewer than N real points: ALARM when at least M breach, OK when one of them does
- *   not breach; when every real point breaches but fewer than M do, the page's examples disagree (a lone breaching
- *   point is INSUFFICIENT_DATA in one row, ALARM in another): assumption `sparseBreachingState` (`ignore` keeps the
- *   current state).
+ * - with fewer than N real points, `missing` and `ignore` are not stated as a rule; the page's two example tables
+ *   (every row of both) are reproduced by: ALARM when at least M real points breach; otherwise OK when one of them does
+ *   not breach; otherwise (every real point breaches, fewer than M do) `missing` is ALARM only when the N most recent
+ *   periods hold no data at all (the real points are older: "the oldest evaluated data point is breaching and there
+ *   aren't any non-breaching data points") and INSUFFICIENT_DATA when one of them holds the breaching point, and
+ *   `ignore` keeps the current state.
  */
 export function evaluateAlarm(alarm: Pick<AlarmSpec, 'queries' | 'periodSeconds' | 'threshold' | 'comparison' | 'evaluationPeriods' | 'datapointsToAlarm' | 'treatMissing'>,
   store: MetricStore, now: number, current: AlarmState, assumptions: Assumptions): Evaluation {
@@ -216,5 +232,7 @@ export function evaluateAlarm(alarm: Pick<AlarmSpec, 'queries' | 'periodSeconds'
   const datapoints = real.map(point);
   if (realBreaching >= m) return { state: 'ALARM', datapoints, newestVisible };
   if (realBreaching < real.length) return { state: 'OK', datapoints, newestVisible };
-  return { state: alarm.treatMissing === 'ignore' ? current : assumptions.sparseBreachingState, datapoints, newestVisible };
+  if (alarm.treatMissing === 'ignore') return { state: current, datapoints, newestVisible };
+  const onlyOlderData = periods.slice(-n).every((p) => !series.has(p));
+  return { state: onlyOlderData ? 'ALARM' : 'INSUFFICIENT_DATA', datapoints, newestVisible };
 }

@@ -166,12 +166,16 @@ export class SageMaker {
    * it. Returns the completions.
    */
   public endMinute(minute: number): Completion[] {
+    const start = minute * 60;
     const end = (minute + 1) * 60;
     const completions: Completion[] = [];
     const a = this.assumptions;
+    // An idle minute publishes 0 only where capacity served through the whole minute: a copy or instance that came
+    // into service during the minute has had no full period to report (assumption publishesZeroWhileIdle covers
+    // whether idle zeros exist at all).
     for (const c of this.components) {
       const dims: Array<[string, string]> = [['InferenceComponentName', c.spec.name]];
-      const running = c.copies.filter((copy) => copy.readyAt <= end).length;
+      const running = c.copies.filter((copy) => copy.readyAt <= start).length;
       const counted = c.counters.served + (a.refusedCountsAsInvocation ? c.counters.refused : 0);
       const idleZero = a.publishesZeroWhileIdle && running > 0;
       if (counted > 0) this.metrics.put(sortedMetric('AWS/SageMaker', 'Invocations', dims), minute, ...Array(counted).fill(1));
@@ -187,12 +191,13 @@ export class SageMaker {
     }
     for (const v of this.variants.filter((x) => !x.spec.managed)) {
       const ready = v.instances.filter((i) => i.readyAt <= end).length;
+      const servedWholeMinute = v.instances.filter((i) => i.readyAt <= start).length;
       if (v.spec.async) {
         completions.push(...this.processQueue(v, ready, end));
         this.publishBacklog(v, ready, minute);
       } else {
         const dims: Array<[string, string]> = [['EndpointName', v.spec.endpointName], ['VariantName', v.spec.variantName]];
-        const idleZero = a.publishesZeroWhileIdle && ready > 0;
+        const idleZero = a.publishesZeroWhileIdle && servedWholeMinute > 0;
         if (v.counters.served > 0) this.metrics.put(sortedMetric('AWS/SageMaker', 'Invocations', dims), minute, ...Array(v.counters.served).fill(1));
         else if (idleZero) this.metrics.put(sortedMetric('AWS/SageMaker', 'Invocations', dims), minute, 0);
         if (v.counters.perCapacity.length > 0) this.metrics.put(sortedMetric('AWS/SageMaker', 'InvocationsPerInstance', dims), minute, ...v.counters.perCapacity);

@@ -57,44 +57,83 @@ export const BURST: Scenario = {
   ],
 };
 
-export const SCENARIOS: ReadonlyArray<Scenario> = [IDLE_NIGHT_THEN_RETRY, STEADY_THEN_SILENCE, BURST];
+/**
+ * Steady traffic for half an hour, then a caller who comes back `minutesLater` minutes into the silence (around the
+ * time target tracking removes the last copy) and retries every 30 s until answered.
+ */
+export function returnAfterSilence(minutesLater: number): Scenario {
+  return {
+    name: `steady 120/min for 30 min, a caller back ${minutesLater} min later`,
+    minutes: 3 * 60,
+    silenceFrom: 30 * 60,
+    wakeAt: 30 * 60 + minutesLater * 60 + 7,
+    clients: (target) => [
+      new LoadClient('load', target, 0, 30 * 60, 120),
+      new RetryingClient('wake', target, 30 * 60 + minutesLater * 60 + 7, 30),
+    ],
+  };
+}
+
+export const SCENARIOS: ReadonlyArray<Scenario> = [IDLE_NIGHT_THEN_RETRY, STEADY_THEN_SILENCE, BURST, returnAfterSilence(20)];
 
 /** What a run shows, in minutes; `null` where it never happens within the run. */
 export interface Outcomes {
   /** From the first request after the silence to its answer (served, or for async completed). */
   readonly firstAnswerMinutes: number | null | undefined;
   /**
-   * From the start of the silence (for an asynchronous endpoint: from when its queue is empty after it) to the end of
-   * the first minute without any billed instance.
+   * From the start of the silence (for an asynchronous endpoint: from when its queue is empty after it; when a caller
+   * comes back before zero was reached, from its answer) to the end of the first minute without any billed instance.
    */
   readonly timeToZeroMinutes: number | null;
-  /** Capacity decreases of any scalable target while a caller is being refused (or was in the previous minute). */
+  /**
+   * Capacity decreases of any scalable target while a caller waits: refused and not answered yet, queued and not
+   * completed, or refused in the previous minute.
+   */
   readonly flapping: number;
+  /**
+   * Those of them made by target tracking on a data point older than the newest visible minute: its alarm
+   * re-evaluating the last data points of a metric that stopped (see `ScalingActivity.stale`), which target tracking
+   * acts on only under the assumption `targetTrackingValue: 'latest-datapoint'`.
+   */
+  readonly staleFlapping: number;
+  /** Every decrease target tracking made on a stale data point, whether or not a caller waited. */
+  readonly staleScaleIns: number;
   /** Instance-minutes billed over the run (starting instances included). */
   readonly instanceMinutes: number;
   readonly refusedRequests: number;
+  /** Requests refused of traffic that starts with the deploy, on an endpoint deployed warm (its initial copy). */
+  readonly refusedAfterWarmDeploy: number;
 }
 
 export function outcomesOf(run: SimulationRun, scenario: Scenario): Outcomes {
   const wake = run.clients.find((c): c is RetryingClient => c instanceof RetryingClient && c.id === 'wake');
   const firstAnswerMinutes = scenario.wakeAt === undefined ? undefined
     : wake?.answeredAt === undefined ? null : (wake.answeredAt - scenario.wakeAt) / 60;
-  const idle = run.minutes.find((m) => m.minute * 60 >= scenario.silenceFrom && m.variants.every((v) => v.backlog === 0));
-  const idleFrom = idle ? Math.max(scenario.silenceFrom / 60, idle.minute) : Infinity;
+  // A caller who comes back before the endpoint reached zero ends the silence: count from its answer instead.
+  const zeroBeforeWake = run.minutes.some((m) => m.minute * 60 >= scenario.silenceFrom && m.instances === 0
+    && (scenario.wakeAt === undefined || m.minute * 60 < scenario.wakeAt));
+  const silenceFrom = scenario.wakeAt !== undefined && scenario.wakeAt >= scenario.silenceFrom && !zeroBeforeWake && wake?.answeredAt !== undefined
+    ? wake.answeredAt : scenario.silenceFrom;
+  const idle = run.minutes.find((m) => m.minute * 60 >= silenceFrom && m.variants.every((v) => v.backlog === 0));
+  const idleFrom = idle ? Math.max(silenceFrom / 60, idle.minute) : Infinity;
   const zero = run.minutes.find((m) => m.minute >= idleFrom && m.instances === 0);
   const timeToZeroMinutes = zero ? zero.minute + 1 - idleFrom : null;
-  const refusing = (minute: number) => {
+  // Policies act at the start of a minute: what waits then is what was refused or queued before.
+  const waiting = (minute: number) => {
     const previous: MinuteRecord | undefined = run.minutes[minute - 1];
-    return (previous?.refused ?? 0) > 0 || (run.minutes[minute]?.refused ?? 0) > 0
+    return (previous?.refused ?? 0) > 0 || (previous?.variants.some((v) => v.backlog > 0) ?? false)
       || run.clients.some((c) => c instanceof RetryingClient && c.waitingAt(minute * 60));
   };
-  const flapping = run.activities.filter((a) => a.to < a.from && refusing(a.minute)).length;
+  const undone = run.activities.filter((a) => a.to < a.from && waiting(a.minute));
   return {
     firstAnswerMinutes,
     timeToZeroMinutes,
-    flapping,
+    flapping: undone.length,
+    staleFlapping: undone.filter((a) => a.stale && a.policyKind === 'target-tracking').length,
+    staleScaleIns: run.activities.filter((a) => a.to < a.from && a.stale && a.policyKind === 'target-tracking').length,
     instanceMinutes: run.minutes.reduce((n, m) => n + m.instances, 0),
     refusedRequests: run.minutes.reduce((n, m) => n + m.refused, 0),
+    refusedAfterWarmDeploy: run.clients.filter((c): c is LoadClient => c instanceof LoadClient && c.from === 0).reduce((n, c) => n + c.refused, 0),
   };
 }
 
