@@ -171,7 +171,7 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
     // Every value is defaulted and checked before any resource exists; each following step renders one resource from
     // those settings, so a new kind of variant or endpoint option is a new renderer rather than an edit of every step.
     const settings = resolveEndpointSettings(this, props);
-    const modeSettings = resolveServingMode(props, settings);
+    const modeSettings = resolveServingMode(this, props, settings);
     this.instanceType = settings.instanceType;
     this.instanceCount = settings.instanceCount;
     this.variantName = settings.variantName;

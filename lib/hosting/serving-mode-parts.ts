@@ -120,7 +120,6 @@ export class ServingModeParts extends Construct {
         inferenceComponentName: this.inferenceComponentName,
         maxCopyCount: modeSettings.scaleToZero.maxCopyCount,
         invocationsPerCopyTarget: modeSettings.scaleToZero.invocationsPerCopyTarget,
-        idleMinutes: modeSettings.scaleToZero.idleMinutes,
         inferenceComponent: this.inferenceComponent,
       });
     }
@@ -129,6 +128,7 @@ export class ServingModeParts extends Construct {
       this.asyncMetrics = new AsyncInferenceMetrics(props.endpoint.attrEndpointName, settings.variantName);
       this.asyncScaling = new AsyncAutoScaling(this, 'Scaling', {
         ...modeSettings.asyncScaling,
+        scaleInCooldown: Duration.seconds(modeSettings.asyncScaling.scaleInCooldownSeconds),
         endpointName: props.endpoint.attrEndpointName,
         variantName: settings.variantName,
         endpoint: props.endpoint,

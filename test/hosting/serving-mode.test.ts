@@ -1,5 +1,5 @@
 import * as cdk from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -109,9 +109,9 @@ describe('real-time, scales to zero (inference component)', () => {
     expect(cpu.Specification.ComputeResourceRequirements).toEqual({ NumberOfCpuCoresRequired: 2, MinMemoryRequiredInMb: 8192 });
   });
 
-  test('copy count scaling: min 0, target tracking on invocations per copy, step scaling on NoCapacityInvocationFailures, idle scale-in', () => {
+  test('copy count scaling as AWS documents it: min 0, target tracking on invocations per copy (to 0 too), a step policy out of 0, nothing else', () => {
     const { template, endpoint } = endpointIn({
-      servingMode: ServingMode.realtimeScaleToZero({ maxCopyCount: 3, invocationsPerCopyTarget: 20, idleTimeout: cdk.Duration.minutes(45) }),
+      servingMode: ServingMode.realtimeScaleToZero({ maxCopyCount: 3, invocationsPerCopyTarget: 20 }),
     });
     const name = endpoint.inferenceComponentName!;
     const target = only(template, 'AWS::ApplicationAutoScaling::ScalableTarget');
@@ -123,39 +123,48 @@ describe('real-time, scales to zero (inference component)', () => {
       MaxCapacity: 3,
     });
     const policies = resources(template, 'AWS::ApplicationAutoScaling::ScalingPolicy');
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(2);
     const tracking = policies.find(p => p.PolicyType === 'TargetTrackingScaling');
-    expect(tracking.TargetTrackingScalingPolicyConfiguration).toMatchObject({
+    expect(tracking.TargetTrackingScalingPolicyConfiguration).toEqual({
       PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerInferenceComponentInvocationsPerCopy' },
       TargetValue: 20,
+      ScaleInCooldown: 600,
+      ScaleOutCooldown: 300,
     });
+    // The only step policy adds a copy; no policy can set the count to 0 but target tracking.
     const steps = policies.filter(p => p.PolicyType === 'StepScaling').map(p => p.StepScalingPolicyConfiguration);
-    expect(steps).toEqual(expect.arrayContaining([
-      expect.objectContaining({ AdjustmentType: 'ChangeInCapacity', MetricAggregationType: 'Maximum',
-        StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] }),
-      expect.objectContaining({ AdjustmentType: 'ExactCapacity',
-        StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: 0 }] }),
-    ]));
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    expect(steps).toEqual([{
+      AdjustmentType: 'ChangeInCapacity', MetricAggregationType: 'Maximum', Cooldown: 600,
+      StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+    }]);
+    const scalingAlarms = resources(template, 'AWS::CloudWatch::Alarm').filter((a) => JSON.stringify(a.AlarmActions ?? []).includes('Scaling'));
+    expect(scalingAlarms).toEqual([expect.objectContaining({
       Namespace: 'AWS/SageMaker',
       MetricName: 'NoCapacityInvocationFailures',
       Dimensions: [{ Name: 'InferenceComponentName', Value: name }],
       Statistic: 'Maximum',
+      Period: 60,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('ScaleFromZeroPolicy') }],
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      EvaluationPeriods: 45,
-      DatapointsToAlarm: 45,
-      ComparisonOperator: 'LessThanThreshold',
-      TreatMissingData: 'breaching',
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'FILL(invocations, 0)' })]),
-    });
+      DatapointsToAlarm: 1,
+      AlarmActions: [{ Ref: expect.stringMatching(/ScaleFromZeroPolicy/) }],
+    })]);
+    // No alarm treats missing data as breaching: nothing fires because the endpoint is idle.
+    for (const alarm of resources(template, 'AWS::CloudWatch::Alarm')) expect(alarm.TreatMissingData).not.toBe('breaching');
     // The target is registered after the inference component exists.
     const targets = template.findResources('AWS::ApplicationAutoScaling::ScalableTarget');
     expect(Object.values(targets)[0].DependsOn).toEqual([expect.stringMatching(/^EndpointInferenceComponent/)]);
+  });
+
+  test('idleTimeout is deprecated: accepted, changes nothing in the template, and warns with what decides now', () => {
+    const withIt = endpointIn({ servingMode: ServingMode.realtimeScaleToZero({ idleTimeout: cdk.Duration.minutes(45) }) });
+    const without = endpointIn({ servingMode: ServingMode.realtimeScaleToZero() });
+    expect(withIt.template.toJSON()).toEqual(without.template.toJSON());
+    const warnings = Annotations.fromStack(withIt.stack).findWarning('*', Match.stringLikeRegexp('idleTimeout is deprecated and has no effect'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].entry.data).toMatch(/Target tracking on invocations per copy now removes the last copy .*Remove idleTimeout/);
+    expect(Annotations.fromStack(without.stack).findWarning('*', Match.stringLikeRegexp('idleTimeout'))).toHaveLength(0);
   });
 
   test('the requests are valid against the real API models: CreateEndpointConfig, CreateInferenceComponent, CreateEndpoint, RegisterScalableTarget, PutScalingPolicy', () => {
@@ -212,8 +221,6 @@ describe('real-time, scales to zero (inference component)', () => {
   test.each([
     [{ initialCopyCount: 3, maxCopyCount: 2 }, /initialCopyCount \(3\) is above maxCopyCount \(2\)/],
     [{ maxInstanceCount: 0 }, /maxInstanceCount must be a whole number from 1/],
-    [{ idleTimeout: cdk.Duration.seconds(90) }, /whole minutes from 1 minute to 1 day/],
-    [{ idleTimeout: cdk.Duration.days(2) }, /whole minutes from 1 minute to 1 day/],
     [{ acceleratorsPerCopy: 2 }, /asks for more than one ml.g5.xlarge has: 2 accelerators/],
     [{ memoryPerCopy: cdk.Size.gibibytes(64) }, /65536 MiB/],
     [{ cpuCoresPerCopy: 0.1 }, /at least 0.25/],
@@ -371,6 +378,21 @@ describe('asynchronous, scales to zero', () => {
     [{ backlogPerInstanceTarget: -1 }, /above 0/],
   ])('rejects %p', (options, message) => {
     expect(() => endpointIn({ servingMode: ServingMode.asynchronous(options) })).toThrow(message);
+  });
+
+  test('scaleInCooldown sets target tracking\'s scale-in cooldown; idleTimeout, its deprecated name, too, with a warning', () => {
+    const cooldownOf = (t: Template) => resources(t, 'AWS::ApplicationAutoScaling::ScalingPolicy')
+      .find((p) => p.PolicyType === 'TargetTrackingScaling').TargetTrackingScalingPolicyConfiguration.ScaleInCooldown;
+    expect(cooldownOf(endpointIn({ servingMode: ServingMode.asynchronous() }).template)).toBe(900);
+    const renamed = endpointIn({ servingMode: ServingMode.asynchronous({ scaleInCooldown: cdk.Duration.minutes(5) }) });
+    expect(cooldownOf(renamed.template)).toBe(300);
+    expect(Annotations.fromStack(renamed.stack).findWarning('*', Match.anyValue())).toHaveLength(0);
+    const old = endpointIn({ servingMode: ServingMode.asynchronous({ idleTimeout: cdk.Duration.minutes(5) }) });
+    expect(old.template.toJSON()).toEqual(renamed.template.toJSON());
+    expect(Annotations.fromStack(old.stack).findWarning('*', Match.stringLikeRegexp('idleTimeout is deprecated: it sets the target tracking scale-in cooldown'))).toHaveLength(1);
+    expect(() => endpointIn({ servingMode: ServingMode.asynchronous({ idleTimeout: cdk.Duration.minutes(5), scaleInCooldown: cdk.Duration.minutes(5) }) }))
+      .toThrow(/remove idleTimeout/);
+    expect(() => endpointIn({ servingMode: ServingMode.asynchronous({ scaleInCooldown: cdk.Duration.millis(1500) }) })).toThrow(/whole number of seconds|whole seconds/);
   });
 
   test('rejects autoScaling and an instance count above the maximum', () => {

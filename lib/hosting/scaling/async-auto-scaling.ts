@@ -14,8 +14,12 @@ export interface AsyncAutoScalingProps {
   readonly maxInstanceCount: number;
   /** Target of `ApproximateBacklogSizePerInstance`. */
   readonly backlogPerInstanceTarget: number;
-  /** The scale-in cooldown, in minutes. */
-  readonly idleMinutes: number;
+  /**
+   * Target tracking's scale-in cooldown: how long after removing instances it waits before it may remove more.
+   *
+   * @default Duration.minutes(15)
+   */
+  readonly scaleInCooldown?: Duration;
   /**
    * What creates the endpoint: the target is registered after it.
    *
@@ -53,7 +57,7 @@ export class AsyncAutoScaling extends Construct {
       scalingTarget: this.scalableTarget,
       customMetric: metrics.metricApproximateBacklogSizePerInstance({ statistic: cloudwatch.Stats.AVERAGE }),
       targetValue: props.backlogPerInstanceTarget,
-      scaleInCooldown: Duration.minutes(props.idleMinutes),
+      scaleInCooldown: props.scaleInCooldown ?? Duration.minutes(15),
       scaleOutCooldown: Duration.minutes(5),
     });
     const wake = addScaleFromZero(this, 'ScaleFromZero', {
