@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { aws_sagemaker as sagemakerRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { InstanceType } from '../core/instance-type';
+import { renderComponentDeploymentConfig } from './deployment/render-component-deployment-config';
 import { renderDeploymentConfig } from './deployment/render-deployment-config';
 import { renderEndpointConfig } from './endpoint-config';
 import { renderModel } from './endpoint-model';
@@ -214,12 +215,22 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
     this.copyCountPublisher = this.servingModeResources.copyCountPublisher;
     this.asyncScaling = this.servingModeResources.asyncScaling;
     this.asyncInference = this.servingModeResources.asyncInference;
-    if (props.deployment) {
+    if (props.deployment && this.inferenceComponent && modeSettings.scaleToZero) {
+      // The model lives in the inference component: a new model is an update of the component, which takes the
+      // rolling update; the endpoint's own DeploymentConfig would never govern a model change.
+      this.inferenceComponent.deploymentConfig = renderComponentDeploymentConfig(this, props.deployment, {
+        instanceTypeName: this.instanceType.name,
+        maxCopyCount: modeSettings.scaleToZero.maxCopyCount,
+        componentAlarms: this.alarms?.alarms,
+      });
+    } else if (props.deployment) {
       this.endpoint.deploymentConfig = renderDeploymentConfig(this, props.deployment, {
         instanceTypeName: this.instanceType.name,
         instanceCount: this.instanceCount,
         minInstanceCount: modeSettings.asyncScaling?.minInstanceCount
           ?? (props.autoScaling ? props.autoScaling.minInstanceCount ?? 1 : undefined),
+        countSetting: modeSettings.asyncScaling ? 'ServingMode.asynchronous({ minInstanceCount })'
+          : props.autoScaling ? 'autoScaling.minInstanceCount' : 'instanceCount',
         endpointAlarms: this.alarms?.alarms,
         modeKind: GUARDRAIL_MODE_KINDS[modeSettings.mode.kind],
       });

@@ -58,11 +58,11 @@ describe('ServingMode', () => {
     expect(ServingMode.asynchronous().scalesToZero).toBe(true);
   });
 
-  test('deployment guardrails: refused for inference components; for async only all-at-once while it may sit at zero', () => {
+  test('deployment guardrails: a rolling update for inference components; for async only all-at-once while it may sit at zero', () => {
     expect(() => endpointIn({ servingMode: ServingMode.realtimeScaleToZero(), deployment: DeploymentGuardrails.allAtOnce() }))
-      .toThrow(/inference component.*remove deployment/);
+      .toThrow(/inference component .*takes only a rolling update.*or remove deployment/);
     expect(() => endpointIn({ servingMode: ServingMode.asynchronous({ maxInstanceCount: 2 }), instanceCount: 2, deployment: DeploymentGuardrails.canary() }))
-      .toThrow(/can scale to zero/);
+      .toThrow(/it scales to zero, so an update may find no instance at all/);
     expect(() => endpointIn({ servingMode: ServingMode.asynchronous(), deployment: DeploymentGuardrails.allAtOnce() })).not.toThrow();
   });
 
