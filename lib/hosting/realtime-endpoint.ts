@@ -14,7 +14,8 @@ import { renderModel } from './endpoint-model';
 import { renderEndpoint } from './endpoint-resource';
 import { resolveEndpointSettings } from './endpoint-settings';
 import { bindServingMode, resolveServingMode } from './serving-mode-config';
-import { createExecutionRole } from './execution-role';
+import { createExecutionRole, endpointLogGroups } from './execution-role';
+import { inferenceComponentNameOf } from './inference-component';
 import { EndpointAlarms } from './monitoring/endpoint-alarms';
 import { EndpointDashboard } from './monitoring/endpoint-dashboard';
 import { EndpointMetrics } from './monitoring/endpoint-metrics';
@@ -177,7 +178,8 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
     this.instanceCount = settings.instanceCount;
     this.variantName = settings.variantName;
 
-    this.role = props.role ?? createExecutionRole(this, settings.endpointName, props.vpc !== undefined);
+    this.role = props.role ?? createExecutionRole(this, endpointLogGroups(settings.endpointName,
+      modeSettings.scaleToZero ? inferenceComponentNameOf(settings.endpointName) : undefined), props.vpc !== undefined);
 
     const model = renderModel(this, props, settings, this.role);
     this.model = model.model;

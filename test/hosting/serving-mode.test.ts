@@ -187,6 +187,28 @@ describe('real-time, scales to zero (inference component)', () => {
     expect(checkRequest('sagemaker', 'CreateInferenceComponent', { ...component, Bogus: 1 })).toEqual([expect.stringMatching(/Bogus/)]);
   });
 
+  test('the execution role writes the component\'s log group (/aws/sagemaker/InferenceComponents/<component>) and the endpoint\'s, exactly', () => {
+    const logArn = (group: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:log-group:${group}`]] });
+    const streamsArn = (group: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:log-group:${group}:log-stream:*`]] });
+    // The execution role's own statements (the copy-count publisher's function has a log group of its own).
+    const logStatements = (t: Template) => resources(t, 'AWS::IAM::Policy')
+      .filter((p: any) => JSON.stringify(p.Roles).includes('ExecutionRole'))
+      .flatMap((p: any) => p.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('logs:')));
+    const { template, endpoint, stack } = endpointIn({ servingMode: ServingMode.realtimeScaleToZero() });
+    const endpointName = stack.resolve(endpoint.endpointName);
+    const endpointGroup = `/aws/sagemaker/Endpoints/${(template.findResources('AWS::SageMaker::Endpoint') as any)[stack.getLogicalId(endpoint.endpoint)].Properties.EndpointName}`;
+    const componentGroup = `/aws/sagemaker/InferenceComponents/${endpoint.inferenceComponentName}`;
+    expect(endpointName).toBeDefined();
+    expect(logStatements(template)).toEqual([
+      { Effect: 'Allow', Action: 'logs:CreateLogGroup', Resource: [logArn(endpointGroup), logArn(componentGroup)] },
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: [streamsArn(endpointGroup), streamsArn(componentGroup)] },
+    ]);
+    // The always-on endpoint has no component: only its own group, as before.
+    const realtime = endpointIn();
+    expect(logStatements(realtime.template).map((st: any) => JSON.stringify(st.Resource)).join()).not.toContain('InferenceComponents');
+  });
+
   test('VPC and network isolation also go to the endpoint config, where inference components read them', () => {
     const stack = new cdk.Stack(fastApp(), 'V');
     const vpc = new cdk.aws_ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
