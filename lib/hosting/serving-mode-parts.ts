@@ -6,6 +6,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AsyncInferenceLocations } from './async-inference-options';
+import { keepCopyCountAcrossUpdates } from './copy-count-at-deploy';
 import { EndpointSettings } from './endpoint-settings';
 import { inferenceComponentNameOf, renderInferenceComponent } from './inference-component';
 import { CopyCountPublisher } from './monitoring/copy-count-publisher';
@@ -111,6 +112,7 @@ export class ServingModeParts extends Construct {
       // The endpoint config names the role SageMaker uses to place copies: its policy must exist first.
       props.endpoint.node.addDependency(props.role);
       this.inferenceComponent = renderInferenceComponent(scope, settings, modeSettings.scaleToZero, props.model, props.endpoint);
+      keepCopyCountAcrossUpdates(this, this.inferenceComponent, modeSettings.scaleToZero.initialCopyCount);
       this.inferenceComponentName = inferenceComponentNameOf(settings.endpointName);
       this.inferenceComponentMetrics = new InferenceComponentMetrics(this.inferenceComponentName);
       if (modeSettings.scaleToZero.copyCountMetrics) {

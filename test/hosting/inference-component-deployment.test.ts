@@ -75,7 +75,8 @@ describe('rendered on the inference component', () => {
 
   test('the requests CloudFormation makes are valid for the API model: Create without DeploymentConfig, Update with it', () => {
     const { template } = endpointIn(TWO_COPIES, { deployment: DeploymentGuardrails.rolling({ maximumBatchSize: CapacitySize.copyCount(1) }) });
-    const props = deployedProperties(template.toJSON(), 'AWS::SageMaker::InferenceComponent');
+    // RuntimeConfig.CopyCount is what the copy-count custom resource answers at deploy time (here: 2 copies running).
+    const props: any = { ...deployedProperties(template.toJSON(), 'AWS::SageMaker::InferenceComponent'), RuntimeConfig: { CopyCount: 2 } };
     const { DeploymentConfig, EndpointName: _endpoint, VariantName: _variant, ...updatable } = props;
     // DeploymentConfig is write-only in CloudFormation and no member of CreateInferenceComponent: the API applies it
     // when the component is updated (UpdateInferenceComponent), which is when a new model is rolled out.

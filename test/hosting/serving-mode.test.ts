@@ -86,7 +86,10 @@ describe('real-time, scales to zero (inference component)', () => {
     const component = only(template, 'AWS::SageMaker::InferenceComponent');
     expect(component.InferenceComponentName).toMatch(/^S-Endpoint-[A-Za-z0-9]+-ic$/);
     expect(component.VariantName).toBe('AllTraffic');
-    expect(component.RuntimeConfig).toEqual({ CopyCount: 1 });
+    // The count comes from the custom resource that reads it at deploy time; the initial count is what it answers
+    // while the component does not exist yet (test/hosting/copy-count-at-deploy.test.ts).
+    expect(component.RuntimeConfig).toEqual({ CopyCount: { 'Fn::GetAtt': [expect.stringMatching(/CopyCountAtDeploy/), 'CopyCount'] } });
+    expect(only(template, 'Custom::InferenceComponentCopyCount')).toMatchObject({ InferenceComponentName: component.InferenceComponentName, InitialCopyCount: 1 });
     // ml.g5.xlarge: 1 GPU, 4 vCPU, 16 GiB -> the GPU, half the cores, half the memory.
     expect(component.Specification.ComputeResourceRequirements).toEqual({
       NumberOfAcceleratorDevicesRequired: 1, NumberOfCpuCoresRequired: 2, MinMemoryRequiredInMb: 8192,
@@ -103,7 +106,7 @@ describe('real-time, scales to zero (inference component)', () => {
     expect(component.Specification.ComputeResourceRequirements).toEqual({
       NumberOfAcceleratorDevicesRequired: 2, NumberOfCpuCoresRequired: 4, MinMemoryRequiredInMb: 32768,
     });
-    expect(component.RuntimeConfig).toEqual({ CopyCount: 0 });
+    expect(only(template, 'Custom::InferenceComponentCopyCount').InitialCopyCount).toBe(0);
     const cpu = only(endpointIn({ instanceType: InstanceType.ML_M5_XLARGE, servingMode: ServingMode.realtimeScaleToZero() }).template,
       'AWS::SageMaker::InferenceComponent');
     expect(cpu.Specification.ComputeResourceRequirements).toEqual({ NumberOfCpuCoresRequired: 2, MinMemoryRequiredInMb: 8192 });
@@ -171,7 +174,8 @@ describe('real-time, scales to zero (inference component)', () => {
     const { template } = endpointIn({ servingMode: ServingMode.realtimeScaleToZero() });
     const config = deployedProperties(template.toJSON(), 'AWS::SageMaker::EndpointConfig');
     validateRequest('sagemaker', 'CreateEndpointConfig', { EndpointConfigName: 'c', ...config });
-    const component = deployedProperties(template.toJSON(), 'AWS::SageMaker::InferenceComponent');
+    // RuntimeConfig.CopyCount is the custom resource's answer: at creation, the initial count.
+    const component: any = { ...deployedProperties(template.toJSON(), 'AWS::SageMaker::InferenceComponent'), RuntimeConfig: { CopyCount: 1 } };
     validateRequest('sagemaker', 'CreateInferenceComponent', component);
     expect(component.InferenceComponentName).toMatch(/^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/);
     expect(component.InferenceComponentName.length).toBeLessThanOrEqual(63);

@@ -92,6 +92,13 @@ export interface Assumptions {
    */
   readonly backlogPerInstanceAtZero: 'missing' | 'backlog';
 
+  /**
+   * Whether CloudFormation, when it updates an inference component (a new model, a new rolling policy), sends the
+   * template's `RuntimeConfig.CopyCount` to SageMaker, replacing the count Application Auto Scaling has set. The
+   * "AWS::SageMaker::InferenceComponent" reference says only "Update requires: No interruption".
+   */
+  readonly stackUpdateSendsCopyCount: boolean;
+
   /** Requests one instance of an asynchronous endpoint completes per minute. */
   readonly asyncRequestsPerInstancePerMinute: number;
 }
@@ -113,6 +120,7 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   targetTrackingValue: 'latest-datapoint',
   concurrentActions: 'largest-wins',
   backlogPerInstanceAtZero: 'missing',
+  stackUpdateSendsCopyCount: true,
   asyncRequestsPerInstancePerMinute: 200,
 };
 
@@ -126,6 +134,7 @@ export const ASSUMPTION_VALUES: { readonly [K in keyof Assumptions]?: ReadonlyAr
   targetTrackingValue: ['latest-datapoint', 'fresh-only'],
   concurrentActions: ['largest-wins', 'in-order', 'reverse-order'],
   backlogPerInstanceAtZero: ['missing', 'backlog'],
+  stackUpdateSendsCopyCount: [true, false],
   emptyInstanceReleaseMinutes: [0, 10, 30],
   copyStartMinutes: [1, 3, 10],
 };

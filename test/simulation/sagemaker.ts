@@ -79,8 +79,7 @@ export class SageMaker {
     this.components = components.map((spec) => {
       const variant = this.variants.find((v) => v.spec.endpointName === spec.endpointName && v.spec.variantName === spec.variantName);
       if (!variant?.spec.managed) throw new Error(`inference component ${spec.name}: its variant must exist and have managed instance scaling`);
-      if (typeof spec.copyCount !== 'number') throw new Error(`inference component ${spec.name}: the initial copy count must be a number at creation`);
-      return { spec, variant, desired: spec.copyCount, copies: [], counters: newCounters() };
+      return { spec, variant, desired: initialCopyCount(spec), copies: [], counters: newCounters() };
     });
     for (const c of this.components) this.placeCopies(c, 0, true);
   }
@@ -110,6 +109,11 @@ export class SageMaker {
     const c = this.components.find((x) => x.spec.name === name);
     if (!c) throw new Error(`no inference component ${name}`);
     return c;
+  }
+
+  /** The copy count SageMaker wants for a component now (`DescribeInferenceComponent`'s DesiredCopyCount). */
+  public desiredCopies(name: string): number {
+    return this.component(name).desired;
   }
 
   /** CloudFormation updating a component's `RuntimeConfig.CopyCount` (a stack update that sends it). */
@@ -328,4 +332,15 @@ export class SageMaker {
       this.metrics.put(sortedMetric('AWS/SageMaker', 'HasBacklogWithoutCapacity', dims), minute, withoutCapacity ? 1 : 0);
     }
   }
+}
+
+/**
+ * The copies a component is created with: the template's number, or, for the library's
+ * `Custom::InferenceComponentCopyCount`, its answer while the component does not exist yet: the initial count it is
+ * given (lib/hosting/runtime/copy-count-at-deploy.ts, tested against the local SageMaker).
+ */
+function initialCopyCount(spec: InferenceComponentSpec): number {
+  if (typeof spec.copyCount === 'number') return spec.copyCount;
+  if (spec.copyCount.initialCopyCount !== undefined) return spec.copyCount.initialCopyCount;
+  throw new Error(`inference component ${spec.name}: its initial copy count comes from ${spec.copyCount.resourceType}, which the simulation does not model`);
 }

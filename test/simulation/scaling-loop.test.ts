@@ -8,7 +8,7 @@ import { fastApp } from '../helpers/synth-checks';
 import { Assumptions, assumptionMatrix, ASSUMPTION_VALUES, DEFAULT_ASSUMPTIONS, describeAssumptions } from './assumptions';
 import { LoadClient, RetryingClient } from './clients';
 import { formatTable, loopProblems, ModeKind, TableRow } from './expectations';
-import { IDLE_NIGHT_THEN_RETRY, returnAfterSilence, runScenario, Scenario, SCENARIOS, STEADY_THEN_SILENCE } from './scenarios';
+import { DEPLOY_DURING_LOAD, DEPLOY_WHILE_IDLE, IDLE_NIGHT_THEN_RETRY, returnAfterSilence, runScenario, Scenario, SCENARIOS, STEADY_THEN_SILENCE } from './scenarios';
 import { simulate } from './simulate';
 import { readScalingModel } from './template';
 import { endpointTemplate, modeTemplates, templateBeforeIssue17 } from './templates';
@@ -122,6 +122,57 @@ describe('real time, scale to zero: target tracking to 0, a NoCapacityInvocation
     const { outcomes } = runScenario(template, IDLE_NIGHT_THEN_RETRY, { ...DEFAULT_ASSUMPTIONS, publishesZeroWhileIdle: false });
     expect(outcomes.timeToZeroMinutes).toBeNull();
     expect(outcomes.firstAnswerMinutes).toBe(0);
+  });
+});
+
+describe('a stack update and the copy count Application Auto Scaling set (issue 17, item 6)', () => {
+  // Whether CloudFormation sends the template's RuntimeConfig.CopyCount with an update is not documented (assumption
+  // stackUpdateSendsCopyCount): the library's template gives the copy count SageMaker holds, read at deploy time, so
+  // the answer does not matter; a literal count (what the library rendered before) matters under one of the answers.
+  const template = templates['realtime-scale-to-zero'];
+  const loadTarget = endpointTemplate({ servingMode: ServingMode.realtimeScaleToZero({ maxInstanceCount: 4, maxCopyCount: 4, invocationsPerCopyTarget: 60 }) });
+  /** The same template with the literal `CopyCount: 1` the library rendered before. */
+  function literal(t: any): any {
+    const copy = JSON.parse(JSON.stringify(t));
+    for (const r of Object.values<any>(copy.Resources)) {
+      if (r.Type === 'AWS::SageMaker::InferenceComponent') r.Properties.RuntimeConfig.CopyCount = 1;
+    }
+    return copy;
+  }
+
+  test('the library\'s template: the copy count it gives is read from SageMaker at deploy time', () => {
+    const model = readScalingModel(template);
+    expect(model.components[0].copyCount).toMatchObject({ resourceType: 'Custom::InferenceComponentCopyCount', attribute: 'CopyCount', initialCopyCount: 1 });
+  });
+
+  test.each([true, false])('during load the update keeps the copies (update sends the copy count: %s)', (stackUpdateSendsCopyCount) => {
+    const { run, outcomes } = runScenario(loadTarget, DEPLOY_DURING_LOAD, { ...DEFAULT_ASSUMPTIONS, stackUpdateSendsCopyCount });
+    const before = run.minutes[59].copies[0].desired;
+    expect(before).toBeGreaterThan(1);
+    expect(run.minutes.slice(60, 90).every((m) => m.copies[0].desired >= before && m.copies[0].placed >= before)).toBe(true);
+    expect(run.minutes.slice(60, 90).reduce((n, m) => n + m.refused, 0)).toBe(0);
+    expect(outcomes.flapping).toBe(0);
+  });
+
+  test.each([true, false])('while idle at zero the update starts nothing (update sends the copy count: %s)', (stackUpdateSendsCopyCount) => {
+    const { run } = runScenario(template, DEPLOY_WHILE_IDLE, { ...DEFAULT_ASSUMPTIONS, stackUpdateSendsCopyCount });
+    expect(run.minutes[59].instances).toBe(0);
+    expect(run.minutes.slice(60).every((m) => m.instances === 0)).toBe(true);
+  });
+
+  test('a literal CopyCount: 1, if the update sends it, cuts the copies under load and starts an instance while idle', () => {
+    const sends = { ...DEFAULT_ASSUMPTIONS, stackUpdateSendsCopyCount: true };
+    const underLoad = runScenario(literal(loadTarget), DEPLOY_DURING_LOAD, sends);
+    const before = underLoad.run.minutes[59].copies[0].placed;
+    expect(underLoad.run.minutes[60].copies[0].desired).toBe(1);
+    // (The simulation has no per-copy throughput: the cut shows as minutes with fewer copies than the load needs.)
+    const cutMinutes = underLoad.run.minutes.slice(60, 90).filter((m) => m.copies[0].placed < before).length;
+    expect(cutMinutes).toBeGreaterThanOrEqual(3);
+    const idle = runScenario(literal(template), DEPLOY_WHILE_IDLE, sends);
+    expect(idle.run.minutes[59].instances).toBe(0);
+    // An instance nobody asked for, until target tracking removes the copy and SageMaker releases the instance.
+    const surprise = idle.run.minutes.slice(60).filter((m) => m.instances > 0).length;
+    expect(surprise).toBeGreaterThan(10);
   });
 });
 

@@ -74,6 +74,50 @@ export function returnAfterSilence(minutesLater: number): Scenario {
   };
 }
 
+/**
+ * CloudFormation updating every inference component of the stack at `minute` (a new model): when the update sends the
+ * template's copy count (assumption `stackUpdateSendsCopyCount`), the component's desired count becomes that count: the
+ * template's number, or the answer of the library's `Custom::InferenceComponentCopyCount`, which reads the desired count
+ * SageMaker holds just before the update (lib/hosting/runtime/copy-count-at-deploy.ts).
+ */
+export function stackUpdate(minute: number): SimulationEvent {
+  return {
+    minute,
+    description: 'stack update of the inference components',
+    apply: ({ sagemaker, model, assumptions }) => {
+      if (!assumptions.stackUpdateSendsCopyCount) return;
+      for (const component of model.components) {
+        const count = component.copyCount;
+        if (typeof count === 'number') {
+          sagemaker.setDesiredCopies(component.name, count);
+        } else if (count.resourceType === 'Custom::InferenceComponentCopyCount') {
+          sagemaker.setDesiredCopies(component.name, sagemaker.desiredCopies(component.name));
+        } else {
+          throw new Error(`the copy count of ${component.name} comes from ${count.resourceType}, which the simulation does not model`);
+        }
+      }
+    },
+  };
+}
+
+/** 200 requests a minute for 90 minutes (several copies), a stack update at minute 60, then silence. */
+export const DEPLOY_DURING_LOAD: Scenario = {
+  name: 'steady 200/min, a stack update at 60 min, silence from 90 min',
+  minutes: 3 * 60,
+  silenceFrom: 90 * 60,
+  clients: (target) => [new LoadClient('load', target, 0, 90 * 60, 200)],
+  events: () => [stackUpdate(60)],
+};
+
+/** Deployed warm and left idle (zero after about half an hour); a stack update at minute 60; still idle. */
+export const DEPLOY_WHILE_IDLE: Scenario = {
+  name: 'idle, a stack update at 60 min',
+  minutes: 3 * 60,
+  silenceFrom: 0,
+  clients: () => [],
+  events: () => [stackUpdate(60)],
+};
+
 export const SCENARIOS: ReadonlyArray<Scenario> = [IDLE_NIGHT_THEN_RETRY, STEADY_THEN_SILENCE, BURST, returnAfterSilence(20)];
 
 /** What a run shows, in minutes; `null` where it never happens within the run. */

@@ -12,7 +12,7 @@ import { readScalingModel, ScalingModel } from './template';
 export interface SimulationEvent {
   readonly minute: number;
   readonly description: string;
-  apply(context: { readonly sagemaker: SageMaker; readonly model: ScalingModel; readonly second: number }): void;
+  apply(context: { readonly sagemaker: SageMaker; readonly model: ScalingModel; readonly second: number; readonly assumptions: Assumptions }): void;
 }
 
 export interface SimulationOptions {
@@ -59,7 +59,7 @@ export function simulate(template: any, assumptions: Assumptions, options: Simul
   for (let minute = 0; minute < options.minutes; minute++) {
     const start = minute * 60;
     for (const event of options.events ?? []) {
-      if (event.minute === minute) event.apply({ sagemaker, model, second: start });
+      if (event.minute === minute) event.apply({ sagemaker, model, second: start, assumptions });
     }
     const invocations: Invocation[] = [];
     for (const alarm of alarms) {

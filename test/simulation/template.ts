@@ -93,7 +93,13 @@ export interface InferenceComponentSpec {
    * `RuntimeConfig.CopyCount` as the template states it: a number, or the logical id of the resource whose attribute
    * gives it at deploy time.
    */
-  readonly copyCount: number | { readonly fromResource: string; readonly attribute: string };
+  readonly copyCount: number | {
+    readonly fromResource: string;
+    readonly resourceType: string;
+    readonly attribute: string;
+    /** The resource's `InitialCopyCount` property, when it has one (the library's copy-count custom resource). */
+    readonly initialCopyCount?: number;
+  };
 }
 
 export interface ScalingModel {
@@ -217,7 +223,10 @@ export function readScalingModel(template: any): ScalingModel {
       cpuCores: req.NumberOfCpuCoresRequired ?? 0,
       memoryMb: req.MinMemoryRequiredInMb ?? 0,
       copyCount: typeof copyCount === 'number' ? copyCount
-        : getAtt ? { fromResource: getAtt[0], attribute: getAtt[1] }
+        : getAtt ? {
+          fromResource: getAtt[0], resourceType: resources[getAtt[0]]?.Type ?? '', attribute: getAtt[1],
+          initialCopyCount: resources[getAtt[0]]?.Properties?.InitialCopyCount,
+        }
           : (() => { throw new Error(`${id}: RuntimeConfig.CopyCount must be a number or a GetAtt, got ${JSON.stringify(copyCount)}`); })(),
     };
   });
