@@ -109,6 +109,25 @@ describe('step scaling ("Step scaling policies for Application Auto Scaling")', 
     expect(g.capacity).toBe(3);
   });
 
+  test('in its cooldown a scale-out that is not larger does nothing, and never lowers what another policy set since', () => {
+    // "won't increase the desired capacity again unless either a larger scale out is triggered or the cooldown period
+    // ends": from its base (1) the +1 step asks for 2; target tracking has set 4 since: the step does nothing.
+    const wake = step('wake', 'ChangeInCapacity', [{ lower: 0, adjustment: 1 }], 300);
+    const tt = tracking('tt', 5);
+    const h = harness([wake, tt], 0);
+    h.invoke(1, [wake, alarmFor(wake, 1, 'GreaterThanOrEqualToThreshold'), 1]);
+    expect(h.capacity).toBe(1);
+    h.invoke(2, [tt, alarmFor(tt, 5, 'GreaterThanThreshold', 'out'), 20]);
+    expect(h.capacity).toBe(4);
+    for (const concurrentActions of ['largest-wins', 'in-order', 'reverse-order'] as const) {
+      const g = harness([wake, tt], 0, { concurrentActions });
+      g.invoke(1, [wake, alarmFor(wake, 1, 'GreaterThanOrEqualToThreshold'), 1]);
+      g.invoke(2, [tt, alarmFor(tt, 5, 'GreaterThanThreshold', 'out'), 20]);
+      g.invoke(3, [wake, alarmFor(wake, 1, 'GreaterThanOrEqualToThreshold'), 1]);
+      expect(g.capacity).toBe(4);
+    }
+  });
+
   test('a scale-out cancels a running scale-in cooldown (StepScalingPolicyConfiguration, target tracking "Cooldown period")', () => {
     const down = step('d', 'ChangeInCapacity', [{ upper: 0, adjustment: -1 }], 600);
     const up = step('u', 'ChangeInCapacity', [{ lower: 0, adjustment: 1 }], 60);

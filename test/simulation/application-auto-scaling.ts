@@ -136,13 +136,20 @@ export class ApplicationAutoScaling {
   private propose(minute: number, target: ScalableTargetSpec, invocation: Invocation, current: number, trackingMayScaleIn: boolean): Proposal | undefined {
     const cooldown = this.cooldownOf(invocation.policy.id);
     const inScaleOutCooldown = cooldown.outUntil !== undefined && minute * 60 < cooldown.outUntil;
-    const base = inScaleOutCooldown ? cooldown.outBase! : current;
+    // Whether this invocation scales out: a step whose adjustment raises the capacity, or target tracking's high alarm.
+    const scalingOut = invocation.policy.kind === 'step'
+      ? (stepDesired(invocation.policy, invocation, current) ?? current) > current
+      : invocation.alarm.trackingDirection === 'out';
+    const base = inScaleOutCooldown && scalingOut ? cooldown.outBase! : current;
     const raw = invocation.policy.kind === 'step'
       ? stepDesired(invocation.policy, invocation, base)
       : this.trackingDesired(invocation.policy, invocation, base, trackingMayScaleIn);
     if (raw === undefined) return undefined;
     // RegisterScalableTarget: the policies scale between MinCapacity and MaxCapacity.
     const desired = Math.min(target.max, Math.max(target.min, raw));
+    // A scale-out never lowers the capacity: computed from the base of its cooldown it may come out below what
+    // another policy has set since; then it is not "a larger scale out" and does nothing.
+    if (scalingOut && desired <= current) return undefined;
     if (desired > current) {
       // Step scaling, "Cooldown period": during a scale-out cooldown the policy "won't increase the desired capacity
       // again unless either a larger scale out is triggered or the cooldown period ends"; the capacity added by the
@@ -163,12 +170,15 @@ export class ApplicationAutoScaling {
     const latest = points[points.length - 1];
     if (!latest) return undefined;
     if (this.assumptions.targetTrackingValue === 'fresh-only' && latest.minute !== invocation.evaluation.newestVisible) return undefined;
+    const value = this.assumptions.targetTrackingValue === 'window-average'
+      ? points.reduce((n, d) => n + d.value!, 0) / points.length
+      : latest.value!;
     // Target tracking "calculates the scaling adjustment based on the metric and the target value" and keeps the
     // metric "at, or close to, the specified target value" for a metric proportional to capacity (target tracking
     // page): the capacity that brings the metric to the target is current x metric / target, rounded up ("Application
     // Auto Scaling always acts conservatively by rounding up or down ... This prevents it from adding insufficient
     // capacity or removing too much capacity").
-    const desired = Math.ceil((current * latest.value!) / policy.targetValue - 1e-9);
+    const desired = Math.ceil((current * value) / policy.targetValue - 1e-9);
     if (invocation.alarm.trackingDirection === 'out') return desired > current ? desired : undefined;
     if (!mayScaleIn || policy.disableScaleIn) return undefined;
     return desired < current ? desired : undefined;

@@ -75,9 +75,13 @@ export interface Assumptions {
   /**
    * Which value target tracking computes with when one of its alarms invokes it: the alarm's latest data point, even
    * when the metric has stopped and that point is minutes old ("latest-datapoint"), or only a data point of the latest
-   * visible minute, with no action without one ("fresh-only").
+   * visible minute, with no action without one ("fresh-only"), or the average of the data points the alarm evaluated
+   * ("window-average"). The guide says only that Application Auto Scaling "calculates the scaling adjustment based on
+   * the metric and the target value" ("How target tracking scaling for Application Auto Scaling works",
+   * https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html). It
+   * decides what sparse traffic sees: with the latest point, one idle minute in light traffic takes the last copy.
    */
-  readonly targetTrackingValue: 'latest-datapoint' | 'fresh-only';
+  readonly targetTrackingValue: 'latest-datapoint' | 'fresh-only' | 'window-average';
 
   /**
    * Several policies of one scalable target invoked in the same minute: arbitrated together, the largest capacity
@@ -131,7 +135,7 @@ export const ASSUMPTION_VALUES: { readonly [K in keyof Assumptions]?: ReadonlyAr
   metricDelayMinutes: [0, 1, 2],
   evaluationRangeExtraPeriods: [0, 2, 5],
   fillWithoutData: ['fills', 'empty'],
-  targetTrackingValue: ['latest-datapoint', 'fresh-only'],
+  targetTrackingValue: ['latest-datapoint', 'fresh-only', 'window-average'],
   concurrentActions: ['largest-wins', 'in-order', 'reverse-order'],
   backlogPerInstanceAtZero: ['missing', 'backlog'],
   stackUpdateSendsCopyCount: [true, false],

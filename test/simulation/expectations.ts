@@ -15,6 +15,7 @@ export const FEW_MINUTES = 5;
  *   at once for an always-on endpoint;
  * - a scale-to-zero endpoint left idle reaches zero instances, within the target tracking scale-in periods plus the
  *   instance release plus a few minutes;
+ * - no policy removes the last capacity while requests keep arriving (`Outcomes.zeroUnderTraffic`);
  * - no policy lowers a capacity while a caller waits (no flapping), with one known, bounded exception: target tracking
  *   re-acting on the last data points of its stopped metric (`Outcomes.staleFlapping`). That is AWS's own documented
  *   loop meeting CloudWatch's documented re-evaluation of the last data points ("This re-evaluation may cause the
@@ -36,9 +37,10 @@ export function loopProblems(mode: ModeKind, scenario: Scenario, outcomes: Outco
     else if (outcomes.timeToZeroMinutes > limit) problems.push(`the idle endpoint reaches zero after ${outcomes.timeToZeroMinutes} min (limit ${limit})`);
   }
   if (outcomes.refusedAfterWarmDeploy > 0) problems.push(`${outcomes.refusedAfterWarmDeploy} requests refused although the endpoint was deployed warm`);
+  if (outcomes.zeroUnderTraffic > 0) problems.push(`${outcomes.zeroUnderTraffic} scale-in(s) to zero while requests kept arriving`);
   const flapping = outcomes.flapping - outcomes.staleFlapping;
   if (flapping > 0) problems.push(`${flapping} capacity decrease(s) while callers waited`);
-  if (outcomes.staleScaleIns > 0 && a.targetTrackingValue !== 'latest-datapoint') {
+  if (outcomes.staleScaleIns > 0 && a.targetTrackingValue === 'fresh-only') {
     problems.push(`${outcomes.staleScaleIns} target tracking decrease(s) on stale data points although it acts on fresh ones only`);
   }
   return problems;

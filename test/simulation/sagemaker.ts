@@ -197,8 +197,9 @@ export class SageMaker {
       const ready = v.instances.filter((i) => i.readyAt <= end).length;
       const servedWholeMinute = v.instances.filter((i) => i.readyAt <= start).length;
       if (v.spec.async) {
-        completions.push(...this.processQueue(v, ready, end));
-        this.publishBacklog(v, ready, minute);
+        const done = this.processQueue(v, ready, end);
+        completions.push(...done);
+        this.publishBacklog(v, ready, minute, done.length);
       } else {
         const dims: Array<[string, string]> = [['EndpointName', v.spec.endpointName], ['VariantName', v.spec.variantName]];
         const idleZero = a.publishesZeroWhileIdle && servedWholeMinute > 0;
@@ -314,20 +315,26 @@ export class SageMaker {
 
   /**
    * The queue metrics of an asynchronous endpoint ("Autoscale an asynchronous endpoint" and "Alarms and logs for
-   * tracking metrics from asynchronous endpoints"), dimension EndpointName: ApproximateBacklogSize (queued requests),
-   * ApproximateBacklogSizePerInstance (the backlog divided by the instances; with none, assumption
-   * `backlogPerInstanceAtZero`), HasBacklogWithoutCapacity (1 while requests wait and no instance is in service).
+   * tracking metrics from asynchronous endpoints",
+   * https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-monitor.html), dimension EndpointName:
+   * ApproximateBacklogSize, "the number of items in the queue for an endpoint that are currently being processed or
+   * yet to be processed": the requests still queued at the end of the minute plus those in process, on average over
+   * the minute (Little's law: an instance works on one request at a time, `asyncRequestsPerInstancePerMinute` a
+   * minute, so `processed / asyncRequestsPerInstancePerMinute` requests were in process on average; a traffic the
+   * instances keep up with therefore still shows a backlog above 0); ApproximateBacklogSizePerInstance (the backlog
+   * divided by the instances; with none, assumption `backlogPerInstanceAtZero`); HasBacklogWithoutCapacity (1 while
+   * requests wait and no instance is in service).
    */
-  private publishBacklog(v: VariantState, ready: number, minute: number): void {
+  private publishBacklog(v: VariantState, ready: number, minute: number, processed: number): void {
     const a = this.assumptions;
     const dims: Array<[string, string]> = [['EndpointName', v.spec.endpointName]];
-    const backlog = v.queue.length;
+    const backlog = v.queue.length + processed / a.asyncRequestsPerInstancePerMinute;
     if (backlog > 0 || (a.publishesZeroWhileIdle && ready > 0)) {
       this.metrics.put(sortedMetric('AWS/SageMaker', 'ApproximateBacklogSize', dims), minute, backlog);
       if (ready > 0) this.metrics.put(sortedMetric('AWS/SageMaker', 'ApproximateBacklogSizePerInstance', dims), minute, backlog / ready);
       else if (a.backlogPerInstanceAtZero === 'backlog') this.metrics.put(sortedMetric('AWS/SageMaker', 'ApproximateBacklogSizePerInstance', dims), minute, backlog);
     }
-    const withoutCapacity = backlog > 0 && ready === 0;
+    const withoutCapacity = v.queue.length > 0 && ready === 0;
     if (withoutCapacity || a.publishesZeroFailures) {
       this.metrics.put(sortedMetric('AWS/SageMaker', 'HasBacklogWithoutCapacity', dims), minute, withoutCapacity ? 1 : 0);
     }

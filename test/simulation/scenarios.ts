@@ -58,6 +58,17 @@ export const BURST: Scenario = {
 };
 
 /**
+ * Sparse traffic: a caller every 3 minutes for 3 hours, each retrying every 30 s until answered; then silence. The
+ * gaps are longer than a minute and shorter than a cold start.
+ */
+export const SPARSE_TRAFFIC: Scenario = {
+  name: 'a caller every 3 min for 3 h, then silence',
+  minutes: 4 * 60,
+  silenceFrom: 3 * HOUR + 60,
+  clients: (target) => Array.from({ length: 60 }, (_, i) => new RetryingClient(`sparse-${i}`, target, 60 + i * 180 + 7, 30)),
+};
+
+/**
  * Steady traffic for half an hour, then a caller who comes back `minutesLater` minutes into the silence (around the
  * time target tracking removes the last copy) and retries every 30 s until answered.
  */
@@ -118,7 +129,13 @@ export const DEPLOY_WHILE_IDLE: Scenario = {
   events: () => [stackUpdate(60)],
 };
 
-export const SCENARIOS: ReadonlyArray<Scenario> = [IDLE_NIGHT_THEN_RETRY, STEADY_THEN_SILENCE, BURST, returnAfterSilence(20)];
+export const SCENARIOS: ReadonlyArray<Scenario> = [IDLE_NIGHT_THEN_RETRY, STEADY_THEN_SILENCE, BURST, returnAfterSilence(20), SPARSE_TRAFFIC];
+
+/** Callers of a run who were refused or queued for more than a minute before their answer: they met a cold start. */
+export function coldStartsMet(run: SimulationRun): number {
+  return run.clients.filter((c): c is RetryingClient => c instanceof RetryingClient && c.firstAttemptAt !== undefined
+    && c.answeredAt !== undefined && c.answeredAt - c.firstAttemptAt > 60).length;
+}
 
 /** What a run shows, in minutes; `null` where it never happens within the run. */
 export interface Outcomes {
@@ -142,12 +159,21 @@ export interface Outcomes {
   readonly staleFlapping: number;
   /** Every decrease target tracking made on a stale data point, whether or not a caller waited. */
   readonly staleScaleIns: number;
+  /**
+   * Decreases of a capacity to 0 while requests kept arriving and being served (or queued): in each of the
+   * `SUSTAINED_TRAFFIC_MINUTES` minutes before. (Refused requests are a waiting caller: `flapping` counts those.) A scale-to-zero loop removes the last capacity after a silence only; under traffic it is a bug of the
+   * wiring (or of the simulation's model of a metric).
+   */
+  readonly zeroUnderTraffic: number;
   /** Instance-minutes billed over the run (starting instances included). */
   readonly instanceMinutes: number;
   readonly refusedRequests: number;
   /** Requests refused of traffic that starts with the deploy, on an endpoint deployed warm (its initial copy). */
   readonly refusedAfterWarmDeploy: number;
 }
+
+/** How many minutes in a row with requests make traffic "sustained" for `Outcomes.zeroUnderTraffic`. */
+export const SUSTAINED_TRAFFIC_MINUTES = 5;
 
 export function outcomesOf(run: SimulationRun, scenario: Scenario): Outcomes {
   const wake = run.clients.find((c): c is RetryingClient => c instanceof RetryingClient && c.id === 'wake');
@@ -175,6 +201,8 @@ export function outcomesOf(run: SimulationRun, scenario: Scenario): Outcomes {
     flapping: undone.length,
     staleFlapping: undone.filter((a) => a.stale && a.policyKind === 'target-tracking').length,
     staleScaleIns: run.activities.filter((a) => a.to < a.from && a.stale && a.policyKind === 'target-tracking').length,
+    zeroUnderTraffic: run.activities.filter((a) => a.to === 0 && a.from > 0 && a.minute >= SUSTAINED_TRAFFIC_MINUTES
+      && run.minutes.slice(a.minute - SUSTAINED_TRAFFIC_MINUTES, a.minute).every((m) => m.served + m.queued > 0)).length,
     instanceMinutes: run.minutes.reduce((n, m) => n + m.instances, 0),
     refusedRequests: run.minutes.reduce((n, m) => n + m.refused, 0),
     refusedAfterWarmDeploy: run.clients.filter((c): c is LoadClient => c instanceof LoadClient && c.from === 0).reduce((n, c) => n + c.refused, 0),

@@ -30,6 +30,9 @@ export interface MinuteRecord {
   readonly variants: ReadonlyArray<{ readonly endpoint: string; readonly instances: number; readonly ready: number; readonly desired?: number; readonly backlog: number }>;
   readonly served: number;
   readonly refused: number;
+  /** Asynchronous requests accepted into the queue in the minute, and completed in it. */
+  readonly queued: number;
+  readonly completed: number;
   readonly alarmsInAlarm: ReadonlyArray<string>;
 }
 
@@ -80,6 +83,7 @@ export function simulate(template: any, assumptions: Assumptions, options: Simul
 
     let served = 0;
     let refused = 0;
+    let queued = 0;
     for (;;) {
       let chosen: Client | undefined;
       let at = Infinity;
@@ -91,9 +95,11 @@ export function simulate(template: any, assumptions: Assumptions, options: Simul
       const outcome = sagemaker.invoke(at, { clientId: chosen.id, ...chosen.target });
       if (outcome === 'served') served++;
       if (outcome === 'refused') refused++;
+      if (outcome === 'queued') queued++;
       chosen.outcome(at, outcome);
     }
-    for (const completion of sagemaker.endMinute(minute)) {
+    const completions = sagemaker.endMinute(minute);
+    for (const completion of completions) {
       options.clients.find((c) => c.id === completion.clientId)?.completed(completion.second);
     }
     const end = start + 60;
@@ -104,6 +110,8 @@ export function simulate(template: any, assumptions: Assumptions, options: Simul
       variants: sagemaker.instanceCounts(end),
       served,
       refused,
+      queued,
+      completed: completions.length,
       alarmsInAlarm: alarms.filter((a) => states.get(a.id) === 'ALARM').map((a) => a.id),
     });
   }
