@@ -18,7 +18,7 @@ export enum ServingModeKind {
  * capture and alarms options are the same in every mode.
  *
  * - `realtime()` (the default): always-on instances, no cold start, billed every hour.
- * - `realtimeScaleToZero()`: `InvokeEndpoint` as usual; about 25 minutes after the last request no instance runs, and
+ * - `realtimeScaleToZero()`: `InvokeEndpoint` as usual; up to about 25 minutes after the last request no instance runs, and
  *   the first request after that fails while an instance starts (several minutes).
  * - `asynchronous()`: `InvokeEndpointAsync` with payloads in S3; requests queue while an instance starts.
  */

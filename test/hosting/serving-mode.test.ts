@@ -310,6 +310,8 @@ describe('asynchronous, scales to zero', () => {
     });
     expect(policies.find(p => p.PolicyType === 'StepScaling').StepScalingPolicyConfiguration).toMatchObject({
       AdjustmentType: 'ChangeInCapacity', MetricAggregationType: 'Average', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+      // One queued request starts one instance, not maxInstanceCount (WAKE_UP_COOLDOWN; AWS's example: 300 s).
+      Cooldown: 600,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'HasBacklogWithoutCapacity', Namespace: 'AWS/SageMaker', Statistic: 'Average', Threshold: 1,

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct, IDependable } from 'constructs';
-import { addScaleFromZero } from './scale-from-zero';
+import { addScaleFromZero, WAKE_UP_COOLDOWN } from './scale-from-zero';
 import { sagemakerScalableTarget } from './sagemaker-scalable-target';
 import { InferenceComponentMetrics } from '../monitoring/scale-to-zero-metrics';
 
@@ -25,17 +25,6 @@ export interface InferenceComponentAutoScalingProps {
 /** The scalable dimension of an inference component: its copy count. */
 const COPY_COUNT = 'sagemaker:inference-component:DesiredCopyCount';
 
-/**
- * How long the first copy may take to serve after a request found none (an instance start plus the model download
- * and `model_fn`: "the provisioning process takes several minutes"). While it starts, refused requests keep the
- * wake-up alarm in ALARM and CloudWatch invokes the step policy again every minute; during this cooldown a repeated
- * +1 adds nothing ("won't increase the desired capacity again unless either a larger scale out is triggered or the
- * cooldown period ends", Step scaling policies for Application Auto Scaling), so one idle-to-busy transition starts
- * one copy, not `maxCopyCount`. More copies, if the load needs them, come from target tracking once the first serves.
- * (The simulation in test/simulation measured one caller after idle on two copies at most: 56 instance-minutes with
- * this cooldown, 85 with AWS's example of 60 s, which starts a second instance during the cold start.)
- */
-const WAKE_UP_COOLDOWN = Duration.minutes(10);
 
 /**
  * Scales the copies of an inference component between 0 and `maxCopyCount`, as AWS's "Scale an endpoint to zero
