@@ -8,7 +8,7 @@ import { fastApp } from '../helpers/synth-checks';
 import { Assumptions, assumptionMatrix, ASSUMPTION_VALUES, DEFAULT_ASSUMPTIONS, describeAssumptions } from './assumptions';
 import { LoadClient, RetryingClient } from './clients';
 import { formatTable, loopProblems, ModeKind, TableRow } from './expectations';
-import { coldStartsMet, DEPLOY_DURING_LOAD, DEPLOY_WHILE_IDLE, IDLE_NIGHT_THEN_RETRY, returnAfterSilence, runScenario, Scenario, SCENARIOS, SPARSE_TRAFFIC, STEADY_THEN_SILENCE } from './scenarios';
+import { BURSTS_EVERY_25_MINUTES, coldStartsMet, DEPLOY_DURING_LOAD, DEPLOY_WHILE_IDLE, IDLE_NIGHT_THEN_RETRY, returnAfterSilence, runScenario, Scenario, SCENARIOS, SPARSE_TRAFFIC, STEADY_THEN_SILENCE } from './scenarios';
 import { simulate } from './simulate';
 import { readScalingModel } from './template';
 import { endpointTemplate, modeTemplates, templateBeforeIssue17 } from './templates';
@@ -82,6 +82,10 @@ describe('real time, scale to zero: target tracking to 0, a NoCapacityInvocation
 
   test('wakes within the cold start, reaches zero, no policy undoes another, under every assumption', () => {
     expect(problemsOf('realtime-scale-to-zero', template, oneAtATime())).toEqual([]);
+  });
+
+  test('bursts every 25 minutes, around the scale-in: every burst answered, no flapping beyond the stale exception', () => {
+    expect(problemsOf('realtime-scale-to-zero', template, oneAtATime(), [BURSTS_EVERY_25_MINUTES])).toEqual([]);
   });
 
   test('callers coming back while target tracking removes the last copy: every way policies can meet', () => {
@@ -222,6 +226,10 @@ describe('asynchronous: target tracking on the backlog per instance, a HasBacklo
     const broken = runScenario(wrong, STEADY_THEN_SILENCE, zeros).outcomes;
     expect(broken.zeroUnderTraffic).toBeGreaterThan(0);
     expect(loopProblems('async', STEADY_THEN_SILENCE, broken, zeros)).toContainEqual(expect.stringMatching(/scale-in\(s\) to zero while requests kept arriving/));
+  });
+
+  test('bursts every 25 minutes, around the scale-in', () => {
+    expect(problemsOf('async', templates.async, oneAtATime(), [BURSTS_EVERY_25_MINUTES])).toEqual([]);
   });
 
   test('callers coming back while target tracking removes the last instance', () => {
