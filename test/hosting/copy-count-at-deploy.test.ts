@@ -11,7 +11,7 @@ import { handler } from '../../lib/hosting/handlers/copy-count-at-deploy';
 import { copyCountAtDeploy } from '../../lib/hosting/runtime/copy-count-at-deploy';
 import { DeploymentGuardrails, ModelData, RealtimeEndpoint, ServingMode } from '../../lib';
 import { deliveredProperties } from '../helpers/cfn-eval';
-import { LOCAL_AWS_ENV, LocalSageMaker } from '../helpers/local-sagemaker';
+import { LocalSageMaker, useLocalAwsEnvironment } from '../helpers/local-sagemaker';
 import { fastApp } from '../helpers/synth-checks';
 import { startServer } from '../training/local-http';
 
@@ -101,24 +101,20 @@ describe('the template', () => {
 });
 
 describe('the function against a local SageMaker, answering a local CloudFormation', () => {
-  const savedEnv = { ...process.env };
   const context = { getRemainingTimeInMillis: () => 60_000, logGroupName: '/aws/lambda/f', logStreamName: 'stream-1' };
   let sagemaker: LocalSageMaker;
+  let restoreEnvironment: () => void;
 
   beforeAll(async () => {
     sagemaker = await LocalSageMaker.start();
-    delete process.env.AWS_PROFILE;
-    delete process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
-    Object.assign(process.env, LOCAL_AWS_ENV, { AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint });
+    restoreEnvironment = useLocalAwsEnvironment({ SAGEMAKER: sagemaker.endpoint });
   });
   afterAll(async () => {
-    process.env = savedEnv;
+    restoreEnvironment?.();
     await sagemaker?.close();
   });
   beforeEach(() => {
-    sagemaker.calls.length = 0;
-    sagemaker.inferenceComponents.clear();
-    sagemaker.failWith = undefined;
+    sagemaker.resetComponents();
     jest.spyOn(console, 'log').mockImplementation(() => undefined);
   });
   afterEach(() => {
