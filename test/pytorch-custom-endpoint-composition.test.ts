@@ -112,7 +112,7 @@ describe('PytorchCustomEndpoint composition', () => {
     expect(make({ model: s3Model, inferenceCode: code, endpoint: { enableNetworkIsolation: true } }))
       .toThrow(/requirements.txt names packages.*Vendor the packages .* or turn enableNetworkIsolation off/);
     // Issue 10: inference code into an uncompressed prefix is now supported (a server-side copy, see
-    // test/packaging/moto-s3.test.ts); only a strategy, which applies to archives, is refused for it.
+    // test/packaging/moto-s3.local.test.ts); only a strategy, which applies to archives, is refused for it.
     const prefixModel = (stack: cdk.Stack) => ModelData.fromS3Prefix(s3.Bucket.fromBucketName(stack, 'B', 'my-models'), 'v1/');
     expect(() => {
       const stack = new cdk.Stack(fastApp(), 'S');
