@@ -17,7 +17,7 @@ process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, os.availableParallelism?.(
 import { Command, commandHelp, parseCommandArgs, PROGRAM } from './command';
 import { CliError, oneLine, UsageError } from './errors';
 import { INJECT_CODE } from './inject-code';
-import { installInterruptHandlers, interruptedBy } from './interrupts';
+import { exitCodeOf, installInterruptHandlers, interruptedBy } from './interrupts';
 import { INVOKE_LOCAL } from './invoke-local';
 
 const COMMANDS: readonly Command[] = [INJECT_CODE, INVOKE_LOCAL];
@@ -91,6 +91,12 @@ function untilInterruptEnds(): Promise<number> {
 }
 
 if (require.main === module) {
+  // Node.js ignores SIGPIPE: a reader that closed the pipe (`| head`) shows up as EPIPE on stdout instead. End as a
+  // process SIGPIPE ends, quietly: what is written then is only the answer (temporary files are gone by then).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(exitCodeOf('SIGPIPE'));
+    throw error;
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   }, (err) => {

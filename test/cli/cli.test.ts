@@ -251,3 +251,20 @@ describe('every terminating signal removes temporary outputs and exits with 128 
     expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
   }, 60_000);
 });
+
+describe('a reader that closes the pipe', () => {
+  withPython('invoke-local | head: the CLI ends as SIGPIPE would (141), without a stack trace', async (python) => {
+    const model = path.join(work, 'big-answer');
+    writeTree(model, [{ name: 'code/inference.py', data: Buffer.from('def model_fn(d):\n    return 0\n\ndef transform_fn(m, b, c, a):\n    return "x" * 1000000\n') }]);
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bundle, 'invoke-local', '--model', model, '--body', '{}', '--python', python], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => { stderr += chunk; });
+      // Read the first bytes of the answer, then close the pipe as `head -c 10` does.
+      child.stdout.once('data', () => child.stdout.destroy());
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).toBe(141);
+    expect(r.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+  }, 60_000);
+});
