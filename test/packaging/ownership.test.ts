@@ -284,6 +284,35 @@ describe('defect 15: never overwrite an object it did not write', () => {
     expect(await keys()).toEqual([`${directory}model.tar.gz`]);
   });
 
+  test.each([
+    ['PutObject', 'small'],
+    ['CompleteMultipartUpload', 'large'],
+  ])('an object written at the artifact key by someone else while this request runs (%s): S3 refuses the overwrite (412), FAILED naming it, the object unchanged', async (_path, source) => {
+    const e = event('Create', { SourceKey: `${source}/model.tar.gz` });
+    const directory = await directoryOf(e, source);
+    // The directory is empty when it is claimed: the object appears between the claim and the write, where only the
+    // condition on the write itself protects it.
+    const signalling = signallingClaim(moto.ops);
+    const planted = signalling.claimed.then(() => moto.put(OUT, `${directory}model.tar.gz`, Buffer.from('written meanwhile\n')));
+    const held: S3Operations = {
+      ...signalling.ops,
+      putObject: async (input, options) => {
+        if (input.Key!.endsWith('/model.tar.gz')) await planted;
+        return signalling.ops.putObject(input, options);
+      },
+      completeMultipartUpload: async (input, options) => {
+        await planted;
+        return signalling.ops.completeMultipartUpload(input, options);
+      },
+    };
+    const answer = await handleEvent(e, deps({ ops: held }));
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toMatch(new RegExp(`^s3://${OUT}/${directory}model\\.tar\\.gz already exists and was not written by this resource`));
+    expect((await moto.get(OUT, `${directory}model.tar.gz`)).toString()).toBe('written meanwhile\n');
+    expect(await keys()).toEqual([`${directory}model.tar.gz`]);
+    expect(await moto.openUploads(OUT)).toEqual([]);
+  });
+
   test('another resource\'s claim at the key: FAILED naming that resource, nothing written', async () => {
     const e = event('Create');
     const directory = await directoryOf(e);
@@ -442,6 +471,30 @@ describe('uncompressed model data (the prefix copy) gets the same rules', () => 
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toMatch(new RegExp(`^s3://${OUT}/${directory}model/${planted} already exists and was not written by this resource`));
     expect((await moto.get(OUT, `${directory}model/${planted}`)).toString()).toBe('planted\n');
+    expect(await keys()).toEqual([`${directory}model/${planted}`]);
+    expect(await moto.openUploads(OUT)).toEqual([]);
+  });
+
+  test.each([
+    ['a copied object (CopyObject, through the proxy: moto ignores If-None-Match there)', 'model.pt'],
+    ['a code file (PutObject)', 'code/inference.py'],
+    ['a multipart copy (CompleteMultipartUpload)', 'large.bin'],
+  ])('an object written where %s goes while the copy runs: S3 refuses the overwrite (412), FAILED naming it, the object unchanged', async (_name, planted) => {
+    const listing = await putModel();
+    const e = prefixEvent();
+    const directory = prefixCopyDirectory(PREFIX, listing, codeDigest(readZip(fs.readFileSync(path.join(work, 'v1.zip')))), ownerOf(e));
+    // Written between the claim (of an empty directory) and the copy: only the condition on the write protects it.
+    const signalling = signallingClaim(proxied);
+    const written = signalling.claimed.then(() => moto.put(OUT, `${directory}model/${planted}`, Buffer.from('written meanwhile\n')));
+    const held = (op: 'copyObject' | 'putObject' | 'completeMultipartUpload') => async (input: any, options: any) => {
+      if (!String(input.Key).endsWith('/claim.json')) await written;
+      return (signalling.ops[op] as any)(input, options);
+    };
+    const ops: S3Operations = { ...signalling.ops, copyObject: held('copyObject'), putObject: held('putObject'), completeMultipartUpload: held('completeMultipartUpload') };
+    const answer = await handleEvent(e, copyDeps({ ops }));
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toMatch(new RegExp(`^s3://${OUT}/${directory}model/${planted} already exists and was not written by this resource`));
+    expect((await moto.get(OUT, `${directory}model/${planted}`)).toString()).toBe('written meanwhile\n');
     expect(await keys()).toEqual([`${directory}model/${planted}`]);
     expect(await moto.openUploads(OUT)).toEqual([]);
   });

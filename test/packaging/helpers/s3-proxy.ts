@@ -1,5 +1,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { localS3Client } from './local-s3-client';
 
 /** One request as the proxy saw it. */
 export interface SeenRequest {
@@ -27,8 +29,8 @@ export interface InjectedError {
  * - `If-None-Match: *` on CopyObject ("Copies the object only if the object key name at the destination does not
  *   already exist ... Otherwise, Amazon S3 returns a 412 Precondition Failed error", CopyObject API reference): moto
  *   implements the header on PutObject and CompleteMultipartUpload, not on CopyObject, where it overwrites. The proxy
- *   asks moto whether the destination exists (HeadObject) and answers 412 PreconditionFailed if it does. (Not atomic
- *   with the copy, as S3 is: tests that use it never race on the same key.)
+ *   asks moto whether the destination exists (a signed HeadObject) and answers 412 PreconditionFailed if it does. (Not
+ *   atomic with the copy, as S3 is: tests that use it never race on the same key.)
  * - Injected error answers (a 403 on AbortMultipartUpload, a 409 ConditionalRequestConflict), in S3's XML error format.
  */
 export interface S3Proxy {
@@ -40,6 +42,7 @@ export interface S3Proxy {
 
 export async function startS3Proxy(target: string): Promise<S3Proxy> {
   const upstream = new URL(target);
+  const client = localS3Client(target, 'testing');
   const seen: SeenRequest[] = [];
   const errors: InjectedError[] = [];
   const server = http.createServer((req, res) => {
@@ -58,7 +61,7 @@ export async function startS3Proxy(target: string): Promise<S3Proxy> {
       return sendError(res, injected.status, injected.code, injected.message);
     }
     const isCopy = request.method === 'PUT' && request.headers['x-amz-copy-source'] !== undefined && !request.url.includes('partNumber=');
-    if (isCopy && request.headers['if-none-match'] === '*' && (await exists(upstream, request.url.split('?')[0]))) {
+    if (isCopy && request.headers['if-none-match'] === '*' && (await exists(client, request.url.split('?')[0]))) {
       req.resume();
       return sendError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
     }
@@ -82,6 +85,7 @@ export async function startS3Proxy(target: string): Promise<S3Proxy> {
     seen,
     errors,
     close: () => new Promise((resolve) => {
+      client.destroy();
       server.closeAllConnections();
       server.close(() => resolve());
     }),
@@ -93,14 +97,14 @@ function sendError(res: http.ServerResponse, status: number, code: string, messa
   res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>proxy</RequestId></Error>`);
 }
 
-/** Whether moto holds an object at `path` (`/bucket/key`): an unsigned HeadObject, which moto answers. */
-function exists(upstream: URL, path: string): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const head = http.request({ host: upstream.hostname, port: upstream.port, method: 'HEAD', path }, (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
-    });
-    head.on('error', reject);
-    head.end();
-  });
+/** Whether moto holds an object at `path` (`/bucket/key`, path-style as the tests' clients address it). */
+async function exists(client: S3Client, path: string): Promise<boolean> {
+  const [, bucket, ...key] = path.split('/');
+  try {
+    await client.send(new HeadObjectCommand({ Bucket: decodeURIComponent(bucket), Key: key.map(decodeURIComponent).join('/') }));
+    return true;
+  } catch (error) {
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+    throw error;
+  }
 }
