@@ -19,6 +19,10 @@ import { ownerOf } from '../../lib/packaging/runtime/ownership';
 import { prefixCopyDirectory } from '../../lib/packaging/runtime/prefix-copy-plan';
 import { S3Operations, sdkS3Operations } from '../../lib/packaging/runtime/s3-operations';
 import { MiB } from '../../lib/packaging/runtime/s3-limits';
+import { App, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ModelData } from '../../lib/core/model-data';
+import { InferenceCode, InferenceCodeInjection } from '../../lib/packaging';
 import { checkWithGnuTools, makeModelArchive, sha256, tarMembers, zipDirectory } from './helpers/artifacts';
 import { localS3Client } from './helpers/local-s3-client';
 import { MotoS3, startMotoS3 } from './helpers/moto-server';
@@ -89,8 +93,23 @@ function event(type: 'Create' | 'Update' | 'Delete', props: Record<string, strin
   };
 }
 
+/** Every S3 operation the handler called in this file's tests (for the IAM check at the end). */
+const operationsUsed = new Set<string>();
+
+/** `ops`, recording the name of every operation called through it. */
+function recording(ops: S3Operations): S3Operations {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, call] of Object.entries(ops)) {
+    wrapped[name] = (...args: unknown[]) => {
+      operationsUsed.add(name);
+      return (call as (...a: unknown[]) => unknown)(...args);
+    };
+  }
+  return wrapped as unknown as S3Operations;
+}
+
 function deps(extra: Partial<InjectCodeDependencies> = {}): InjectCodeDependencies {
-  return { ops: moto.ops, injectCode, timeoutMs: 120_000, claimPollMs: 50, ...extra };
+  return { injectCode, timeoutMs: 120_000, claimPollMs: 50, ...extra, ops: recording(extra.ops ?? moto.ops) };
 }
 
 const keys = async (prefix = '') => [...(await moto.list(OUT, prefix)).keys()].sort();
@@ -507,5 +526,49 @@ describe('uncompressed model data (the prefix copy) gets the same rules', () => 
     expect(b).toEqual(a);
     const copies = proxy.seen.filter((r) => r.method === 'PUT' && r.headers['x-amz-copy-source'] && !r.url.includes('partNumber='));
     expect(copies).toHaveLength(2);
+  });
+});
+
+/**
+ * The IAM actions each S3 operation needs on the output side (S3 API reference, "Permissions" of each operation;
+ * a conditional write needs nothing more than s3:PutObject; a conditional delete with an ETag needs s3:GetObject as
+ * well as s3:DeleteObject, "Enforce conditional deletes on Amazon S3 buckets"; HeadObject is s3:GetObject).
+ */
+const ACTIONS_OF: Record<string, string[]> = {
+  listObjectsV2: ['s3:ListBucket'],
+  headObject: ['s3:GetObject'],
+  getObject: ['s3:GetObject'],
+  putObject: ['s3:PutObject'],
+  createMultipartUpload: ['s3:PutObject'],
+  uploadPart: ['s3:PutObject'],
+  uploadPartCopy: ['s3:PutObject'],
+  completeMultipartUpload: ['s3:PutObject'],
+  copyObject: ['s3:PutObject'],
+  deleteObject: ['s3:DeleteObject', 's3:GetObject'],
+  deleteObjects: ['s3:DeleteObject'],
+  abortMultipartUpload: ['s3:AbortMultipartUpload'],
+  listParts: ['s3:ListMultipartUploadParts'],
+};
+
+describe('IAM (runs last: it reads what the tests above did)', () => {
+  test('the function\'s grants on the output bucket are exactly the actions the requests above needed there', () => {
+    const stack = new Stack(new App(), 'Iam');
+    const out = new s3.Bucket(stack, 'Out');
+    const codeDir = path.join(work, 'v1');
+    new InferenceCodeInjection(stack, 'Injection', {
+      modelData: ModelData.fromBucket(s3.Bucket.fromBucketName(stack, 'In', 'training-output'), 'model.tar.gz'),
+      inferenceCode: InferenceCode.fromDirectory(codeDir),
+      outputBucket: out,
+      outputPrefix: PREFIX,
+    });
+    const statements: Array<{ Action: string | string[]; Resource: unknown }> = stack.resolve(
+      (stack.node.findChild('Injection').node.findChild('Policy') as unknown as { document: { toJSON(): unknown } }).document.toJSON(),
+    ).Statement;
+    const onOutput = statements.filter((statement) => JSON.stringify(statement.Resource).includes(stack.resolve(out.bucketArn)['Fn::GetAtt'][0]));
+    const granted = new Set(onOutput.flatMap((statement) => [statement.Action].flat()));
+    const needed = new Set([...operationsUsed].flatMap((name) => ACTIONS_OF[name] ?? [`${name}: an operation with no known action`]));
+    // Every operation of the runtime was exercised (so "needed" is complete), and every grant is needed.
+    expect([...operationsUsed].sort()).toEqual(Object.keys(ACTIONS_OF).filter((name) => name !== 'deleteObjects').sort());
+    expect([...granted].sort()).toEqual([...needed].sort());
   });
 });
