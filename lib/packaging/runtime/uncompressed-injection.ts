@@ -119,19 +119,19 @@ export async function injectIntoPrefix(input: PrefixInjectionInput): Promise<Pre
   const modelPrefix = directory + MODEL_FOLDER;
   const manifestKey = directory + MANIFEST_FILE_NAME;
 
-  const existing = await claimDirectory<PrefixInjectionManifest>({
+  const claimOptions = {
     ops: input.ops,
     bucket: input.outputBucket,
     directory,
     identity: input.identity,
     manifestKey,
-    checkManifest: (manifest, found) => completeCopy(manifest, found, modelPrefix),
+    checkManifest: (manifest: unknown, found: readonly ListedKey[]) => completeCopy(manifest, found, modelPrefix),
     ...input.claim,
-    // Only look first: a plan that cannot finish in time must fail before anything (the claim included) is written.
-    lookOnly: true,
     signal: input.signal,
     log,
-  });
+  };
+  // Only look first: a plan that cannot finish in time must fail before anything (the claim included) is written.
+  const existing = await claimDirectory<PrefixInjectionManifest>({ ...claimOptions, lookOnly: true });
   if (existing.kind === 'complete') {
     log(`${s3Uri(input.outputBucket, modelPrefix)} already holds this copy: nothing to do`);
     return { bucket: input.outputBucket, prefix: modelPrefix, reason: oneLine(existing.manifest.reason, 300) };
@@ -148,17 +148,7 @@ export async function injectIntoPrefix(input: PrefixInjectionInput): Promise<Pre
   const reason = `uncompressed model data: server-side copy of ${plan.objects} objects (${plan.bytes} bytes) and ${input.code.length} code files` +
     (replaced.length > 0 ? `; the original's ${replaced.length} code/ objects replaced` : '');
 
-  const claim = await claimDirectory<PrefixInjectionManifest>({
-    ops: input.ops,
-    bucket: input.outputBucket,
-    directory,
-    identity: input.identity,
-    manifestKey,
-    checkManifest: (manifest, found) => completeCopy(manifest, found, modelPrefix),
-    ...input.claim,
-    signal: input.signal,
-    log,
-  });
+  const claim = await claimDirectory<PrefixInjectionManifest>(claimOptions);
   if (claim.kind === 'complete') {
     log(`${s3Uri(input.outputBucket, modelPrefix)} was completed by another invocation of this resource meanwhile`);
     return { bucket: input.outputBucket, prefix: modelPrefix, reason: oneLine(claim.manifest.reason, 300) };
