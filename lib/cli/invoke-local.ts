@@ -62,8 +62,11 @@ function runPython(python: string, args: string[]): Promise<number | null> {
       stdio: ['ignore', 2, 2],
       // No __pycache__ in the user's code directory; prints appear as they happen, as in the container's log.
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+      // Its own process group: when the CLI is interrupted, SIGTERM (then SIGKILL) reaches Python and whatever
+      // model_fn started (DataLoader workers, subprocesses), and nothing of it outlives the CLI.
+      detached: true,
     });
-    stopOnInterrupt(child);
+    stopOnInterrupt(child, 'Python');
     child.once('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'ENOENT'
         ? new CliError(`--python ${python} was not found: install Python 3, or give the path of one with --python.`, 'PYTHON_NOT_FOUND')
@@ -160,7 +163,8 @@ examples:
   ${PROGRAM} invoke-local --model build/model --content-type application/x-npy --body-file x.npy --accept application/json --json
 
 exit codes: 0 the request succeeded (status 200), 1 the model did not load or the request failed (the Python
-traceback is shown), 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
+traceback is shown), 2 bad usage, 128+N interrupted by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT,
+...): Python is stopped (SIGTERM, then SIGKILL after 2.5 s) and the extracted model removed first.`,
   validate(options: ParsedOptions): void {
     const given = ['body', 'body-file'].filter((name) => options.strings[name] !== undefined);
     if (given.length !== 1) {

@@ -520,5 +520,6 @@ if __name__ == "__main__":
     try:
         main()
     except KeyboardInterrupt:
-        # Ctrl-C reaches the whole process group: the CLI reports the interruption and removes the files.
+        # This runs in its own process group: the CLI, interrupted, stops it (SIGTERM, then SIGKILL) and removes the
+        # files; a SIGINT sent here directly ends it quietly as well.
         sys.exit(130)

@@ -24,15 +24,20 @@ export interface InferenceCodeInjectionOptions {
   readonly strategy?: InjectionStrategy;
 
   /**
-   * Where the new artifact is written.
+   * Where the new artifact is written. Give your own bucket an `AbortIncompleteMultipartUpload` lifecycle rule (the
+   * created bucket has one, 1 day): an upload the function cannot abort (e.g. a bucket policy denies it) is named in
+   * the FAILED reason, and its parts are billed until it is aborted.
    *
-   * @default - a bucket created for it: SSE-S3 encrypted, SSL-only, public access blocked
+   * @default - a bucket created for it: SSE-S3 encrypted, SSL-only, public access blocked, incomplete multipart
+   * uploads aborted after 1 day
    */
   readonly outputBucket?: s3.IBucket;
 
   /**
-   * The key prefix of everything this resource writes (each artifact goes to `<prefix><content hash>/model.tar.gz`,
-   * beside an `injection.json` that records how it was made). The function may write and delete under it only.
+   * The key prefix of everything this resource writes (each artifact goes to `<prefix><hash>/model.tar.gz`, beside
+   * an `injection.json` that records how it was made and a `claim.json` that names its writer; the hash covers the
+   * inputs and this resource, so resources sharing a prefix never share a key). The function writes under it only,
+   * never over an existing object, and deletes only objects it wrote.
    *
    * @default 'inference-code-injection/<construct address>/'
    */
