@@ -271,6 +271,32 @@ describe('defect 14: a repeated invocation of the same event is idempotent', () 
     expect(await keys(directory)).toEqual([`${directory}claim.json`, `${directory}injection.json`, `${directory}model.tar.gz`]);
   });
 
+  test('the claim its holder releases between the duplicate\'s listing and its read: the duplicate looks again, claims and succeeds', async () => {
+    // Found by running the test above under load: B listed A's claim, A removed it (failing), B's GetObject met a 404
+    // and B failed with "The specified key does not exist.". Here the release happens for real, at that exact moment.
+    const e = event('Create', { CodeKey: 'v2.zip' });
+    const directory = await directoryOf(e);
+    await moto.ops.putObject({
+      Bucket: OUT, Key: `${directory}claim.json`, Body: '{}',
+      Metadata: { 'owner': ownerOf(e), 'request-id': e.RequestId, 'writer': 'writer-a' },
+    });
+    let released = false;
+    const bOps: S3Operations = {
+      ...moto.ops,
+      getObject: async (input, options) => {
+        if (!released && input.Key === `${directory}claim.json`) {
+          released = true;
+          await moto.ops.deleteObject({ Bucket: OUT, Key: input.Key });   // the holder's cleanup, after B's listing
+        }
+        return moto.ops.getObject(input, options);
+      },
+    };
+    const answer = await handleEvent(e, deps({ ops: bOps, writerId: 'writer-b' }));
+    expect(released).toBe(true);
+    expect(answer).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `s3://${OUT}/${directory}model.tar.gz` });
+    expect((await moto.ops.headObject({ Bucket: OUT, Key: `${directory}model.tar.gz` })).Metadata).toMatchObject({ writer: 'writer-b' });
+  });
+
   test('a later request of the same resource with the same inputs (a retried deployment) reuses the artifact', async () => {
     const first = await handleEvent(event('Create'), deps());
     const counts = { creates: 0 };

@@ -1,7 +1,8 @@
 import {
   ForeignObjectError, ListedKey, WriterIdentity, deleteOwned, headOrUndefined, listKeys, ownershipMetadata, writerOf,
 } from './ownership';
-import { S3Operations, isConditionalConflict, isPreconditionFailed, s3Uri } from './s3-operations';
+import { GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { S3Operations, httpStatusOf, isConditionalConflict, isPreconditionFailed, s3Uri } from './s3-operations';
 
 /**
  * One writer per content directory. Before writing anything under `<prefix><hash>/`, an invocation creates
@@ -81,7 +82,8 @@ export async function claimDirectory<M>(options: DirectoryClaimOptions<M>): Prom
     const listing = await listKeys(ops, bucket, directory, signal);
     const manifest = listing.find((item) => item.key === options.manifestKey);
     if (manifest) {
-      const response = await ops.getObject({ Bucket: bucket, Key: manifest.key }, { abortSignal: signal });
+      const response = await getListed(ops, bucket, manifest.key, signal);
+      if (!response) continue; // removed since the listing (its writer failed and is cleaning up): look again
       if (writerOf(response.Metadata)?.owner !== identity.owner) throw foreign(manifest.key, response.Metadata);
       let parsed: unknown;
       try {
@@ -96,7 +98,8 @@ export async function claimDirectory<M>(options: DirectoryClaimOptions<M>): Prom
     const claim = listing.find((item) => item.key === claimKey);
     let holder: ClaimRecord | undefined;
     if (claim) {
-      const response = await ops.getObject({ Bucket: bucket, Key: claimKey }, { abortSignal: signal });
+      const response = await getListed(ops, bucket, claimKey, signal);
+      if (!response) continue; // released since the listing: look again (the directory may be free now)
       const found = writerOf(response.Metadata);
       if (found?.owner !== identity.owner) throw foreign(claimKey, response.Metadata);
       if (found.writer === identity.writer) return { kind: 'claimed', etag: claim.etag };
@@ -136,6 +139,20 @@ export async function claimDirectory<M>(options: DirectoryClaimOptions<M>): Prom
     if (waitingFor !== who) log(`waiting for ${who}, which is writing ${s3Uri(bucket, directory)}`);
     waitingFor = who;
     await sleep(Math.min(options.pollMs ?? 2_000, Math.max(0, giveUpAt - now())), signal);
+  }
+}
+
+/**
+ * GetObject of a key the listing just showed, or undefined when it is gone (404): another invocation of this resource
+ * may delete what it wrote between this one's listing and its read, and that is a change to look at again, not an
+ * error.
+ */
+async function getListed(ops: S3Operations, bucket: string, key: string, signal: AbortSignal | undefined): Promise<GetObjectCommandOutput | undefined> {
+  try {
+    return await ops.getObject({ Bucket: bucket, Key: key }, { abortSignal: signal });
+  } catch (error) {
+    if (httpStatusOf(error) === 404) return undefined;
+    throw error;
   }
 }
 
