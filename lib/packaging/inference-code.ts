@@ -6,6 +6,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { requirementsFileNamesPackages } from '../common/requirements-file';
 import { codeDirectoryProblem } from '../common/inference-script';
+import { checkArgumentType } from '../common/validation';
 
 /** Where the bound inference code is stored for the deployment. */
 export interface InferenceCodeConfig {
@@ -30,6 +31,7 @@ export class InferenceCode {
    * @param directory path of the code directory
    */
   public static fromDirectory(directory: string): InferenceCode {
+    checkArgumentType('InferenceCode.fromDirectory', directory, 'string', "give the directory's path, e.g. InferenceCode.fromDirectory('serving')");
     return new InferenceCode(path.resolve(directory));
   }
 
