@@ -9,7 +9,8 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 import { parseS3Uri } from '../common/s3-uri';
-import { servedArchiveProblem } from './served-archive-check';
+import { injectionProblem, readLocalArchive, servedArchiveProblem } from './local-archive';
+import { checkPythonSyntaxAtSynth } from '../common/python-syntax';
 import { isGzipFile } from '../common/gzip-file';
 import { checkArgumentType } from '../common/validation';
 
@@ -166,12 +167,22 @@ export abstract class ModelData {
   }
 
   /**
-   * Checks at synth that the artifact can be served as it is, with `code/<entryPoint>` as the handler module: only
-   * a local archive can be read now; the others pass.
+   * Checks at synth that the artifact can be served as it is, with `code/<entryPoint>` as the handler module (and
+   * its syntax, when the app synthesizes): only a local archive can be read now; the others pass.
    *
    * @internal
    */
-  public _checkServedAsIs(_entryPoint: string): void {
+  public _checkServedAsIs(_scope: Construct, _entryPoint: string): void {
+    return;
+  }
+
+  /**
+   * Checks at synth that code can be injected into the artifact with `strategy` (the engine's name, e.g. `scan`):
+   * only a local archive can be read now; the others pass.
+   *
+   * @internal
+   */
+  public _checkInjection(_strategy: string): void {
     return;
   }
 }
@@ -210,8 +221,15 @@ class AssetModelData extends ModelData {
     super();
   }
 
-  public _checkServedAsIs(entryPoint: string): void {
+  public _checkServedAsIs(scope: Construct, entryPoint: string): void {
     const problem = servedArchiveProblem(this.archivePath, entryPoint);
+    if (problem) throw new Error(`ModelData.fromAsset: ${problem}`);
+    const script = readLocalArchive(this.archivePath).codeModules.get(`code/${entryPoint}`)!;
+    checkPythonSyntaxAtSynth(scope, [{ label: `code/${entryPoint} in ${this.archivePath}`, data: script }]);
+  }
+
+  public _checkInjection(strategy: string): void {
+    const problem = injectionProblem(this.archivePath, strategy);
     if (problem) throw new Error(`ModelData.fromAsset: ${problem}`);
   }
 

@@ -65,7 +65,7 @@ export function resolveEndpointSettings(scope: Construct, props: RealtimeEndpoin
     );
   }
   // A local archive served as it is must hold code/<entryPoint> (read now, at synth).
-  props.modelData._checkServedAsIs(entryPoint);
+  props.modelData._checkServedAsIs(scope, entryPoint);
   const userEnvironment = props.environment ?? {};
   if (RESERVED_ENVIRONMENT in userEnvironment) {
     throw new Error(`Set the inference module with the entryPoint property, not the ${RESERVED_ENVIRONMENT} environment variable.`);

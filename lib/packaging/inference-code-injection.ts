@@ -163,6 +163,8 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
       );
     }
     const strategy = props.strategy ?? InjectionStrategy.AUTO;
+    // A local archive is read now: what the injection function would refuse at deploy time is refused at synth.
+    props.modelData._checkInjection(strategy.name);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
       throw new Error(`InferenceCodeInjection: removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}.`);

@@ -5,8 +5,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { requirementsFileNamesPackages } from '../common/requirements-file';
-import { codeDirectoryProblem } from '../common/inference-script';
+import { codeDirectoryProblem, INFERENCE_SCRIPT } from '../common/inference-script';
 import { checkArgumentType } from '../common/validation';
+import { checkPythonSyntaxAtSynth } from '../common/python-syntax';
 
 /** Where the bound inference code is stored for the deployment. */
 export interface InferenceCodeConfig {
@@ -70,6 +71,11 @@ export class InferenceCode {
     // The id depends on the directory, so two code directories bound in one scope do not collide.
     const id = `InferenceCode${crypto.createHash('sha256').update(this.directory).digest('hex').slice(0, 8)}`;
     const existing = scope.node.tryFindChild(id);
+    if (!existing) {
+      // The module the container imports: its syntax is checked when the app synthesizes (one Python for the app).
+      const script = path.join(this.directory, INFERENCE_SCRIPT);
+      checkPythonSyntaxAtSynth(scope, [{ label: script, data: fs.readFileSync(script) }]);
+    }
     const asset = existing instanceof s3assets.Asset ? existing : new s3assets.Asset(scope, id, { path: this.directory, exclude: [...EXCLUDED] });
     return { bucket: asset.bucket, objectKey: asset.s3ObjectKey };
   }
