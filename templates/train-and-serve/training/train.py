@@ -11,7 +11,8 @@ The training job runs this file in the PyTorch training container. Where its inp
 * Output: what this script writes to SM_MODEL_DIR (/opt/ml/model) becomes model.tar.gz, which the endpoint
   serves with serving/ as its code/.
 
-Run it on this machine (any Python with torch; writes model/model.pt): npm run train-local
+Run it on this machine (writes model/model.pt; needs a Python with torch): npm run train-local, or
+PYTHON=/path/to/python3 npm run train-local when python3 has no torch.
 """
 import json
 import os
