@@ -27,7 +27,9 @@ export class InferenceCode {
    * Checks the directory now, at synth time: it must exist, hold a regular file `inference.py` that defines
    * `model_fn` at top level and does not combine `transform_fn` with `input_fn`/`predict_fn`/`output_fn` (the
    * container refuses that at start-up), contain no symbolic links, and hold at most 100 MiB. The
-   * `cdk-pytorch-sagemaker inject-code` command runs the same check.
+   * `cdk-pytorch-sagemaker inject-code` command runs the same check. When the app synthesizes, `inference.py` is also
+   * compiled (never run) by a `python3` or `python` found on the PATH: a syntax error fails the synth; without a
+   * Python, a warning says it was not checked.
    *
    * @param directory path of the code directory
    */
