@@ -207,6 +207,11 @@ traceback is shown), 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
     if (options.strings.code !== undefined) requireDirectory('--code', options.strings.code, 'the directory that holds inference.py');
     const python = await choosePython(options.strings.python);
     const pythonWarning = noTorchWarning(python);
+    // Said before the run, so that it comes before the model's own output.
+    const passedOver = python.tried.filter((p) => p.usable && !p.hasTorch && p !== python.probe);
+    if (!json && python.probe.hasTorch && passedOver.length > 0) {
+      process.stderr.write(`invoke-local: ${passedOver.map(describeProbe).join('; ')}: running in ${python.probe.executable}, the first candidate with torch (--python picks another)\n`);
+    }
     const report = await invokeLocal({
       model,
       code: options.strings.code,
@@ -225,10 +230,6 @@ traceback is shown), 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
       return failed ? 1 : 0;
     }
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
-    const passedOver = python.tried.filter((p) => p.usable && !p.hasTorch && p !== python.probe);
-    if (python.probe.hasTorch && passedOver.length > 0) {
-      process.stderr.write(`invoke-local: ${passedOver.map(describeProbe).join('; ')}: running in ${python.probe.executable}, the first candidate with torch (--python picks another)\n`);
-    }
     if (failed) {
       // A missing torch is about this machine: its traceback (the user's import line) would only distract.
       if (report.traceback && !report.missingModule) process.stderr.write(report.traceback.endsWith('\n') ? report.traceback : `${report.traceback}\n`);
