@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -59,7 +60,9 @@ describe('PytorchCustomEndpoint composition', () => {
   test('a local model.tar.gz asset is injected into from its asset location', () => {
     const stack = new cdk.Stack(fastApp(), 'S');
     const archive = path.join(root, 'model.tar.gz');
-    fs.writeFileSync(archive, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    // A real tar.gz (weights only): a local archive is read at synth, and a gzip holding no tar would be refused.
+    const weights = codeDir('weights', { 'model.pt': 'weights' });
+    execFileSync('tar', ['czf', archive, '-C', weights, '.']);
     new PytorchCustomEndpoint(stack, 'Classifier', {
       model: ModelData.fromAsset(archive),
       inferenceCode: InferenceCode.fromDirectory(codeDir('asset', { 'inference.py': INFERENCE })),

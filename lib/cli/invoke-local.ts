@@ -47,6 +47,8 @@ export interface InvokeLocalArgs {
   readonly accept?: string;
   readonly body: Buffer;
   readonly python: string;
+  /** Called once the model is prepared, just before Python starts (e.g. to say which Python runs). */
+  readonly beforeRun?: () => void;
 }
 
 /** The runner script: beside this module, in the bundle (assets/cli) as in the sources (lib/cli). */
@@ -94,6 +96,7 @@ export async function invokeLocal(args: InvokeLocalArgs): Promise<InvokeLocalRep
       responseFile: file('response'),
       resultFile: file('result.json'),
     }));
+    args.beforeRun?.();
     const exitCode = await runPython(args.python, [runner, file('request.json')]);
     if (!fs.existsSync(file('result.json'))) {
       throw new CliError(`${args.python} ended (exit code ${exitCode}) without an answer: it must be Python 3.8 or newer; see its output above.`, 'PYTHON_FAILED');
@@ -207,11 +210,6 @@ traceback is shown), 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
     if (options.strings.code !== undefined) requireDirectory('--code', options.strings.code, 'the directory that holds inference.py');
     const python = await choosePython(options.strings.python);
     const pythonWarning = noTorchWarning(python);
-    // Said before the run, so that it comes before the model's own output.
-    const passedOver = python.tried.filter((p) => p.usable && !p.hasTorch && p !== python.probe);
-    if (!json && python.probe.hasTorch && passedOver.length > 0) {
-      process.stderr.write(`invoke-local: ${passedOver.map(describeProbe).join('; ')}: running in ${python.probe.executable}, the first candidate with torch (--python picks another)\n`);
-    }
     const report = await invokeLocal({
       model,
       code: options.strings.code,
@@ -219,6 +217,13 @@ traceback is shown), 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
       accept: options.strings.accept,
       body: bodyFile !== undefined ? fs.readFileSync(bodyFile) : Buffer.from(options.strings.body!, 'utf8'),
       python: python.probe.executable!,
+      // Said when Python starts: after any refusal of the model, before the model's own output.
+      beforeRun: () => {
+        const passedOver = python.tried.filter((p) => p.usable && !p.hasTorch && p !== python.probe);
+        if (!json && python.probe.hasTorch && passedOver.length > 0) {
+          process.stderr.write(`invoke-local: ${passedOver.map(describeProbe).join('; ')}: running in ${python.probe.executable}, the first candidate with torch (--python picks another)\n`);
+        }
+      },
     });
     const failed = report.status !== 200;
     // When the run failed for want of torch, the error says it all; otherwise a Python without torch is worth a warning.
