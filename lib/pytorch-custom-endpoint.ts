@@ -113,7 +113,8 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
 
   constructor(scope: Construct, id: string, props: PytorchCustomEndpointProps) {
     super(scope, id);
-    checkProps(props);
+    // A JavaScript caller may give no props at all: the same message as for {}.
+    checkProps(props ?? {});
 
     if (props.training) {
       this.trainingJob = new TrainingJob(this, 'Training', props.training);

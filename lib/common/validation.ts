@@ -138,6 +138,17 @@ export interface ExpectedClass {
   readonly type: ClassLike;
   /** How to make one, for the message; a function gets the wrong value, to suggest its typed form. */
   readonly example: string | ((given: unknown) => string);
+  /** The prop must be given (checked by checkPropTypes). */
+  readonly required?: boolean;
+}
+
+/** A prop that takes a plain JavaScript value, e.g. a path. */
+export interface ExpectedPrimitive {
+  readonly kind: 'primitive';
+  readonly type: 'string' | 'number' | 'boolean';
+  /** A value to show in the message, e.g. "'training'". */
+  readonly example: string;
+  readonly required?: boolean;
 }
 
 /** A map of string keys to instances of one class (e.g. hyperparameters, training inputs). */
@@ -154,12 +165,22 @@ export interface ExpectedOptions {
 
 /** The run-time types of an interface's props that a wrong value would break: only the ones worth checking. */
 export interface PropTypes {
-  readonly [prop: string]: ExpectedClass | ExpectedMap | ExpectedOptions;
+  readonly [prop: string]: ExpectedClass | ExpectedPrimitive | ExpectedMap | ExpectedOptions;
 }
 
 /** A prop or argument that takes an instance of `type`; `example` shows how to make one. */
 export function instanceOf(type: ClassLike, example: string | ((given: unknown) => string)): ExpectedClass {
   return { kind: 'class', type, example };
+}
+
+/** A prop that takes a plain value of JavaScript type `type`; `example` shows one. */
+export function primitive(type: 'string' | 'number' | 'boolean', example: string): ExpectedPrimitive {
+  return { kind: 'primitive', type, example };
+}
+
+/** The same expectation, for a prop that must be given. */
+export function required<T extends ExpectedClass | ExpectedPrimitive>(expected: T): T {
+  return { ...expected, required: true };
 }
 
 /** A prop that takes a map whose values are instances of one class. */
@@ -197,17 +218,26 @@ export function checkInstance(what: string, value: unknown, expected: ExpectedCl
  * @param prefix what to put before each prop name in messages, e.g. `endpoint.` (empty for a construct's own props)
  */
 export function checkPropTypes(prefix: string, props: unknown, types: PropTypes): void {
-  if (props === undefined) return;
+  const requiredNames = Object.entries(types).filter(([, e]) => (e.kind === 'class' || e.kind === 'primitive') && e.required).map(([n]) => n);
+  if (props === undefined && requiredNames.length === 0) return;
   if (typeof props !== 'object' || props === null || Array.isArray(props)) {
     const what = prefix ? prefix.replace(/(\.|: )$/, '') : 'props';
-    throw new Error(`${what}: expected an object of options ({ name: value, ... }), got ${describeValue(props)}.`);
+    const needs = requiredNames.length > 0 ? ` with ${requiredNames.join(' and ')}` : '';
+    throw new Error(`${what}: expected an object of options ({ name: value, ... })${needs}, got ${describeValue(props)}.`);
   }
   for (const [name, expected] of Object.entries(types)) {
     const value = (props as { [name: string]: unknown })[name];
-    if (value === undefined) continue;
     const what = `${prefix}${name}`;
+    if (value === undefined) {
+      if ((expected.kind === 'class' || expected.kind === 'primitive') && expected.required) {
+        throw new Error(`${what} is required: give ${expected.kind === 'class' ? exampleOf(expected, undefined) : expected.example}.`);
+      }
+      continue;
+    }
     if (expected.kind === 'class') {
       checkInstance(what, value, expected);
+    } else if (expected.kind === 'primitive') {
+      if (typeof value !== expected.type) throw new Error(`${what}: expected a ${expected.type} (e.g. ${expected.example}), got ${describeValue(value)}.`);
     } else if (expected.kind === 'options') {
       checkPropTypes(`${what}.`, value, expected.props);
     } else {

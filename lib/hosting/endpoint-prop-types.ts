@@ -1,7 +1,7 @@
 // The run-time types of RealtimeEndpoint's props, checked for JavaScript callers by lib/common/validation.ts
 // (`instanceType: 'ml.g5.xlarge'` is refused with "expected an InstanceType (e.g. InstanceType.of('ml.g5.xlarge'))").
 // PytorchCustomEndpoint checks its `endpoint` group with the same table. Internal: not exported from lib/index.ts.
-import { DURATION, instanceOf, optionsOf, PropTypes, SIZE } from '../common/validation';
+import { DURATION, instanceOf, optionsOf, PropTypes, required, SIZE } from '../common/validation';
 import { INFERENCE_IMAGE, INSTANCE_TYPE, MODEL_DATA } from '../core/expected-types';
 import { DeploymentGuardrails } from './deployment/deployment-guardrails';
 import { ServingMode } from './serving-mode';
@@ -23,4 +23,4 @@ export const REALTIME_ENDPOINT_OPTION_TYPES: PropTypes = {
 };
 
 /** `RealtimeEndpointProps`. */
-export const REALTIME_ENDPOINT_PROP_TYPES: PropTypes = { ...REALTIME_ENDPOINT_OPTION_TYPES, modelData: MODEL_DATA };
+export const REALTIME_ENDPOINT_PROP_TYPES: PropTypes = { ...REALTIME_ENDPOINT_OPTION_TYPES, modelData: required(MODEL_DATA) };

@@ -1,6 +1,6 @@
 // The run-time types of InferenceCodeInjection's props, checked for JavaScript callers by lib/common/validation.ts.
 // PytorchCustomEndpoint checks its `codeInjection` group with the same table. Internal: not exported from lib/index.ts.
-import { instanceOf, PropTypes, quoteArgument } from '../common/validation';
+import { instanceOf, PropTypes, quoteArgument, required } from '../common/validation';
 import { MODEL_DATA } from '../core/expected-types';
 import { InferenceCode } from './inference-code';
 import { InjectionStrategy } from './injection-strategy';
@@ -19,4 +19,4 @@ export const INFERENCE_CODE = instanceOf(InferenceCode, (given) =>
   `InferenceCode.fromDirectory(${typeof given === 'string' ? quoteArgument(given) : "'serving'"})`);
 
 /** `InferenceCodeInjectionProps`. */
-export const INJECTION_PROP_TYPES: PropTypes = { ...INJECTION_OPTION_TYPES, modelData: MODEL_DATA, inferenceCode: INFERENCE_CODE };
+export const INJECTION_PROP_TYPES: PropTypes = { ...INJECTION_OPTION_TYPES, modelData: required(MODEL_DATA), inferenceCode: required(INFERENCE_CODE) };

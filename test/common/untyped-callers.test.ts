@@ -173,6 +173,20 @@ describe('every prop that takes a factory-made object', () => {
     expect(make).toThrow(message);
   });
 
+  test('no props, or a required prop left out: named, with what to give (was: Cannot read properties of undefined)', () => {
+    expect(() => new PytorchCustomEndpoint(stack(), 'E', untyped(undefined)))
+      .toThrow("Give the model to serve: model (e.g. ModelData.fromAsset('model.tar.gz')) or training (a training job).");
+    expect(() => new RealtimeEndpoint(stack(), 'R', untyped(undefined))).toThrow('props: expected an object of options ({ name: value, ... }) with modelData, got undefined.');
+    expect(() => new RealtimeEndpoint(stack(), 'R', untyped({}))).toThrow("modelData is required: give ModelData.fromAsset('model.tar.gz').");
+    expect(() => new PytorchCustomEndpoint(stack(), 'E', { training: untyped({}) }))
+      .toThrow("training.sourceDirectory is required: give 'training' (the folder holding train.py).");
+    expect(() => new TrainingJob(stack(), 'T', { sourceDirectory: untyped(5) }))
+      .toThrow("sourceDirectory: expected a string (e.g. 'training' (the folder holding train.py)), got the number 5.");
+    const s = stack();
+    expect(() => new InferenceCodeInjection(s, 'I', untyped({ modelData: bucketModel(s) })))
+      .toThrow("inferenceCode is required: give InferenceCode.fromDirectory('serving').");
+  });
+
   test('a number where a whole number is expected but given as a string says it was a string', () => {
     expect(() => new PytorchCustomEndpoint(stack(), 'E', { model: ModelData.fromS3Uri('s3://models/m.tar.gz'), endpoint: { instanceCount: untyped('2') } }))
       .toThrow("got the string '2'.");
