@@ -1,8 +1,8 @@
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
+import * as tar from 'tar';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -62,7 +62,7 @@ describe('PytorchCustomEndpoint composition', () => {
     const archive = path.join(root, 'model.tar.gz');
     // A real tar.gz (weights only): a local archive is read at synth, and a gzip holding no tar would be refused.
     const weights = codeDir('weights', { 'model.pt': 'weights' });
-    execFileSync('tar', ['czf', archive, '-C', weights, '.']);
+    tar.c({ gzip: true, file: archive, cwd: weights, sync: true }, ['.']);
     new PytorchCustomEndpoint(stack, 'Classifier', {
       model: ModelData.fromAsset(archive),
       inferenceCode: InferenceCode.fromDirectory(codeDir('asset', { 'inference.py': INFERENCE })),

@@ -7,6 +7,12 @@ import * as crypto from 'crypto';
 import { Annotations } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 
+/**
+ * The context key that turns the check off (`cdk.json` `"context": { "cdk-pytorch-sagemaker:pythonSyntaxCheck":
+ * false }`, or `-c cdk-pytorch-sagemaker:pythonSyntaxCheck=false`): no Python is started and nothing is said.
+ */
+export const SYNTAX_CHECK_CONTEXT = 'cdk-pytorch-sagemaker:pythonSyntaxCheck';
+
 /** The acknowledgeable id of the warning given when no Python could check the syntax. */
 export const SYNTAX_NOT_CHECKED_WARNING = 'cdk-pytorch-sagemaker:pythonSyntaxNotChecked';
 
@@ -84,6 +90,8 @@ const apps = new WeakMap<IConstruct, AppChecks>();
  * app (one Python start); a syntax error fails the synth on `scope` with the file, the line and Python's message.
  */
 export function checkPythonSyntaxAtSynth(scope: Construct, sources: PythonSource[]): void {
+  const enabled = scope.node.tryGetContext(SYNTAX_CHECK_CONTEXT);
+  if (enabled === false || enabled === 'false') return;
   const root = scope.node.root;
   let app = apps.get(root);
   if (!app) {

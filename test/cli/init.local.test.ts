@@ -1,7 +1,7 @@
 /**
  * `cdk-pytorch-sagemaker init DIR`: what it writes for each template, how it refuses (never replacing a file), and
  * that the serving code it writes answers invoke-local at once. The whole path from the packed package (npm install,
- * cdk synth, invoke-local) is test/init-e2e.test.ts.
+ * cdk synth, invoke-local) is test/init-e2e.package.test.ts.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';

@@ -12,7 +12,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { InferenceCode, InjectionStrategy, ModelData, PytorchCustomEndpoint } from '../../lib';
-import { SYNTAX_NOT_CHECKED_WARNING } from '../../lib/common/python-syntax';
+import { SYNTAX_CHECK_CONTEXT, SYNTAX_NOT_CHECKED_WARNING } from '../../lib/common/python-syntax';
 import { readLocalArchive } from '../../lib/core/local-archive';
 
 const root = path.join(__dirname, '..', '..');
@@ -140,6 +140,21 @@ describe('inference.py syntax at synth', () => {
       }
       (s.node.root as App).synth();
       expect(fs.readFileSync(log, 'utf8')).toBe('start\n');
+    });
+
+    test('the context key turns the check off: no Python starts, nothing is said, a syntax error synthesizes', () => {
+      const bin = tree({});
+      const log = path.join(bin, 'starts.log');
+      fs.writeFileSync(path.join(bin, 'python3'), `#!/bin/sh\necho start >> ${log}\nexit 1\n`, { mode: 0o755 });
+      process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
+      for (const value of [false, 'false']) {
+        const app = new App({ context: { [SYNTAX_CHECK_CONTEXT]: value } });
+        const s = new Stack(app, 'S', { env: { account: '123456789012', region: 'us-east-1' } });
+        new PytorchCustomEndpoint(s, 'E', { model: ModelData.fromBucket(s3.Bucket.fromBucketName(s, 'B', 'models'), 'm.tar.gz'), inferenceCode: InferenceCode.fromDirectory(tree({ 'inference.py': `${BROKEN}# off ${Date.now()}\n` })) });
+        const warnings = Annotations.fromStack(s).findWarning('*', Match.anyValue());
+        expect(warnings.filter((w) => String(w.entry.data).includes('was not checked'))).toEqual([]);
+      }
+      expect(fs.existsSync(log)).toBe(false);
     });
 
     test('no Python on the PATH: the synth succeeds with one warning naming every file that was not checked', () => {
