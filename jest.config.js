@@ -31,7 +31,9 @@ module.exports = {
   // One worker per core (jest's own default leaves one core idle); a fraction, not a count, so it fits any machine.
   maxWorkers: '100%',
   projects: [
-    { ...base, displayName: 'unit', testRegex: '^(?!.*\\.(local|package)\\.test\\.ts$).*\\.test\\.ts$' },
+    // The unit tier starts no process: the synth-time Python syntax check is off there (test/setup-unit.js); the
+    // local tier tests it (test/core/synth-time-reads.local.test.ts) and every other tier runs it.
+    { ...base, displayName: 'unit', testRegex: '^(?!.*\\.(local|package)\\.test\\.ts$).*\\.test\\.ts$', setupFiles: [...base.setupFiles, '<rootDir>/test/setup-unit.js'] },
     { ...base, displayName: 'local', testMatch: ['**/*.local.test.ts'] },
     { ...base, displayName: 'package', testMatch: ['**/*.package.test.ts'] },
   ],

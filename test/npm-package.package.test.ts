@@ -13,8 +13,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { copySources, linkNodeModules, ROOT, run } from './helpers/package-build';
 
-const ROOT = path.join(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
 /** Folders jsii does not compile: they ship as esbuild bundles in assets/ (package.json `jsii.excludeTypescript`). */
@@ -33,33 +33,6 @@ const CLUTTER = [
 let workDir: string;
 let packed: string[];
 
-function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-}
-
-/** Copies the repository's sources: no node_modules, no git, no build outputs, no earlier synth or bench output. */
-function copySources(from: string, to: string): void {
-  const skip = new Set(['node_modules', '.git', 'cdk.out', 'dist', 'coverage', '.bench', 'API.md', '.jsii', 'tsconfig.jsii.json']);
-  fs.cpSync(from, to, {
-    recursive: true,
-    filter: (source) => {
-      const rel = path.relative(from, source).split(path.sep).join('/');
-      if (rel === '') return true;
-      if (skip.has(path.basename(source)) || rel.endsWith('.tgz')) return false;
-      if (rel === 'assets/handlers' || rel === 'assets/cli') return false;
-      // Compiled output: the build in the copy must make its own.
-      if (rel === 'build') return false;
-      return true;
-    },
-  });
-}
-
 /** The construct sources jsii compiles (lib/x.ts into build/x.js and build/x.d.ts). */
 function compiledSources(dir: string): string[] {
   const out: string[] = [];
@@ -72,49 +45,6 @@ function compiledSources(dir: string): string[] {
   };
   walk('lib');
   return out.sort();
-}
-
-/** The bundled dependencies and every package they need from the top level of node_modules. */
-function bundledClosure(): Set<string> {
-  const closure = new Set<string>();
-  const queue: string[] = [...(pkg.bundledDependencies ?? [])];
-  while (queue.length > 0) {
-    const name = queue.shift()!;
-    if (closure.has(name)) continue;
-    closure.add(name);
-    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
-    for (const dep of Object.keys(manifest.dependencies ?? {})) {
-      // A dependency nested under the package is copied with it; a hoisted one is a package of its own.
-      if (!fs.existsSync(path.join(ROOT, 'node_modules', name, 'node_modules', dep))) queue.push(dep);
-    }
-  }
-  return closure;
-}
-
-/**
- * The copy's node_modules: links to the repository's packages, except the bundled dependencies (and what they need),
- * which are real copies. npm pack follows a linked node_modules to its real path and would write the bundled files
- * under '../..' names that no tar extracts.
- */
-function linkNodeModules(dir: string): void {
-  const from = path.join(ROOT, 'node_modules');
-  const to = path.join(dir, 'node_modules');
-  const bundled = bundledClosure();
-  const place = (name: string) => {
-    const source = path.join(from, name);
-    const target = path.join(to, name);
-    if (bundled.has(name)) fs.cpSync(source, target, { recursive: true, dereference: true });
-    else fs.symlinkSync(source, target, fs.statSync(source).isDirectory() ? 'dir' : 'file');
-  };
-  fs.mkdirSync(to);
-  for (const entry of fs.readdirSync(from)) {
-    if (!entry.startsWith('@')) {
-      place(entry);
-      continue;
-    }
-    fs.mkdirSync(path.join(to, entry));
-    for (const scoped of fs.readdirSync(path.join(from, entry))) place(`${entry}/${scoped}`);
-  }
 }
 
 beforeAll(() => {
@@ -214,10 +144,10 @@ describe('npm pack contains', () => {
 
   test('exactly what the README says it ships', () => {
     const topLevel = [...new Set(packed.map((file) => file.split('/')[0]).filter((entry) => entry !== 'node_modules'))].sort();
-    expect(topLevel).toEqual(['.jsii', 'API.md', 'LICENSE', 'README.md', 'assets', 'bin', 'build', 'docs', 'package.json']);
+    expect(topLevel).toEqual(['.jsii', 'API.md', 'LICENSE', 'README.md', 'assets', 'bin', 'build', 'docs', 'package.json', 'templates']);
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
     const claim = readme.match(/`npm pack` ships exactly ([^;]*);/)?.[1] ?? '';
-    for (const named of ['`build/`', '`assets/`', '`bin/`', '`docs/`', 'README', 'LICENSE', 'API.md', 'jsii assembly']) expect(claim).toContain(named);
+    for (const named of ['`build/`', '`assets/`', '`bin/`', '`docs/`', '`templates/`', 'README', 'LICENSE', 'API.md', 'jsii assembly']) expect(claim).toContain(named);
   });
 
   test('every relative link of the README and the docs points to a file that ships (links work in node_modules)', () => {

@@ -1,30 +1,30 @@
 /**
  * cdk-pytorch-sagemaker command line.
  *
- *   cdk-pytorch-sagemaker <command> [options]      commands: inject-code, invoke-local
+ *   cdk-pytorch-sagemaker <command> [options]      commands: init, inject-code, invoke-local
  *   cdk-pytorch-sagemaker --help | --version       and <command> --help
  *
  * Every error is one line on stderr (`error: ...`), or with --json one object `{"error", "code"}` on stdout.
  * Exit codes: 0 success, 1 the input was refused or the run failed, 2 bad usage, 128+N ended by signal N (interrupts.ts).
  */
-import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 
 // The stream strategy deflates on the libuv threadpool: size it to the machine before any pool work starts.
 process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, os.availableParallelism?.() ?? os.cpus().length));
 
 import { Command, commandHelp, parseCommandArgs, PROGRAM } from './command';
 import { CliError, oneLine, UsageError } from './errors';
+import { INIT } from './init';
 import { INJECT_CODE } from './inject-code';
 import { exitCodeOf, installInterruptHandlers, interruptedBy } from './interrupts';
 import { INVOKE_LOCAL } from './invoke-local';
+import { packageJson } from './package-info';
 
-const COMMANDS: readonly Command[] = [INJECT_CODE, INVOKE_LOCAL];
+const COMMANDS: readonly Command[] = [INIT, INJECT_CODE, INVOKE_LOCAL];
 
 /** The package's version: package.json two folders up, from the bundle (assets/cli) as from the sources (lib/cli). */
 export function version(): string {
-  return JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+  return packageJson().version;
 }
 
 function toolHelp(): string {

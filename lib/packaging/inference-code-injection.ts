@@ -12,6 +12,8 @@ import { NetworkInterfaceGrantOptions, networkInterfaceStatements, placeInVpc, V
 import { ModelData } from '../core/model-data';
 import { InferenceCode } from './inference-code';
 import { InjectionStrategy } from './injection-strategy';
+import { INJECTION_PROP_TYPES } from './injection-prop-types';
+import { checkPropTypes } from '../common/validation';
 import { INFERENCE_CODE_INJECTION_RESOURCE_TYPE, injectCodeAttribute, InjectCodeProperties } from './resource-types';
 
 /** How an {@link InferenceCodeInjection} injects and where it writes: everything but what it injects into. */
@@ -156,6 +158,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
 
   constructor(scope: Construct, id: string, props: InferenceCodeInjectionProps) {
     super(scope, id);
+    checkPropTypes('', props, INJECTION_PROP_TYPES);
     const source = resolveSource(this, props.modelData);
     this.uncompressed = source.prefix !== undefined;
     if (this.uncompressed && props.strategy && props.strategy !== InjectionStrategy.AUTO) {
@@ -165,6 +168,8 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
       );
     }
     const strategy = props.strategy ?? InjectionStrategy.AUTO;
+    // A local archive is read now: what the injection function would refuse at deploy time is refused at synth.
+    props.modelData._checkInjection(strategy.name);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
       throw new Error(`InferenceCodeInjection: removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}.`);

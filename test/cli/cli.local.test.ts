@@ -96,7 +96,7 @@ describe('every error is one line naming the user\'s path and what to do; --json
     ['invoke-local: gzip without a tar inside', ['invoke-local', '--model', notTar, '--body', '{}'],
       new RegExp(`^--model ${notTar} is gzip-compressed but holds no readable tar archive \\(.*\\): build it again with tar czf model\\.tar\\.gz -C <model dir> \\.$`)],
     ['invoke-local: a Python that does not exist', ['invoke-local', '--model', model, '--body', '{}', '--python', path.join(work, 'bin', 'python3')],
-      new RegExp(`^--python ${path.join(work, 'bin', 'python3')} was not found: install Python 3, or give the path of one with --python\\.$`)],
+      new RegExp(`^--python ${path.join(work, 'bin', 'python3')} was not found: give the path of a Python 3\\.8\\+ with torch \\(e\\.g\\. \\.venv/bin/python3\\)\\.$`)],
   ];
 
   test.each(cases)('%s', (_name, args, message) => {

@@ -127,14 +127,14 @@ describe('failures exit non-zero with one line on stderr and leave no OUT behind
 
 describe('usage errors exit 2 with one line', () => {
   test.each([
-    [[], /^error: no command given: use one of inject-code, invoke-local \(see cdk-pytorch-sagemaker --help\)\n$/],
+    [[], /^error: no command given: use one of init, inject-code, invoke-local \(see cdk-pytorch-sagemaker --help\)\n$/],
     [['inject-code', '--artifact', 'a.tar.gz', '--code', 'code'], /^error: --out is required \(usage: cdk-pytorch-sagemaker inject-code --artifact IN --code DIR --out OUT \[options\]; see cdk-pytorch-sagemaker inject-code --help\)\n$/],
     [['inject-code', '--artifact', 'a', '--code', 'c', '--out', 'o', '--strategy', 'fast'], /^error: --strategy must be one of auto, scan, tail, stream, not "fast"\n$/],
     [['inject-code', '--artifact', 'a', '--code', 'c', '--out', 'o', '--force'], /^error: unknown option "--force" \(usage: .*; see cdk-pytorch-sagemaker inject-code --help\)\n$/],
     [['inject-code', '--artifact'], /^error: --artifact needs a value \(usage: /],
     [['inject-code', '--json=yes'], /^error: --json is a flag and takes no value/],
     [['inject-code', 'model.tar.gz'], /^error: unexpected argument "model.tar.gz": every value follows its option, e.g. --artifact IN/],
-    [['repack'], /^error: unknown command "repack": use one of inject-code, invoke-local/],
+    [['repack'], /^error: unknown command "repack": use one of init, inject-code, invoke-local/],
   ])('%j', (args, message) => {
     const r = cli(args as string[]);
     expect(r.code).toBe(2);

@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { CapacitySize } from './capacity-size';
+import { checkPropTypes } from '../../common/validation';
+import { GUARDRAIL_OPTION_TYPES } from '../option-types';
 
 /** What every kind of guardrailed deployment takes. */
 export interface DeploymentGuardrailsOptions {
@@ -176,6 +178,8 @@ export class DeploymentGuardrails {
   public readonly useDefaultAlarmsGiven: boolean;
 
   private constructor(kind: DeploymentKind, options: BlueGreenDeploymentOptions, steps: Steps) {
+    // The factory's name in messages: ALL_AT_ONCE -> DeploymentGuardrails.allAtOnce.
+    checkPropTypes(`DeploymentGuardrails.${kind.toLowerCase().replace(/_(.)/g, (_m, c: string) => c.toUpperCase())}: `, options, GUARDRAIL_OPTION_TYPES);
     this.kind = kind;
     this.size = steps.size;
     this.rollbackSize = steps.rollbackSize;
