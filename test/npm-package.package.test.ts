@@ -77,7 +77,7 @@ function compiledSources(dir: string): string[] {
 /** The bundled dependencies and every package they need from the top level of node_modules. */
 function bundledClosure(): Set<string> {
   const closure = new Set<string>();
-  const queue: string[] = [...(pkg.bundledDependencies ?? [])];
+  const queue: string[] = [...(pkg.bundleDependencies ?? [])];
   while (queue.length > 0) {
     const name = queue.shift()!;
     if (closure.has(name)) continue;

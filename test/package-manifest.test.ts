@@ -1,0 +1,71 @@
+/**
+ * One version story, and what package.json declares: read from the repository, no build needed.
+ *
+ * The convention (CONTRIBUTING.md, "Releasing"): package.json carries the version being prepared; the changelog's
+ * first entry is that version, "(unreleased)" until the release commit dates it; the CLI prints package.json's
+ * version.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { shippedManifest } from '../scripts/pack-hooks';
+import { changelog, releaseProblems } from '../scripts/release-check';
+
+const ROOT = path.join(__dirname, '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+describe('one version', () => {
+  test('the changelog\'s first entry is the version in package.json, unreleased or dated', () => {
+    const entries = changelog(README);
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries[0].version).toBe(pkg.version);
+    expect(entries[0].state).toMatch(/^(unreleased|\d{4}-\d{2}-\d{2})$/);
+    // Older entries are released ones, newest first, each version once.
+    for (const older of entries.slice(1)) expect(older.state).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(new Set(entries.map((e) => e.version)).size).toBe(entries.length);
+  });
+
+  test('the CLI says it: `cdk-pytorch-sagemaker --version` and -V print package.json\'s version', () => {
+    const launcher = path.join(ROOT, pkg.bin['cdk-pytorch-sagemaker']);
+    expect(execFileSync(process.execPath, [launcher, '--version'], { encoding: 'utf8' })).toBe(`${pkg.version}\n`);
+    expect(execFileSync(process.execPath, [launcher, '-V'], { encoding: 'utf8' })).toBe(`${pkg.version}\n`);
+  });
+
+  test('package-lock.json says it', () => {
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
+    expect([lock.version, lock.packages[''].version]).toEqual([pkg.version, pkg.version]);
+  });
+
+  test('the release check accepts exactly a dated entry of this version and the tag v<version>', () => {
+    const dated = README.replace(`### ${pkg.version} (unreleased)`, `### ${pkg.version} (2027-01-15)`);
+    expect(releaseProblems(`v${pkg.version}`, pkg.version, dated)).toEqual([]);
+    expect(releaseProblems(`v${pkg.version}`, pkg.version, README.replace(/^### (\S+) \([^)]*\)$/m, '### $1 (unreleased)')))
+      .toEqual([`the changelog's entry for ${pkg.version} says "unreleased": replace it by the release date (YYYY-MM-DD)`]);
+    expect(releaseProblems('v9.9.9', pkg.version, dated)).toEqual([`the tag v9.9.9 is not v${pkg.version}, the version in package.json`]);
+    expect(releaseProblems('v9.9.9', '9.9.9', dated)).toEqual([`the changelog's first entry is ${pkg.version}, not 9.9.9`]);
+    expect(releaseProblems(`v${pkg.version}`, pkg.version, '# no changelog\n')).toEqual(['the README has no changelog entry (### <version> (<date>) under ## Changelog)']);
+  });
+});
+
+describe('package.json', () => {
+  test('declares its bundled dependency once, as bundleDependencies (npm reads either spelling; jsii the first)', () => {
+    expect(pkg.bundledDependencies).toBeUndefined();
+    expect(pkg.bundleDependencies).toEqual(['tar']);
+    expect(Object.keys(pkg.dependencies)).toEqual(pkg.bundleDependencies);
+  });
+
+  test('npm pack and npm publish go through the hooks that build and strip the scripts', () => {
+    expect(pkg.scripts.prepack).toBe('node scripts/pack-hooks.js prepack');
+    expect(pkg.scripts.postpack).toBe('node scripts/pack-hooks.js postpack');
+    // The build records its inputs last and forgets them first, so a failed build is never taken for a current one.
+    expect(pkg.scripts.build).toMatch(/^node scripts\/build-stamp\.js clear && .* && node scripts\/build-stamp\.js write$/);
+  });
+
+  test('the shipped package.json is the same without scripts: nothing for npm to run or warn about on install', () => {
+    const shipped = JSON.parse(shippedManifest(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')));
+    expect(shipped.scripts).toBeUndefined();
+    const { scripts: _scripts, ...rest } = pkg;
+    expect(shipped).toEqual(rest);
+  });
+});
