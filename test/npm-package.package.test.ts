@@ -1,21 +1,32 @@
 /**
- * What `npm pack` puts in the package a user installs.
+ * The packages a user installs: what `npm run package` writes to dist/, built the way the release builds it.
  *
- * The compiled library exists only after `npm run build`, so this test builds a copy of the repository the way a
- * publisher does (bundles, jsii, jsii-docgen) in a temporary directory, with the build outputs of the working tree
- * left out (a stale `build/` must not make the test pass) and with the clutter of a developer's tree planted
- * in it (cdk.out, .bench, coverage, ...), then reads `npm pack --dry-run --json`. It also packs the real tarball,
- * unpacks it alone and loads the library from it, so a file the library needs at run time cannot be missing.
+ * The package tier of the suite. One `npm run package` runs in a copy of the repository without any build output
+ * (a stale `build/` must not make a test pass), with the clutter of a developer's tree planted in it: the build
+ * (bundles, jsii, jsii-docgen), jsii-rosetta's strict extraction of every TypeScript snippet, jsii-pacmak, and the
+ * wheel. Then:
+ * - the npm tarball: what it contains and leaves out, its package.json, no source maps;
+ * - a new app installs the tarball with npm (offline, from npm's cache), type-checks a consumer and a README snippet
+ *   strictly against it, synthesizes the snippet with the CDK CLI, and runs the installed CLI;
+ * - the wheel: installed into a virtual environment, its metadata, the npm tarball inside it, and every name, member
+ *   and keyword argument the README's Python uses, checked against the module's source;
+ * - the README's snippets through jsii-rosetta: all compiled, translated, the committed Python current, and a
+ *   broken snippet refused.
  *
- * One build (about 15 s here) serves every assertion; it runs once, in `beforeAll`.
+ * The build runs once, in `beforeAll`.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { distFiles, findPython } from '../scripts/package';
+import { shippedManifest } from '../scripts/pack-hooks';
+import { generatedFiles, pythonOf, TABLET, Tablet, typescriptBlocks } from '../scripts/snippets';
 
 const ROOT = path.join(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const DIST = distFiles(pkg.version);
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
 /** Folders jsii does not compile: they ship as esbuild bundles in assets/ (package.json `jsii.excludeTypescript`). */
 const BUNDLED_SOURCES = [/^(lib|build)\/[^/]+\/handlers\//, /^(lib|build)\/[^/]+\/runtime\//, /^(lib|build)\/packaging\/engine\//, /^(lib|build)\/cli\//];
@@ -26,36 +37,39 @@ const CLUTTER = [
   'examples/cdk.out/manifest.json',
   '.bench/results.json',
   'coverage/lcov.info',
-  'dist/js/cdk-pytorch-sagemaker@0.1.0.jsii.tgz',
   'cdk-pytorch-sagemaker-0.1.0.tgz',
 ];
+/** An older release's output in dist/: `npm run package` empties dist/, so the release never publishes it again. */
+const OLD_DIST = 'dist/python/cdk_pytorch_sagemaker-0.1.0-py3-none-any.whl';
 
 let workDir: string;
+/** The npm tarball's entries, without the leading `package/`. */
 let packed: string[];
+/** The npm tarball, unpacked. */
+let unpacked: string;
 
-function run(command: string, args: string[], cwd: string): string {
+const QUIET_NPM = { npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
   return execFileSync(command, args, {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' },
+    env: { ...process.env, ...QUIET_NPM, ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
 }
 
-/** Copies the repository's sources: no node_modules, no git, no build outputs, no earlier synth or bench output. */
+/** Copies the repository's sources: no node_modules, no git, no build outputs, no earlier synth, bench or rosetta output. */
 function copySources(from: string, to: string): void {
-  const skip = new Set(['node_modules', '.git', 'cdk.out', 'dist', 'coverage', '.bench', 'API.md', '.jsii', 'tsconfig.jsii.json']);
+  const skip = new Set(['node_modules', '.git', 'cdk.out', 'dist', 'coverage', '.bench', 'API.md', '.jsii', 'tsconfig.jsii.json', 'build', 'package.json.repository']);
   fs.cpSync(from, to, {
     recursive: true,
     filter: (source) => {
       const rel = path.relative(from, source).split(path.sep).join('/');
       if (rel === '') return true;
-      if (skip.has(path.basename(source)) || rel.endsWith('.tgz')) return false;
-      if (rel === 'assets/handlers' || rel === 'assets/cli') return false;
-      // Compiled output: the build in the copy must make its own.
-      if (rel === 'build') return false;
-      return true;
+      if (skip.has(path.basename(source)) || rel.endsWith('.tgz') || rel.endsWith('.tabl.json')) return false;
+      return rel !== 'assets/handlers' && rel !== 'assets/cli';
     },
   });
 }
@@ -121,26 +135,35 @@ beforeAll(() => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'package-test-'));
   copySources(ROOT, workDir);
   linkNodeModules(workDir);
-  for (const file of CLUTTER) {
+  for (const file of [...CLUTTER, OLD_DIST]) {
     fs.mkdirSync(path.dirname(path.join(workDir, file)), { recursive: true });
     fs.writeFileSync(path.join(workDir, file), 'not for the package\n');
   }
   try {
-    run('npm', ['run', 'build', '--silent'], workDir);
+    run('npm', ['run', 'package', '--silent'], workDir);
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
-    throw new Error(`npm run build failed in a copy of the repository:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+    throw new Error(`npm run package failed in a copy of the repository:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
   }
-  // --ignore-scripts: the build above already ran; `prepare` would only bundle again.
-  const report = JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], workDir));
-  packed = report[0].files.map((f: { path: string }) => f.path).sort();
-}, 240_000);
+  unpacked = path.join(workDir, 'unpacked');
+  fs.mkdirSync(unpacked);
+  run('tar', ['-xzf', path.join(workDir, DIST.js), '-C', unpacked], workDir);
+  packed = run('tar', ['-tzf', path.join(workDir, DIST.js)], workDir).trim().split('\n')
+    .map((entry) => entry.replace(/^package\//, '')).filter((entry) => entry !== '' && !entry.endsWith('/')).sort();
+}, 600_000);
 
 afterAll(() => {
   if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-describe('npm pack contains', () => {
+test('npm run package writes exactly the npm tarball, the wheel and the sdist of this version to dist/', () => {
+  const written = ['js', 'python'].flatMap((dir) => fs.readdirSync(path.join(workDir, 'dist', dir)).map((file) => `dist/${dir}/${file}`));
+  expect(written.sort()).toEqual(Object.values(DIST).sort());
+  // The planted output of an older version is gone: the release publishes everything in dist/.
+  expect(fs.existsSync(path.join(workDir, OLD_DIST))).toBe(false);
+});
+
+describe('the npm tarball contains', () => {
   test('the compiled library: a .js and a .d.ts for every construct source, and the entry points', () => {
     const sources = compiledSources(workDir);
     expect(sources.length).toBeGreaterThan(0);
@@ -154,8 +177,9 @@ describe('npm pack contains', () => {
 
   test('the jsii assembly and the API reference generated from it', () => {
     expect(packed).toEqual(expect.arrayContaining(['.jsii', 'API.md', 'LICENSE', 'package.json']));
-    const assembly = JSON.parse(fs.readFileSync(path.join(workDir, '.jsii'), 'utf8'));
+    const assembly = JSON.parse(fs.readFileSync(path.join(unpacked, 'package', '.jsii'), 'utf8'));
     expect(assembly.name).toBe(pkg.name);
+    expect(assembly.version).toBe(pkg.version);
     const declared = Object.keys(assembly.types).map((fqn) => fqn.replace(/^cdk-pytorch-sagemaker\./, ''));
     expect(declared).toEqual(expect.arrayContaining([
       'InstanceType', 'PytorchVersion', 'ImageVariant', 'ContainerImage', 'ModelData', 'ModelDataConfig',
@@ -166,7 +190,7 @@ describe('npm pack contains', () => {
     expect(assembly.types['cdk-pytorch-sagemaker.RealtimeEndpoint'].methods.map((m: any) => m.name))
       .toEqual(expect.arrayContaining(['grantInvoke', 'grantInvokeAsync']));
     expect(assembly.types['cdk-pytorch-sagemaker.RealtimeEndpoint'].interfaces).toEqual(expect.arrayContaining(['aws-cdk-lib.aws_sagemaker.IEndpoint']));
-    const api = fs.readFileSync(path.join(workDir, 'API.md'), 'utf8');
+    const api = fs.readFileSync(path.join(unpacked, 'package', 'API.md'), 'utf8');
     const classes = Object.values(assembly.types as { [fqn: string]: { kind: string; name: string } })
       .filter((t) => t.kind === 'class').map((t) => t.name);
     expect(classes.length).toBeGreaterThan(0);
@@ -176,7 +200,7 @@ describe('npm pack contains', () => {
   });
 
   test('API.md opens with a table of contents, then PytorchCustomEndpoint and its props, then the building blocks', () => {
-    const headings = fs.readFileSync(path.join(workDir, 'API.md'), 'utf8').split('\n').filter((line) => /^#{2,3} /.test(line))
+    const headings = fs.readFileSync(path.join(unpacked, 'package', 'API.md'), 'utf8').split('\n').filter((line) => /^#{2,3} /.test(line))
       .map((line) => line.split(' <a ')[0]);
     expect(headings.slice(0, 4)).toEqual(['## Contents', '## Start here', '### PytorchCustomEndpoint', '### PytorchCustomEndpointProps']);
     expect(headings.slice(4)).toEqual(expect.arrayContaining(['## Constructs', '### RealtimeEndpoint', '### TrainingJob', '## Structs', '## Classes']));
@@ -187,7 +211,7 @@ describe('npm pack contains', () => {
 
   test('the Apache-2.0 license text', () => {
     expect(pkg.license).toBe('Apache-2.0');
-    const license = fs.readFileSync(path.join(ROOT, 'LICENSE'), 'utf8');
+    const license = fs.readFileSync(path.join(unpacked, 'package', 'LICENSE'), 'utf8');
     expect(license).toMatch(/Apache License\s+Version 2\.0, January 2004/);
     expect(license).toMatch(/END OF TERMS AND CONDITIONS/);
   });
@@ -208,14 +232,16 @@ describe('npm pack contains', () => {
     expect([...launchers.map((f) => f.replace(/^\.\//, '')), 'assets/cli/main.js', 'assets/cli/invoke_local.py'].filter((f) => !packed.includes(f))).toEqual([]);
   });
 
-  test('the README', () => {
-    expect(packed).toContain('README.md');
+  test('its bundled dependency, tar, with what tar needs', () => {
+    expect(pkg.bundleDependencies).toEqual(['tar']);
+    const bundled = [...bundledClosure()].filter((name) => !packed.includes(`node_modules/${name}/package.json`));
+    expect(bundled).toEqual([]);
   });
 
   test('exactly what the README says it ships', () => {
     const topLevel = [...new Set(packed.map((file) => file.split('/')[0]).filter((entry) => entry !== 'node_modules'))].sort();
     expect(topLevel).toEqual(['.jsii', 'API.md', 'LICENSE', 'README.md', 'assets', 'bin', 'build', 'docs', 'package.json']);
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const readme = README.replace(/\s+/g, ' ');
     const claim = readme.match(/`npm pack` ships exactly ([^;]*);/)?.[1] ?? '';
     for (const named of ['`build/`', '`assets/`', '`bin/`', '`docs/`', 'README', 'LICENSE', 'API.md', 'jsii assembly']) expect(claim).toContain(named);
   });
@@ -225,7 +251,7 @@ describe('npm pack contains', () => {
     const broken: string[] = [];
     for (const doc of packed.filter((file) => file === 'README.md' || /^docs\/.*\.md$/.test(file))) {
       // Code is not links: fenced blocks and inline spans (a name pattern like `[a-z](-*[a-z])` is not a link).
-      const text = fs.readFileSync(path.join(ROOT, doc), 'utf8').replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
+      const text = fs.readFileSync(path.join(unpacked, 'package', doc), 'utf8').replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
       for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
         if (target.startsWith(`${repository}/tree/main/`)) {
           // A link to the repository (examples do not ship): the file must exist there.
@@ -241,11 +267,11 @@ describe('npm pack contains', () => {
   });
 });
 
-describe('npm pack leaves out', () => {
-  test('tests, examples, synth and bench output, coverage, tarballs and jsii build leftovers', () => {
-    const unwanted = packed.filter((file) => /^(test|examples|cdk\.out|\.bench|coverage|dist|scripts)\//.test(file)
-      || /\.tgz$/.test(file) || /(^|\/)tsconfig[^/]*\.json$/.test(file) || /\.test\.[jt]s$/.test(file)
-      || /^(jest\.config\.js|cdk\.json|\.gitignore)$/.test(file));
+describe('the npm tarball leaves out', () => {
+  test('tests, examples, synth and bench output, coverage, tarballs, scripts and jsii build leftovers', () => {
+    const unwanted = packed.filter((file) => /^(test|examples|cdk\.out|\.bench|coverage|dist|scripts|rosetta|unpacked)\//.test(file)
+      || /\.tgz$/.test(file) || /\.tabl\.json$/.test(file) || /(^|\/)tsconfig[^/]*\.json$/.test(file) || /\.test\.[jt]s$/.test(file)
+      || /^(jest\.config\.js|cdk\.json|\.gitignore|package\.json\.repository|build\/\.inputs-sha256)$/.test(file));
     expect(unwanted).toEqual([]);
   });
 
@@ -265,54 +291,64 @@ describe('npm pack leaves out', () => {
   test('sources of the bundled handlers, runtime, engine and CLI (they ship as bundles)', () => {
     expect(packed.filter((file) => BUNDLED_SOURCES.some((re) => re.test(file)))).toEqual([]);
   });
-});
 
-test('the packed tarball alone loads, and exports every class and enum of the jsii assembly', () => {
-  const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'package-tarball-'));
-  try {
-    const [{ filename }] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], workDir));
-    run('tar', ['-xzf', path.join(packDir, filename), '-C', packDir], packDir);
-    const assembly = JSON.parse(fs.readFileSync(path.join(packDir, 'package', '.jsii'), 'utf8'));
-    const runtimeTypes = Object.values(assembly.types as { [fqn: string]: { kind: string; name: string } })
-      .filter((t) => t.kind === 'class' || t.kind === 'enum').map((t) => t.name).sort();
-    // Peer dependencies (aws-cdk-lib, constructs) come from the repository, as from a consumer's node_modules.
-    const script = 'const lib = require(process.argv[1]); console.log(JSON.stringify(Object.keys(lib).sort()));';
-    const exported: string[] = JSON.parse(execFileSync(process.execPath, ['-e', script, path.join(packDir, 'package')], {
-      encoding: 'utf8',
-      env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
-    }));
-    expect(runtimeTypes.filter((name) => !exported.includes(name))).toEqual([]);
-    // The installed CLI finds its Python runner: invoke-local runs a request from the unpacked package alone.
-    const model = path.join(packDir, 'model');
-    fs.mkdirSync(path.join(model, 'code'), { recursive: true });
-    fs.writeFileSync(path.join(model, 'code', 'inference.py'), 'def model_fn(d):\n    return 0\n\ndef transform_fn(m, body, c, a):\n    return body.upper()\n');
-    const launcher = path.join(packDir, 'package', pkg.bin['cdk-pytorch-sagemaker']);
-    expect(execFileSync(process.execPath, [launcher, 'invoke-local', '--model', model, '--body', '"installed"'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })).toBe('"INSTALLED"');
-  } finally {
-    fs.rmSync(packDir, { recursive: true, force: true });
-  }
+  test('source maps: a stack trace points at a shipped file (build/*.js, a bundle), never at lib/*.ts', () => {
+    // jsii's default is an inline map of every build/*.js naming ../lib/*.ts; package.json's jsii.tsc turns it off.
+    // The bundled dependency (tar and what it needs) ships as npm publishes it, maps included.
+    const ours = packed.filter((file) => /\.(js|d\.ts)$/.test(file) && !file.startsWith('node_modules/'));
+    expect(ours.length).toBeGreaterThan(100);
+    const mapped = ours.filter((file) => fs.readFileSync(path.join(unpacked, 'package', file), 'utf8').includes('sourceMappingURL'));
+    expect(mapped).toEqual([]);
+    expect(packed.filter((file) => file.endsWith('.map') && !file.startsWith('node_modules/'))).toEqual([]);
+  });
+
+  test('scripts: the shipped package.json is the repository\'s without `scripts`, and the repository\'s is back after the pack', () => {
+    const shipped = fs.readFileSync(path.join(unpacked, 'package', 'package.json'), 'utf8');
+    expect(JSON.parse(shipped).scripts).toBeUndefined();
+    expect(shipped).toBe(shippedManifest(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')));
+    expect(fs.readFileSync(path.join(workDir, 'package.json'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(fs.existsSync(path.join(workDir, 'package.json.repository'))).toBe(false);
+  });
 });
 
 /**
- * A consumer's TypeScript, compiled strictly against the built package (the files `npm pack` ships: its .d.ts, not
- * lib/): our endpoint is an aws-cdk-lib `sagemaker.IEndpoint` that API Gateway's `SagemakerIntegration` takes. The
- * package sits in a consumer's node_modules under its own name, beside symlinks to the repository's aws-cdk-lib and constructs (the
- * peer dependencies), so the declarations resolve the way they do for a user.
+ * A new app installs the tarball as a user does (`npm install <tarball> aws-cdk-lib constructs`; offline: the
+ * versions the repository uses are in npm's cache), then compiles, with the repository's tsc in strict mode against
+ * what npm installed, three modules in one program: the README's train-and-serve snippet, a consumer that passes our
+ * endpoints where aws-cdk-lib wants a `sagemaker.IEndpoint`, and the same consumer with one mistake, which must be
+ * the only diagnostic. The snippet is then synthesized by the CDK CLI, with aws-cdk-lib's CloudFormation validation on.
  */
-test('the packed declarations type-check a consumer: PytorchCustomEndpoint is a sagemaker.IEndpoint for SagemakerIntegration', () => {
-  const consumer = fs.mkdtempSync(path.join(os.tmpdir(), 'package-consumer-'));
-  try {
-    // Exactly the files `npm pack` ships (its bundled dependency, tar, comes from the repository like the peers).
-    const modules = path.join(consumer, 'node_modules');
-    const installed = path.join(modules, pkg.name);
-    const shipped = packed.filter((file) => !file.startsWith('node_modules/') && !file.includes('..'));
-    expect(shipped).toEqual(expect.arrayContaining([pkg.types, 'package.json']));
-    for (const file of shipped) {
-      fs.mkdirSync(path.dirname(path.join(installed, file)), { recursive: true });
-      fs.copyFileSync(path.join(workDir, file), path.join(installed, file));
-    }
-    for (const dep of ['aws-cdk-lib', 'constructs', 'tar']) fs.symlinkSync(path.join(ROOT, 'node_modules', dep), path.join(modules, dep), 'dir');
-    const app = [
+describe('a new app with the tarball installed by npm', () => {
+  let app: string;
+  let installLog: string;
+
+  beforeAll(() => {
+    app = fs.mkdtempSync(path.join(os.tmpdir(), 'package-app-'));
+    fs.writeFileSync(path.join(app, 'package.json'), `${JSON.stringify({ name: 'my-app', version: '1.0.0', private: true }, null, 2)}\n`);
+    const peers = ['aws-cdk-lib', 'constructs'].map((name) => `${name}@${JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version}`);
+    const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(workDir, DIST.js), ...peers], {
+      cwd: app, encoding: 'utf8', env: { ...process.env, ...QUIET_NPM },
+    });
+    installLog = `${install.stdout}${install.stderr}`;
+    if (install.status !== 0) throw new Error(`npm install of the tarball failed:\n${installLog}`);
+  }, 300_000);
+
+  afterAll(() => {
+    if (app) fs.rmSync(app, { recursive: true, force: true });
+  });
+
+  test('npm installs it without a warning (no install scripts, nothing deprecated)', () => {
+    expect(installLog).toMatch(/added \d+ packages/);
+    expect(installLog.split('\n').filter((line) => /warn|ERR/i.test(line))).toEqual([]);
+    // The bundled dependency came inside the tarball.
+    expect(fs.existsSync(path.join(app, 'node_modules', pkg.name, 'node_modules', 'tar', 'package.json'))).toBe(true);
+  });
+
+  test('the README snippet and a consumer type-check strictly against it, and a wrong type is refused', () => {
+    const snippet = typescriptBlocks(README).find((block) => block.title === 'Training, injection and endpoint in one deploy');
+    expect(snippet).toBeDefined();
+    fs.writeFileSync(path.join(app, 'app.ts'), `${snippet!.code}\n`);
+    const consumer = [
       "import * as cdk from 'aws-cdk-lib';",
       "import * as apigw from 'aws-cdk-lib/aws-apigateway';",
       "import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';",
@@ -324,28 +360,194 @@ test('the packed declarations type-check a consumer: PytorchCustomEndpoint is a 
       "new apigw.SagemakerIntegration(RealtimeEndpoint.fromEndpointName(stack, 'Imported', 'scorer'));",
       '',
     ].join('\n');
-    fs.writeFileSync(path.join(consumer, 'app.ts'), app);
-    // The check can fail: the same consumer plus a type that does not implement IEndpoint is refused. Both files are
-    // compiled by one tsc program (each is a module of its own), because most of a compilation is checking
-    // aws-cdk-lib's declarations, which two programs would do twice (about 15 s each here).
-    fs.writeFileSync(path.join(consumer, 'refused.ts'), `${app}new apigw.SagemakerIntegration(ModelData.fromS3Uri('s3://bucket/m.tar.gz'));\n`);
+    fs.writeFileSync(path.join(app, 'consumer.ts'), consumer);
+    fs.writeFileSync(path.join(app, 'refused.ts'), `${consumer}new apigw.SagemakerIntegration(ModelData.fromS3Uri('s3://bucket/m.tar.gz'));\n`);
     const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
-    const args = ['--noEmit', '--strict', '--target', 'ES2022', '--lib', 'ES2022', '--module', 'commonjs', '--moduleResolution', 'node10', '--types', 'node',
-      '--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--ignoreDeprecations', '6.0', 'app.ts', 'refused.ts'];
-    let compiled: { status?: number | null; output: string };
-    try {
-      compiled = { status: 0, output: run(tsc, args, consumer) };
-    } catch (e) {
-      const err = e as { status?: number; stdout?: string };
-      compiled = { status: err.status, output: err.stdout ?? '' };
-    }
-    expect(compiled.status).not.toBe(0);
-    // Exactly one diagnostic, the refusal: nothing in app.ts, in the package's declarations or in aws-cdk-lib's.
-    const diagnostics = compiled.output.split('\n').filter((line) => /: error TS\d+:/.test(line));
+    // One program: most of a compilation is checking aws-cdk-lib's declarations, which two programs would do twice.
+    const compiled = spawnSync(tsc, ['--strict', '--target', 'ES2022', '--lib', 'ES2022', '--module', 'commonjs', '--moduleResolution', 'node10',
+      '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--ignoreDeprecations', '6.0', '--outDir', 'out',
+      'app.ts', 'consumer.ts', 'refused.ts'], { cwd: app, encoding: 'utf8' });
+    // Exactly one diagnostic, the refusal: nothing in the snippet, the consumer, the package's declarations or aws-cdk-lib's.
+    const diagnostics = compiled.stdout.split('\n').filter((line) => /: error TS\d+:/.test(line));
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]).toMatch(/^refused\.ts\(10,\d+\): error TS2345: Argument of type 'ModelData' is not assignable to parameter of type 'IEndpoint'/);
-    expect(compiled.output).not.toMatch(/^app\.ts/m);
-  } finally {
-    fs.rmSync(consumer, { recursive: true, force: true });
-  }
+    expect(compiled.status).not.toBe(0);
+  });
+
+  test('`cdk synth` of the README snippet uses the installed package: training, injection and endpoint, valid CloudFormation', () => {
+    expect(fs.existsSync(path.join(app, 'out', 'app.js'))).toBe(true);
+    fs.mkdirSync(path.join(app, 'training'));
+    fs.writeFileSync(path.join(app, 'training', 'train.py'), 'print("training")\n');
+    fs.mkdirSync(path.join(app, 'serving'));
+    fs.writeFileSync(path.join(app, 'serving', 'inference.py'), 'def model_fn(model_dir):\n    return None\n');
+    fs.writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({
+      app: 'node out/app.js',
+      context: { '@aws-cdk/core:validateAgainstDefaultRules': true, 'cli-telemetry': false },
+    }));
+    const cdk = path.join(ROOT, 'node_modules', '.bin', 'cdk');
+    const synth = spawnSync(cdk, ['synth', '--quiet', '--no-notices', '-o', 'cdk.out'], {
+      cwd: app, encoding: 'utf8', env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+    });
+    expect({ status: synth.status, stderr: synth.status === 0 ? '' : synth.stderr }).toEqual({ status: 0, stderr: '' });
+    const report = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'validation-report.json'), 'utf8'));
+    expect((report.pluginReports ?? []).flatMap((r: any) => r.violations ?? [])).toEqual([]);
+    const template = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'TrainAndServe.template.json'), 'utf8'));
+    const types = Object.values<any>(template.Resources).map((r) => r.Type);
+    expect(types).toEqual(expect.arrayContaining(['AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint',
+      'AWS::CloudFormation::WaitCondition', 'AWS::Lambda::Function']));
+    // The functions' code is the installed package's bundles (the injection and the training job's two), staged as assets.
+    const out = path.join(app, 'cdk.out');
+    const staged = new Set(fs.readdirSync(out).filter((entry) => fs.existsSync(path.join(out, entry, 'index.js')))
+      .map((entry) => fs.readFileSync(path.join(out, entry, 'index.js'), 'utf8')));
+    const installed = path.join(app, 'node_modules', pkg.name, 'assets', 'handlers');
+    expect(['inject-code', 'training-job-lifecycle', 'training-job-signaller']
+      .filter((name) => !staged.has(fs.readFileSync(path.join(installed, name, 'index.js'), 'utf8')))).toEqual([]);
+    // train.py went into the deterministic source archive, which the bundled tar packs at synth.
+    const archives = fs.readdirSync(out).filter((entry) => entry.startsWith('asset.') && entry.endsWith('.gz'));
+    expect(archives.filter((entry) => run('tar', ['-tzf', path.join(out, entry)], app).split('\n').includes('train.py'))).toHaveLength(1);
+  });
+
+  test('the installed CLI answers --version with the package version and runs invoke-local with its Python runner', () => {
+    const cli = path.join(app, 'node_modules', '.bin', 'cdk-pytorch-sagemaker');
+    expect(run(cli, ['--version'], app).trim()).toBe(pkg.version);
+    const model = path.join(app, 'model');
+    fs.mkdirSync(path.join(model, 'code'), { recursive: true });
+    fs.writeFileSync(path.join(model, 'code', 'inference.py'), 'def model_fn(d):\n    return 0\n\ndef transform_fn(m, body, c, a):\n    return body.upper()\n');
+    expect(run(cli, ['invoke-local', '--model', model, '--python', 'python3', '--body', '"installed"'], app).trim()).toBe('"INSTALLED"');
+  });
+});
+
+/** The README snippets' Python (jsii-rosetta's translations, read from the tablet the package build wrote). */
+function readmePython(): string[] {
+  const tablet: Tablet = JSON.parse(fs.readFileSync(path.join(workDir, TABLET), 'utf8'));
+  return pythonOf(tablet, typescriptBlocks(README));
+}
+
+/** The names a TypeScript snippet imports from the package. */
+function importedNames(code: string): string[] {
+  return [...code.matchAll(/import\s*\{([^}]*)\}\s*from\s*'cdk-pytorch-sagemaker'/g)].flatMap((m) => m[1].split(',').map((n) => n.trim()).filter(Boolean));
+}
+
+describe('the Python wheel', () => {
+  let venv: string;
+  let site: string;
+
+  beforeAll(() => {
+    // Its dependencies (jsii, aws-cdk-lib, constructs, publication) come from PyPI, which is out of reach here:
+    // --no-deps --no-index installs the wheel alone, and the module is read, not imported.
+    // The interpreter that built the wheel (the one with build, setuptools and wheel), and its pip.
+    const python = findPython();
+    venv = fs.mkdtempSync(path.join(os.tmpdir(), 'package-venv-'));
+    run(python, ['-m', 'venv', '--without-pip', venv], venv);
+    run(python, ['-m', 'pip', '--python', path.join(venv, 'bin', 'python'), 'install', '--no-deps', '--no-index',
+      '--disable-pip-version-check', '--quiet', path.join(workDir, DIST.wheel)], venv);
+    site = run(path.join(venv, 'bin', 'python'), ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], venv).trim();
+  }, 120_000);
+
+  afterAll(() => {
+    if (venv) fs.rmSync(venv, { recursive: true, force: true });
+  });
+
+  test('installs as cdk-pytorch-sagemaker of this version, with its requirements, license and the README in Python', () => {
+    const script = 'import importlib.metadata as m, json; d = m.distribution("cdk-pytorch-sagemaker"); '
+      + 'print(json.dumps({"version": d.version, "requires": d.requires, "python": d.metadata["Requires-Python"], '
+      + '"license": d.metadata["License"], "description": d.metadata.get_payload(), "files": [str(f) for f in d.files]}))';
+    const dist = JSON.parse(run(path.join(venv, 'bin', 'python'), ['-c', script], venv));
+    expect(dist.version).toBe(pkg.version);
+    expect(dist.license).toBe('Apache-2.0');
+    expect(dist.python).toBe('>=3.10');
+    const cdkMin = pkg.peerDependencies['aws-cdk-lib'].replace(/^\^/, '');
+    const constructsMin = pkg.peerDependencies.constructs.replace(/^\^/, '');
+    expect(dist.requires).toEqual(expect.arrayContaining([`aws-cdk-lib (<3.0.0,>=${cdkMin})`, `constructs (<11.0.0,>=${constructsMin})`]));
+    expect(dist.requires.some((r: string) => r.startsWith('jsii '))).toBe(true);
+    // The README on PyPI: every TypeScript block translated (by jsii-pacmak, from the same tablet).
+    expect(dist.description).toContain('# cdk-pytorch-sagemaker');
+    expect(dist.description).not.toMatch(/^```(ts|typescript)\s*$/m);
+    expect(dist.description).toContain(readmePython()[0]);
+    expect(dist.files).toEqual(expect.arrayContaining(['cdk_pytorch_sagemaker/__init__.py', 'cdk_pytorch_sagemaker/py.typed',
+      `cdk_pytorch_sagemaker/_jsii/cdk-pytorch-sagemaker@${pkg.version}.jsii.tgz`]));
+    // The CLI: jsii runs the package's bin with Node.js.
+    expect(fs.existsSync(path.join(venv, 'bin', 'cdk-pytorch-sagemaker'))).toBe(true);
+  });
+
+  test('carries the npm tarball of dist/js byte for byte (the JavaScript jsii runs), and the sdist the same sources', () => {
+    const inside = fs.readFileSync(path.join(site, 'cdk_pytorch_sagemaker', '_jsii', `cdk-pytorch-sagemaker@${pkg.version}.jsii.tgz`));
+    expect(inside.equals(fs.readFileSync(path.join(workDir, DIST.js)))).toBe(true);
+    const sdistRoot = `cdk-pytorch-sagemaker-${pkg.version}`;
+    const module = run('tar', ['-xzOf', path.join(workDir, DIST.sdist), `${sdistRoot}/src/cdk_pytorch_sagemaker/__init__.py`], workDir);
+    expect(module).toBe(fs.readFileSync(path.join(site, 'cdk_pytorch_sagemaker', '__init__.py'), 'utf8'));
+    const sdistTarball = execFileSync('tar', ['-xzOf', path.join(workDir, DIST.sdist), `${sdistRoot}/src/cdk_pytorch_sagemaker/_jsii/cdk-pytorch-sagemaker@${pkg.version}.jsii.tgz`],
+      { maxBuffer: 64 * 1024 * 1024 });
+    expect(sdistTarball.equals(inside)).toBe(true);
+  });
+
+  test('cannot be imported here: its jsii runtime comes from PyPI (so the module is checked by reading it)', () => {
+    const imported = spawnSync(path.join(venv, 'bin', 'python'), ['-c', 'import cdk_pytorch_sagemaker'], { encoding: 'utf8' });
+    expect(imported.status).not.toBe(0);
+    expect(imported.stderr).toMatch(/ModuleNotFoundError: No module named '(jsii|publication|typing_extensions|aws_cdk)'/);
+  });
+
+  test('exposes every construct the README uses, and every member and keyword argument the README\'s Python passes', () => {
+    const check = (snippets: string[]) => JSON.parse(execFileSync('python3', [path.join(__dirname, 'helpers', 'check_python_snippets.py'),
+      path.join(site, 'cdk_pytorch_sagemaker', '__init__.py')], { input: JSON.stringify(snippets), encoding: 'utf8' }));
+    const python = readmePython();
+    const result = check(python);
+    expect(result.problems).toEqual([]);
+    // Not vacuous: the snippets use the library a hundred-odd times (imports, factories, constants, props, methods).
+    expect(result.checked).toBeGreaterThan(100);
+    const fromTypescript = [...new Set(typescriptBlocks(README).flatMap((block) => importedNames(block.code)))];
+    expect(fromTypescript.length).toBeGreaterThanOrEqual(12);
+    expect(fromTypescript.filter((name) => !result.exported.includes(name))).toEqual([]);
+    // The checker finds what a wrong translation would get wrong.
+    const wrong = check(['from cdk_pytorch_sagemaker import Hyperparameter, PytorchCustomEndpoint, Nope\n'
+      + 'e = PytorchCustomEndpoint(None, "E", inferenceCode=None)\nHyperparameter.integerList([1])\ne.endpoint.metric_model_latency(statistik="p99")\n']);
+    expect(wrong.problems).toEqual([
+      'snippet 1, line 1: Nope is not exported by cdk_pytorch_sagemaker',
+      'snippet 1, line 2: PytorchCustomEndpoint has no parameter inferenceCode',
+      'snippet 1, line 3: Hyperparameter has no member integerList',
+      'snippet 1, line 4: RealtimeEndpoint.metric_model_latency has no parameter statistik',
+    ]);
+  });
+});
+
+describe('the README\'s snippets through jsii-rosetta', () => {
+  test('every TypeScript block compiled under --strict and has a Python translation', () => {
+    const blocks = typescriptBlocks(README);
+    expect(blocks.length).toBeGreaterThanOrEqual(10);
+    const python = readmePython();
+    expect(python).toHaveLength(blocks.length);
+    // Typed hyperparameters and static factories read as Python.
+    expect(python[0]).toMatch(/"epochs": Hyperparameter\.integer\(10\)/);
+    expect(python[0]).toMatch(/Hyperparameter\.integer_list\(\[256, 128\]\)/);
+    expect(python[0]).toMatch(/"use_amp": Hyperparameter\.boolean\(False\)/);
+    expect(python.join('\n')).toMatch(/ServingMode\.realtime_scale_to_zero\(max_instance_count=2/);
+  });
+
+  test('the Python in README.md and docs/python.md is the current translation (npm run snippets writes it)', () => {
+    const expected = generatedFiles(workDir);
+    expect(Object.keys(expected).sort()).toEqual(['README.md', 'docs/python.md']);
+    for (const [file, text] of Object.entries(expected)) expect({ file, current: fs.readFileSync(path.join(ROOT, file), 'utf8') === text }).toEqual({ file, current: true });
+  });
+
+  test('a snippet that does not compile fails the extraction, with the line and the error', () => {
+    // The assembly's README (jsii copied README.md into .jsii) with one more block: an unknown prop and a Node global.
+    const assemblyFile = path.join(workDir, '.jsii');
+    const original = fs.readFileSync(assemblyFile, 'utf8');
+    const assembly = JSON.parse(original);
+    assembly.readme.markdown += '\n```ts\nimport { App, Stack } from \'aws-cdk-lib\';\nimport { PytorchCustomEndpoint } from \'cdk-pytorch-sagemaker\';\n'
+      + 'new PytorchCustomEndpoint(new Stack(new App(), \'S\'), \'E\', { modle: 1 });\nconsole.log(__dirname);\n```\n';
+    fs.writeFileSync(assemblyFile, JSON.stringify(assembly));
+    try {
+      const extract = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'jsii-rosetta'), ['extract', '--strict', '--cache-from', TABLET, '.'], {
+        cwd: workDir, encoding: 'utf8', env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+      });
+      const output = `${extract.stdout}${extract.stderr}`;
+      expect(extract.status).not.toBe(0);
+      expect(output).toMatch(/'modle' does not exist in type 'PytorchCustomEndpointProps'/);
+      expect(output).toMatch(/Cannot find name 'console'/);
+      expect(output).toMatch(/Cannot find name '__dirname'/);
+    } finally {
+      fs.writeFileSync(assemblyFile, original);
+    }
+  }, 300_000);
 });

@@ -68,4 +68,8 @@ describe('package.json', () => {
     const { scripts: _scripts, ...rest } = pkg;
     expect(shipped).toEqual(rest);
   });
+
+  test('jsii compiles without source maps: they would point at lib/*.ts, which does not ship', () => {
+    expect(pkg.jsii.tsc).toMatchObject({ inlineSourceMap: false, inlineSources: false, sourceMap: false, declarationMap: false });
+  });
 });
