@@ -22,6 +22,7 @@ import * as path from 'path';
 import { distFiles, findPython } from '../scripts/package';
 import { shippedManifest } from '../scripts/pack-hooks';
 import { generatedFiles, pythonOf, TABLET, Tablet, typescriptBlocks } from '../scripts/snippets';
+import { globRegExp, publishedGlobs, readWorkflow } from './helpers/release-workflow';
 
 const ROOT = path.join(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -161,6 +162,15 @@ test('npm run package writes exactly the npm tarball, the wheel and the sdist of
   expect(written.sort()).toEqual(Object.values(DIST).sort());
   // The planted output of an older version is gone: the release publishes everything in dist/.
   expect(fs.existsSync(path.join(workDir, OLD_DIST))).toBe(false);
+});
+
+test('the release workflow publishes exactly these files: the tarball to npm, the wheel and sdist to PyPI, all to GitHub', () => {
+  const written = ['js', 'python'].flatMap((dir) => fs.readdirSync(path.join(workDir, 'dist', dir)).map((file) => `dist/${dir}/${file}`));
+  const published = publishedGlobs(readWorkflow());
+  const matching = (globs: string[]) => written.filter((file) => globs.some((glob) => globRegExp(glob).test(file))).sort();
+  expect(matching(published.npm)).toEqual([DIST.js]);
+  expect(matching(published.pypi)).toEqual([DIST.sdist, DIST.wheel].sort());
+  expect(matching(published.github)).toEqual(written.sort());
 });
 
 describe('the npm tarball contains', () => {
