@@ -3,11 +3,12 @@
  *
  * The convention (CONTRIBUTING.md, "Releasing"): package.json carries the version being prepared; the changelog's
  * first entry is that version, "(unreleased)" until the release commit dates it; the CLI prints package.json's
- * version.
+ * version; the install commands of the README and docs/python.md name that version's files.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { distFiles } from '../scripts/package';
 import { shippedManifest } from '../scripts/pack-hooks';
 import { changelog, releaseProblems } from '../scripts/release-check';
 
@@ -35,6 +36,17 @@ describe('one version', () => {
   test('package-lock.json says it', () => {
     const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
     expect([lock.version, lock.packages[''].version]).toEqual([pkg.version, pkg.version]);
+  });
+
+  test('the install commands name this version\'s files (the tarball, npm run package\'s outputs)', () => {
+    const dist = distFiles(pkg.version);
+    const docs = [README, fs.readFileSync(path.join(ROOT, 'docs', 'python.md'), 'utf8')].join('\n');
+    const named = [...docs.matchAll(/cdk[-_]pytorch[-_]sagemaker(?:-|@)(\d+\.\d+\.\d+)(?:\.jsii)?(?:\.tgz|-py3-none-any\.whl)/g)];
+    expect(named.length).toBeGreaterThanOrEqual(4);
+    expect(named.map((m) => m[1]).filter((v) => v !== pkg.version)).toEqual([]);
+    expect(docs).toContain(`cdk-pytorch-sagemaker-${pkg.version}.tgz`);
+    expect(docs).toContain(dist.js);
+    expect(docs).toContain(dist.wheel);
   });
 
   test('the release check accepts exactly a dated entry of this version and the tag v<version>', () => {
