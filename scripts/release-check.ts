@@ -5,7 +5,7 @@
 //
 // The convention (CONTRIBUTING.md, "Releasing"): package.json carries the version being prepared and the changelog's
 // first entry is `### <that version> (unreleased)`; the release commit replaces "unreleased" by the date, the tag
-// `v<version>` on it starts .github/workflows/release.yml. test/package-manifest.test.ts holds the repository to it.
+// `v<version>` on it starts .github/workflows/release.yml. test/package-json.test.ts holds the repository to it.
 import * as fs from 'fs';
 import * as path from 'path';
 

