@@ -324,7 +324,7 @@ describe('the npm tarball leaves out', () => {
 /**
  * A new app installs the tarball as a user does (`npm install <tarball> aws-cdk-lib constructs`; offline: the
  * versions the repository uses are in npm's cache), then compiles, with the repository's tsc in strict mode against
- * what npm installed, three modules in one program: the README's train-and-serve snippet, a consumer that passes our
+ * what npm installed, three modules in one program: the README's quick start, a consumer that passes our
  * endpoints where aws-cdk-lib wants a `sagemaker.IEndpoint`, and the same consumer with one mistake, which must be
  * the only diagnostic. The snippet is then synthesized by the CDK CLI, with aws-cdk-lib's CloudFormation validation on.
  */
@@ -354,8 +354,8 @@ describe('a new app with the tarball installed by npm', () => {
     expect(fs.existsSync(path.join(app, 'node_modules', pkg.name, 'node_modules', 'tar', 'package.json'))).toBe(true);
   });
 
-  test('the README snippet and a consumer type-check strictly against it, and a wrong type is refused', () => {
-    const snippet = typescriptBlocks(README).find((block) => block.title === 'Training, injection and endpoint in one deploy');
+  test('the README\'s quick start and a consumer type-check strictly against it, and a wrong type is refused', () => {
+    const snippet = typescriptBlocks(README).find((block) => block.title === 'Quick start');
     expect(snippet).toBeDefined();
     fs.writeFileSync(path.join(app, 'app.ts'), `${snippet!.code}\n`);
     const consumer = [
@@ -384,7 +384,7 @@ describe('a new app with the tarball installed by npm', () => {
     expect(compiled.status).not.toBe(0);
   });
 
-  test('`cdk synth` of the README snippet uses the installed package: training, injection and endpoint, valid CloudFormation', () => {
+  test('`cdk synth` of the README\'s quick start uses the installed package: training, injection, endpoint, grant; valid CloudFormation', () => {
     expect(fs.existsSync(path.join(app, 'out', 'app.js'))).toBe(true);
     fs.mkdirSync(path.join(app, 'training'));
     fs.writeFileSync(path.join(app, 'training', 'train.py'), 'print("training")\n');
@@ -401,10 +401,14 @@ describe('a new app with the tarball installed by npm', () => {
     expect({ status: synth.status, stderr: synth.status === 0 ? '' : synth.stderr }).toEqual({ status: 0, stderr: '' });
     const report = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'validation-report.json'), 'utf8'));
     expect((report.pluginReports ?? []).flatMap((r: any) => r.violations ?? [])).toEqual([]);
-    const template = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'TrainAndServe.template.json'), 'utf8'));
+    const template = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'ClassifierStack.template.json'), 'utf8'));
     const types = Object.values<any>(template.Resources).map((r) => r.Type);
     expect(types).toEqual(expect.arrayContaining(['AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint',
       'AWS::CloudFormation::WaitCondition', 'AWS::Lambda::Function']));
+    // The caller's role may invoke the endpoint, and nothing else.
+    const callerPolicy = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::IAM::Policy'
+      && r.Properties.Roles.some((role: any) => role.Ref?.startsWith('Caller')));
+    expect(callerPolicy.Properties.PolicyDocument.Statement.map((s: any) => s.Action)).toEqual(['sagemaker:InvokeEndpoint']);
     // The functions' code is the installed package's bundles (the injection and the training job's two), staged as assets.
     const out = path.join(app, 'cdk.out');
     const staged = new Set(fs.readdirSync(out).filter((entry) => fs.existsSync(path.join(out, entry, 'index.js')))
