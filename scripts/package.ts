@@ -2,7 +2,8 @@
 //
 //   dist/js/cdk-pytorch-sagemaker@<version>.jsii.tgz                  the npm package
 //   dist/python/cdk_pytorch_sagemaker-<version>-py3-none-any.whl      the Python wheel
-//   dist/python/cdk-pytorch-sagemaker-<version>.tar.gz                its sdist
+//   dist/python/cdk_pytorch_sagemaker-<version>.tar.gz                its sdist (cdk-pytorch-sagemaker-<version>.tar.gz
+//                                                                     with setuptools before 69.3, e.g. Debian 12's)
 //
 // 1. The build, when it is not current (scripts/build-stamp.js).
 // 2. The snippets (scripts/snippets.ts --check): every TypeScript snippet compiles under jsii-rosetta's strict mode,
@@ -24,12 +25,21 @@ import { extract, outdatedFiles, outdatedMessage } from './snippets';
 
 export const PYTHON_MODULES = ['build', 'setuptools', 'wheel'];
 
+/**
+ * The sdist's possible names: setuptools 69.3 and later write PEP 625's normalized name (the release workflow's
+ * setuptools 75 does); older ones, such as Debian 12's setuptools 66, the project's name as written.
+ */
+export function sdistNames(version: string): string[] {
+  return [`dist/python/cdk_pytorch_sagemaker-${version}.tar.gz`, `dist/python/cdk-pytorch-sagemaker-${version}.tar.gz`];
+}
+
 /** The files `npm run package` writes for a version, relative to the repository (the release workflow publishes them). */
-export function distFiles(version: string): { js: string; wheel: string; sdist: string } {
+export function distFiles(version: string, sdist = sdistNames(version)[0]): { js: string; wheel: string; sdist: string } {
+  if (!sdistNames(version).includes(sdist)) throw new Error(`${sdist} is not a name of the ${version} sdist`);
   return {
     js: `dist/js/cdk-pytorch-sagemaker@${version}.jsii.tgz`,
     wheel: `dist/python/cdk_pytorch_sagemaker-${version}-py3-none-any.whl`,
-    sdist: `dist/python/cdk-pytorch-sagemaker-${version}.tar.gz`,
+    sdist,
   };
 }
 
@@ -78,7 +88,8 @@ export function packageAll(): string[] {
   }
 
   const written = ['js', 'python'].flatMap((dir) => fs.readdirSync(path.join(dist, dir)).map((file) => `dist/${dir}/${file}`)).sort();
-  const expected = Object.values(distFiles(version)).sort();
+  const sdist = written.find((file) => sdistNames(version).includes(file)) ?? sdistNames(version)[0];
+  const expected = Object.values(distFiles(version, sdist)).sort();
   if (JSON.stringify(written) !== JSON.stringify(expected)) throw new Error(`wrote ${written.join(', ')}; expected ${expected.join(', ')}`);
   return written;
 }

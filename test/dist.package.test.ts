@@ -19,14 +19,15 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { distFiles, findPython } from '../scripts/package';
+import { distFiles, findPython, sdistNames } from '../scripts/package';
 import { shippedManifest } from '../scripts/pack-hooks';
 import { generatedFiles, pythonOf, TABLET, Tablet, typescriptBlocks } from '../scripts/snippets';
 import { globRegExp, publishedGlobs, readWorkflow } from './helpers/release-workflow';
 
 const ROOT = path.join(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-const DIST = distFiles(pkg.version);
+/** dist/'s files; the sdist's name depends on setuptools' version (scripts/package.ts), so it is read in beforeAll. */
+let DIST: ReturnType<typeof distFiles>;
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
 /** Folders jsii does not compile: they ship as esbuild bundles in assets/ (package.json `jsii.excludeTypescript`). */
@@ -146,6 +147,8 @@ beforeAll(() => {
     const err = e as { stdout?: string; stderr?: string };
     throw new Error(`npm run package failed in a copy of the repository:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
   }
+  const sdist = fs.readdirSync(path.join(workDir, 'dist', 'python')).map((file) => `dist/python/${file}`).find((file) => file.endsWith('.tar.gz'));
+  DIST = distFiles(pkg.version, sdist);
   unpacked = path.join(workDir, 'unpacked');
   fs.mkdirSync(unpacked);
   run('tar', ['-xzf', path.join(workDir, DIST.js), '-C', unpacked], workDir);
@@ -487,7 +490,8 @@ describe('the Python wheel', () => {
   test('carries the npm tarball of dist/js byte for byte (the JavaScript jsii runs), and the sdist the same sources', () => {
     const inside = fs.readFileSync(path.join(site, 'cdk_pytorch_sagemaker', '_jsii', `cdk-pytorch-sagemaker@${pkg.version}.jsii.tgz`));
     expect(inside.equals(fs.readFileSync(path.join(workDir, DIST.js)))).toBe(true);
-    const sdistRoot = `cdk-pytorch-sagemaker-${pkg.version}`;
+    expect(sdistNames(pkg.version)).toContain(DIST.sdist);
+    const sdistRoot = path.basename(DIST.sdist, '.tar.gz');
     const module = run('tar', ['-xzOf', path.join(workDir, DIST.sdist), `${sdistRoot}/src/cdk_pytorch_sagemaker/__init__.py`], workDir);
     expect(module).toBe(fs.readFileSync(path.join(site, 'cdk_pytorch_sagemaker', '__init__.py'), 'utf8'));
     const sdistTarball = execFileSync('tar', ['-xzOf', path.join(workDir, DIST.sdist), `${sdistRoot}/src/cdk_pytorch_sagemaker/_jsii/cdk-pytorch-sagemaker@${pkg.version}.jsii.tgz`],
