@@ -43,6 +43,14 @@ export function distFiles(version: string, sdist = sdistNames(version)[0]): { js
   };
 }
 
+/** Undefined when `written` (dist/ paths) is exactly the tarball, the wheel and one sdist of `version`; else what is wrong. */
+export function unexpectedDist(version: string, written: string[]): string | undefined {
+  const sdist = written.find((file) => sdistNames(version).includes(file)) ?? sdistNames(version)[0];
+  const expected = Object.values(distFiles(version, sdist)).sort();
+  const sorted = [...written].sort();
+  return JSON.stringify(sorted) === JSON.stringify(expected) ? undefined : `wrote ${sorted.join(', ')}; expected ${expected.join(', ')}`;
+}
+
 /** The first of `candidates` that imports build, setuptools and wheel; throws saying how to get one. */
 export function findPython(candidates = process.env.PYTHON ? [process.env.PYTHON] : ['python3', '/usr/bin/python3']): string {
   for (const python of candidates) {
@@ -88,9 +96,8 @@ export function packageAll(): string[] {
   }
 
   const written = ['js', 'python'].flatMap((dir) => fs.readdirSync(path.join(dist, dir)).map((file) => `dist/${dir}/${file}`)).sort();
-  const sdist = written.find((file) => sdistNames(version).includes(file)) ?? sdistNames(version)[0];
-  const expected = Object.values(distFiles(version, sdist)).sort();
-  if (JSON.stringify(written) !== JSON.stringify(expected)) throw new Error(`wrote ${written.join(', ')}; expected ${expected.join(', ')}`);
+  const unexpected = unexpectedDist(version, written);
+  if (unexpected !== undefined) throw new Error(unexpected);
   return written;
 }
 

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { main } from '../lib/cli/main';
-import { distFiles } from '../scripts/package';
+import { distFiles, sdistNames, unexpectedDist } from '../scripts/package';
 import { shippedManifest } from '../scripts/pack-hooks';
 import { changelog, releaseProblems } from '../scripts/release-check';
 
@@ -54,6 +54,19 @@ describe('one version', () => {
     expect(docs).toContain(`cdk-pytorch-sagemaker-${pkg.version}.tgz`);
     expect(docs).toContain(dist.js);
     expect(docs).toContain(dist.wheel);
+  });
+
+  test('npm run package accepts the sdist under either name setuptools gives it, and nothing else in dist/', () => {
+    const v = pkg.version;
+    const [pep625, legacy] = sdistNames(v);
+    expect(pep625).toBe(`dist/python/cdk_pytorch_sagemaker-${v}.tar.gz`);
+    const base = [`dist/js/cdk-pytorch-sagemaker@${v}.jsii.tgz`, `dist/python/cdk_pytorch_sagemaker-${v}-py3-none-any.whl`];
+    expect(unexpectedDist(v, [...base, pep625])).toBeUndefined();
+    expect(unexpectedDist(v, [...base, legacy])).toBeUndefined();
+    expect(unexpectedDist(v, [...base, pep625, legacy])).toMatch(/^wrote /);
+    expect(unexpectedDist(v, [...base, pep625, 'dist/python/cdk_pytorch_sagemaker-0.1.0-py3-none-any.whl'])).toMatch(/^wrote /);
+    expect(unexpectedDist(v, base)).toMatch(/expected .*cdk_pytorch_sagemaker-.*\.tar\.gz/);
+    expect(() => distFiles(v, 'dist/python/other.tar.gz')).toThrow(/is not a name of the .* sdist/);
   });
 
   test('the release check accepts exactly a dated entry of this version and the tag v<version>', () => {
