@@ -65,7 +65,7 @@ export interface PytorchCustomEndpointProps {
  * artifact you have or from a training job run during `cdk deploy`, with your `inference.py` injected into the
  * artifact when it is not there yet.
  *
- * ```ts
+ * ```ts fixture=with-stack
  * const endpoint = new PytorchCustomEndpoint(stack, 'Classifier', {
  *   training: {
  *     sourceDirectory: 'src/training',

@@ -9,7 +9,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildCopy, packTarball } from './helpers/package-build';
+import { npmTarballIn, packagedCopy } from './helpers/package-build';
 import { testWith, TORCH_PYTHON } from './cli/python';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'init-e2e-'));
@@ -35,11 +35,8 @@ const TEMPLATES = ['train-and-serve', 'existing-artifact', 'scale-to-zero'];
 let apps: { [template: string]: string };
 
 beforeAll(() => {
-  const copy = path.join(work, 'copy');
-  fs.mkdirSync(copy);
-  buildCopy(copy);
-  const tarball = packTarball(copy, work);
-  fs.rmSync(copy, { recursive: true, force: true });
+  // The package built as the release builds it, shared with the dist test (one build per run).
+  const tarball = npmTarballIn(packagedCopy());
   // The CLI as a user runs it before installing anything into the app: from the unpacked tarball.
   mustRun('tar', ['-xzf', tarball, '-C', work], work);
   const cli = path.join(work, 'package', 'bin', 'cdk-pytorch-sagemaker.js');

@@ -2,7 +2,7 @@
  * A share of the variant's instances, as SageMaker's `CapacitySize` takes it: a number of instances or a percentage
  * of the variant's instance count.
  *
- * ```ts
+ * ```ts fixture=with-stack
  * CapacitySize.percent(10);       // 10 % of the instances (the canary, a linear step, a rolling batch)
  * CapacitySize.instanceCount(1);  // one instance
  * ```

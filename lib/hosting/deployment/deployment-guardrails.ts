@@ -118,8 +118,14 @@ export enum DeploymentKind {
  * How `cdk deploy` of a changed model (a new endpoint config) reaches the endpoint's traffic, and which alarms roll
  * it back: `AWS::SageMaker::Endpoint.DeploymentConfig`.
  *
- * ```ts
- * deployment: DeploymentGuardrails.canary({ canarySize: CapacitySize.percent(25), waitInterval: Duration.minutes(10) })
+ * ```ts fixture=with-stack
+ * new PytorchCustomEndpoint(stack, 'Classifier', {
+ *   model: ModelData.fromAsset('build/model.tar.gz'),
+ *   endpoint: {
+ *     instanceCount: 4,
+ *     deployment: DeploymentGuardrails.canary({ canarySize: CapacitySize.percent(25), waitInterval: Duration.minutes(10) }),
+ *   },
+ * });
  * ```
  *
  * @see https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html
