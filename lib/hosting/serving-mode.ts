@@ -1,5 +1,7 @@
 import { AsyncInferenceOptions } from './async-inference-options';
 import { ScaleToZeroOptions } from './scale-to-zero-options';
+import { checkPropTypes } from '../common/validation';
+import { ASYNC_OPTION_TYPES, SCALE_TO_ZERO_OPTION_TYPES } from './option-types';
 
 /**
  * The kind of endpoint a `ServingMode` makes.
@@ -53,7 +55,10 @@ export class ServingMode {
     public readonly scaleToZero?: ScaleToZeroOptions,
     /** The options of `asynchronous()`, else undefined. */
     public readonly asyncInference?: AsyncInferenceOptions,
-  ) {}
+  ) {
+    checkPropTypes('ServingMode.realtimeScaleToZero: ', scaleToZero, SCALE_TO_ZERO_OPTION_TYPES);
+    checkPropTypes('ServingMode.asynchronous: ', asyncInference, ASYNC_OPTION_TYPES);
+  }
 
   /** Whether this mode lets the endpoint run no instance at all while idle. */
   public get scalesToZero(): boolean {

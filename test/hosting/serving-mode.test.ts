@@ -87,7 +87,7 @@ describe('real-time, scales to zero (inference component)', () => {
     expect(component.InferenceComponentName).toMatch(/^S-Endpoint-[A-Za-z0-9]+-ic$/);
     expect(component.VariantName).toBe('AllTraffic');
     // The count comes from the custom resource that reads it at deploy time; the initial count is what it answers
-    // while the component does not exist yet (test/hosting/copy-count-at-deploy.test.ts).
+    // while the component does not exist yet (test/hosting/copy-count-at-deploy.local.test.ts).
     expect(component.RuntimeConfig).toEqual({ CopyCount: { 'Fn::GetAtt': [expect.stringMatching(/CopyCountAtDeploy/), 'CopyCount'] } });
     expect(only(template, 'Custom::InferenceComponentCopyCount')).toMatchObject({ InferenceComponentName: component.InferenceComponentName, InitialCopyCount: 1 });
     // ml.g5.xlarge: 1 GPU, 4 vCPU, 16 GiB -> the GPU, half the cores, half the memory.
@@ -421,6 +421,9 @@ describe('asynchronous, scales to zero', () => {
     expect(() => endpointIn({ servingMode: ServingMode.asynchronous({ idleTimeout: cdk.Duration.minutes(5), scaleInCooldown: cdk.Duration.minutes(5) }) }))
       .toThrow(/remove idleTimeout/);
     expect(() => endpointIn({ servingMode: ServingMode.asynchronous({ scaleInCooldown: cdk.Duration.millis(1500) }) })).toThrow(/whole number of seconds|whole seconds/);
+    // A JavaScript caller's number is refused with the Duration it probably meant (lib/hosting/option-types.ts).
+    expect(() => ServingMode.asynchronous({ scaleInCooldown: 900 as unknown as cdk.Duration }))
+      .toThrow('ServingMode.asynchronous: scaleInCooldown: expected a Duration (e.g. Duration.seconds(900) if you meant seconds), got the number 900.');
   });
 
   test('rejects autoScaling and an instance count above the maximum', () => {

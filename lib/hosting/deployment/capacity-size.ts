@@ -3,7 +3,7 @@
  * `InferenceComponentCapacitySize` (inference components: copies) take it: a percentage, a number of instances, or
  * a number of copies of an inference component.
  *
- * ```ts
+ * ```ts fixture=with-stack
  * CapacitySize.percent(10);       // 10 % of the instances or copies (the canary, a linear step, a rolling batch)
  * CapacitySize.instanceCount(1);  // one instance (an endpoint's deployment)
  * CapacitySize.copyCount(1);      // one copy (an inference component's rolling update, ServingMode.realtimeScaleToZero)

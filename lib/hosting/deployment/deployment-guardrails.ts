@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { CapacitySize } from './capacity-size';
+import { checkPropTypes } from '../../common/validation';
+import { GUARDRAIL_OPTION_TYPES } from '../option-types';
 
 /** What every kind of guardrailed deployment takes. */
 export interface DeploymentGuardrailsOptions {
@@ -120,8 +122,14 @@ export enum DeploymentKind {
  * inference component and only `rolling()` applies, rendered as `AWS::SageMaker::InferenceComponent.DeploymentConfig`
  * (batches of copies).
  *
- * ```ts
- * deployment: DeploymentGuardrails.canary({ canarySize: CapacitySize.percent(25), waitInterval: Duration.minutes(10) })
+ * ```ts fixture=with-stack
+ * new PytorchCustomEndpoint(stack, 'Classifier', {
+ *   model: ModelData.fromAsset('build/model.tar.gz'),
+ *   endpoint: {
+ *     instanceCount: 4,
+ *     deployment: DeploymentGuardrails.canary({ canarySize: CapacitySize.percent(25), waitInterval: Duration.minutes(10) }),
+ *   },
+ * });
  * ```
  *
  * @see https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html
@@ -181,6 +189,8 @@ export class DeploymentGuardrails {
   public readonly useDefaultAlarmsGiven: boolean;
 
   private constructor(kind: DeploymentKind, options: BlueGreenDeploymentOptions, steps: Steps) {
+    // The factory's name in messages: ALL_AT_ONCE -> DeploymentGuardrails.allAtOnce.
+    checkPropTypes(`DeploymentGuardrails.${kind.toLowerCase().replace(/_(.)/g, (_m, c: string) => c.toUpperCase())}: `, options, GUARDRAIL_OPTION_TYPES);
     this.kind = kind;
     this.size = steps.size;
     this.rollbackSize = steps.rollbackSize;

@@ -144,7 +144,5 @@ export function checkLinkTarget(entryName: string, typeflag: string, target: str
   }
 }
 
-/** True for `code` and everything under `code/` (after normalisation). */
-export function isCodeEntry(normalizedName: string): boolean {
-  return normalizedName === 'code' || normalizedName.startsWith('code/');
-}
+// Shared with the synth-time read of a local archive (lib/core/local-archive.ts), so both see code/ alike.
+export { isCodeEntry } from '../../common/code-entry';

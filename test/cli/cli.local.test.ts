@@ -1,6 +1,6 @@
 /**
  * The CLI as a tool, through the bundle (assets/cli/main.js) and the package's bin launcher: help, version, one-line
- * errors that name the user's path (and JSON errors with --json), and SIGINT/SIGTERM leaving nothing behind.
+ * errors that name the user's path (and JSON errors with --json), and every terminating signal leaving nothing behind.
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -43,7 +43,7 @@ describe('--help and --version', () => {
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toMatch(new RegExp(`\\nusage: cdk-pytorch-sagemaker ${args.find((a) => a.includes('-') && !a.startsWith('-'))} `));
     for (const option of options) expect(r.stdout).toContain(`  ${option}`);
-    expect(r.stdout).toMatch(/exit codes: 0 .*, 1 .*, 2 bad usage, 130\/143 interrupted/s);
+    expect(r.stdout).toMatch(/exit codes: 0 .*, 1 .*, 2 bad usage, 128\+N interrupted by signal N \(130 SIGINT, 143 SIGTERM,\s+129 SIGHUP, 131 SIGQUIT/s);
   });
 
   test.each([['--version'], ['-V']])('%s prints the package version, also through the bin launcher', (flag) => {
@@ -96,7 +96,7 @@ describe('every error is one line naming the user\'s path and what to do; --json
     ['invoke-local: gzip without a tar inside', ['invoke-local', '--model', notTar, '--body', '{}'],
       new RegExp(`^--model ${notTar} is gzip-compressed but holds no readable tar archive \\(.*\\): build it again with tar czf model\\.tar\\.gz -C <model dir> \\.$`)],
     ['invoke-local: a Python that does not exist', ['invoke-local', '--model', model, '--body', '{}', '--python', path.join(work, 'bin', 'python3')],
-      new RegExp(`^--python ${path.join(work, 'bin', 'python3')} was not found: install Python 3, or give the path of one with --python\\.$`)],
+      new RegExp(`^--python ${path.join(work, 'bin', 'python3')} was not found: give the path of a Python 3\\.8\\+ with torch \\(e\\.g\\. \\.venv/bin/python3\\)\\.$`)],
   ];
 
   test.each(cases)('%s', (_name, args, message) => {
@@ -130,7 +130,7 @@ describe('every error is one line naming the user\'s path and what to do; --json
 
 /** Starts the CLI, sends `signal` once `ready(dir entry)` sees the file it waits for appear in `watched`, and resolves with the exit. */
 function interruptWhen(args: string[], env: NodeJS.ProcessEnv, watched: string, ready: (name: string) => boolean, signal: NodeJS.Signals) {
-  return new Promise<{ code: number | null; stderr: string; sent: boolean }>((resolve) => {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; sent: boolean; pid: number }>((resolve) => {
     const child = spawn(process.execPath, [bundle, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let sent = false;
@@ -143,15 +143,35 @@ function interruptWhen(args: string[], env: NodeJS.ProcessEnv, watched: string, 
     });
     // A guard, not a wait: if the awaited file never shows up, end the child before the test's own timeout.
     const guard = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    child.on('exit', (code) => {
+    child.on('exit', (code, exitSignal) => {
       clearTimeout(guard);
       watcher.close();
-      resolve({ code, stderr, sent });
+      resolve({ code, signal: exitSignal, stderr, sent, pid: child.pid! });
     });
   });
 }
 
-describe('SIGINT and SIGTERM remove temporary outputs', () => {
+/**
+ * Whether process `pid` has ended, waiting for it (up to 10 s) on a pidfd, the kernel's own event (no polling):
+ * a process that is gone, or a zombie nobody reaped yet, has ended.
+ */
+function hasEnded(pid: number): boolean {
+  const r = spawnSync('python3', ['-c', [
+    'import os, select, sys',
+    'try:',
+    '    fd = os.pidfd_open(int(sys.argv[1]))',
+    'except ProcessLookupError:',
+    '    sys.exit(0)',
+    'sys.exit(0 if select.select([fd], [], [], 10)[0] else 3)',
+  ].join('\n'), String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0 && r.status !== 3) throw new Error(`pidfd wait failed: ${r.stderr}`);
+  return r.status === 0;
+}
+
+/** The signals the tests send: every one a terminal, a supervisor or a pipeline sends, and two more that end a process. */
+const SIGNALS = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129], ['SIGQUIT', 131], ['SIGPIPE', 141], ['SIGUSR2', 140]] as const;
+
+describe('every terminating signal removes temporary outputs and exits with 128 + its number', () => {
   const big = path.join(work, 'big');
   writeTree(big, [{ name: 'weights.bin', data: makeContent('weights', 48_000_000, rng(7)) }]);
   const bigArtifact = path.join(work, 'big.tar.gz');
@@ -159,22 +179,65 @@ describe('SIGINT and SIGTERM remove temporary outputs', () => {
   const code = path.join(work, 'sig-code');
   writeTree(code, [{ name: 'inference.py', data: Buffer.from('def model_fn(d):\n    return 0\n') }]);
 
-  test.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('inject-code --strategy stream interrupted by %s: exit %d, no OUT and no .tmp file', async (signal, exitCode) => {
+  test.each(SIGNALS)('inject-code --strategy stream interrupted by %s: exit %d, no OUT and no .tmp file', async (signal, exitCode) => {
     const outDir = fs.mkdtempSync(path.join(work, `sig-${signal}-`));
     const r = await interruptWhen(['inject-code', '--artifact', bigArtifact, '--code', code, '--out', path.join(outDir, 'out.tar.gz'), '--strategy', 'stream'],
       {}, outDir, (name) => name.endsWith('.tmp'), signal);
     expect(r.sent).toBe(true);
-    expect(r.code).toBe(exitCode);
+    expect([r.code, r.signal]).toEqual([exitCode, null]);
     expect(r.stderr).toBe(`interrupted (${signal}): temporary outputs removed\n`);
     expect(fs.readdirSync(outDir)).toEqual([]);
   }, 60_000);
 
-  withPython('invoke-local interrupted while model_fn runs: the extracted model and the request files are removed, Python is stopped', async (python) => {
-    const tmp = fs.mkdtempSync(path.join(work, 'sig-tmp-'));
+  /**
+   * A model whose model_fn ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT, starts a subprocess, then writes the pids
+   * (by rename: the watcher sees the marker complete) and blocks.
+   */
+  function stubbornModel(name: string, marker: string): string {
+    const dir = path.join(work, name);
+    writeTree(dir, [{ name: 'code/inference.py', data: Buffer.from([
+      'import os, signal, subprocess, time',
+      '',
+      'def model_fn(model_dir):',
+      '    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):',
+      '        signal.signal(s, signal.SIG_IGN)',
+      '    helper = subprocess.Popen(["sleep", "300"])',
+      `    with open(${JSON.stringify(marker + '.part')}, "w") as f:`,
+      '        f.write("%d %d" % (os.getpid(), helper.pid))',
+      `    os.rename(${JSON.stringify(marker + '.part')}, ${JSON.stringify(marker)})`,
+      '    while True:',
+      '        time.sleep(60)',
+      '',
+    ].join('\n')) }]);
+    const tgz = path.join(work, `${name}.tar.gz`);
+    pythonTar(dir, tgz);
+    return tgz;
+  }
+
+  test.each(SIGNALS)('invoke-local interrupted by %s while a model_fn that ignores it runs: Python and its subprocess killed, the extracted model removed, exit %d', async (signal, exitCode) => {
+    if (!PLAIN_PYTHON) throw new Error('python3 (3.8+) is needed: .ci/run installs it');
+    const tmp = fs.mkdtempSync(path.join(work, `sig-tmp-${signal}-`));
+    const marker = path.join(tmp, 'loading');
+    const tgz = stubbornModel(`stubborn-${signal}`, marker);
+    const r = await interruptWhen(['invoke-local', '--model', tgz, '--body', '{}', '--python', PLAIN_PYTHON], { TMPDIR: tmp }, tmp,
+      (name) => name === 'loading' && fs.existsSync(marker), signal);
+    expect(r.sent).toBe(true);
+    expect([r.code, r.signal]).toEqual([exitCode, null]);
+    const [python, helper] = fs.readFileSync(marker, 'utf8').split(' ').map(Number);
+    expect(r.stderr).toMatch(new RegExp(`^interrupted \\(${signal}\\): Python \\(pid ${python}\\) ignored SIGTERM for 2\\.5 s and was killed; temporary outputs removed\\n$`));
+    // Nothing left under the temporary directory but the test's own marker: no extracted model, no request files.
+    expect(fs.readdirSync(tmp)).toEqual(['loading']);
+    // The CLI reaped Python before it exited: it is gone now. Its subprocess, in the same process group, got the
+    // same signals; it was reparented when Python died, so its end is awaited on a pidfd (a kernel event).
+    expect(() => process.kill(python, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+    expect(hasEnded(helper)).toBe(true);
+  }, 60_000);
+
+  withPython('invoke-local interrupted while a model_fn that obeys SIGTERM runs: Python stops at once, no SIGKILL needed', async (python) => {
+    const tmp = fs.mkdtempSync(path.join(work, 'sig-tmp-obeys-'));
     const marker = path.join(tmp, 'loading');
     const blocking = path.join(work, 'blocking');
     writeTree(blocking, [{ name: 'code/inference.py', data: Buffer.from(
-      // The marker appears by rename, complete: the watcher sees one event for it, with the pid in it.
       `import os, time\n\ndef model_fn(model_dir):\n    with open(${JSON.stringify(marker + '.part')}, "w") as f:\n        f.write(str(os.getpid()))\n    os.rename(${JSON.stringify(marker + '.part')}, ${JSON.stringify(marker)})\n    time.sleep(120)\n`) }]);
     const tgz = path.join(work, 'blocking.tar.gz');
     pythonTar(blocking, tgz);
@@ -182,10 +245,26 @@ describe('SIGINT and SIGTERM remove temporary outputs', () => {
       (name) => name === 'loading' && fs.existsSync(marker), 'SIGTERM');
     expect(r.sent).toBe(true);
     expect(r.code).toBe(143);
-    expect(fs.readdirSync(tmp)).toEqual(['loading']);
-    // The CLI sent SIGTERM to Python before exiting: signal 0 finds no such process once it is gone. Python dies on
-    // SIGTERM at once, but asynchronously: wait for its exit through /proc (no sleep: the kernel's own wait).
     const pid = Number(fs.readFileSync(marker, 'utf8'));
-    expect(spawnSync('sh', ['-c', `while kill -0 ${pid} 2>/dev/null; do :; done`], { timeout: 10_000 }).status).toBe(0);
+    expect(r.stderr).toBe(`interrupted (SIGTERM): Python (pid ${pid}) stopped; temporary outputs removed\n`);
+    expect(fs.readdirSync(tmp)).toEqual(['loading']);
+    expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  }, 60_000);
+});
+
+describe('a reader that closes the pipe', () => {
+  withPython('invoke-local | head: the CLI ends as SIGPIPE would (141), without a stack trace', async (python) => {
+    const model = path.join(work, 'big-answer');
+    writeTree(model, [{ name: 'code/inference.py', data: Buffer.from('def model_fn(d):\n    return 0\n\ndef transform_fn(m, b, c, a):\n    return "x" * 1000000\n') }]);
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bundle, 'invoke-local', '--model', model, '--body', '{}', '--python', python], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => { stderr += chunk; });
+      // Read the first bytes of the answer, then close the pipe as `head -c 10` does.
+      child.stdout.once('data', () => child.stdout.destroy());
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).toBe(141);
+    expect(r.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
   }, 60_000);
 });

@@ -2,7 +2,8 @@
  * The inject-code command end to end, through the esbuild bundle (assets/cli/main.js, rebuilt by the jest global
  * setup) and the package's bin launcher, on real archives made by Python tarfile.
  */
-import { spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { InferenceCode } from '../../lib/packaging';
@@ -126,14 +127,14 @@ describe('failures exit non-zero with one line on stderr and leave no OUT behind
 
 describe('usage errors exit 2 with one line', () => {
   test.each([
-    [[], /^error: no command given: use one of inject-code, invoke-local \(see cdk-pytorch-sagemaker --help\)\n$/],
+    [[], /^error: no command given: use one of init, inject-code, invoke-local \(see cdk-pytorch-sagemaker --help\)\n$/],
     [['inject-code', '--artifact', 'a.tar.gz', '--code', 'code'], /^error: --out is required \(usage: cdk-pytorch-sagemaker inject-code --artifact IN --code DIR --out OUT \[options\]; see cdk-pytorch-sagemaker inject-code --help\)\n$/],
     [['inject-code', '--artifact', 'a', '--code', 'c', '--out', 'o', '--strategy', 'fast'], /^error: --strategy must be one of auto, scan, tail, stream, not "fast"\n$/],
     [['inject-code', '--artifact', 'a', '--code', 'c', '--out', 'o', '--force'], /^error: unknown option "--force" \(usage: .*; see cdk-pytorch-sagemaker inject-code --help\)\n$/],
     [['inject-code', '--artifact'], /^error: --artifact needs a value \(usage: /],
     [['inject-code', '--json=yes'], /^error: --json is a flag and takes no value/],
     [['inject-code', 'model.tar.gz'], /^error: unexpected argument "model.tar.gz": every value follows its option, e.g. --artifact IN/],
-    [['repack'], /^error: unknown command "repack": use one of inject-code, invoke-local/],
+    [['repack'], /^error: unknown command "repack": use one of init, inject-code, invoke-local/],
   ])('%j', (args, message) => {
     const r = cli(args as string[]);
     expect(r.code).toBe(2);
@@ -147,13 +148,116 @@ describe('usage errors exit 2 with one line', () => {
     expect(JSON.parse(r.stdout)).toEqual({ error: expect.stringMatching(/^--code is required/), code: 'USAGE' });
   });
 
-  test('--out equal to --artifact is refused (the original is never modified)', () => {
-    const copy = path.join(work, 'same.tar.gz');
-    fs.copyFileSync(artifact, copy);
-    const r = cli(['inject-code', '--artifact', copy, '--code', codeDir, '--out', copy]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: --out ${copy} is the artifact itself: give another path (the original is never modified).\n`);
-    expect(fs.readFileSync(copy).equals(fs.readFileSync(artifact))).toBe(true);
+});
+
+describe('--out is compared with the artifact by identity, and never replaces what is not a regular file', () => {
+  const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  /** A folder holding a copy of the artifact, the code directory and whatever `setup` makes; `real` is its subfolder. */
+  function scene(setup: (dir: string, original: string) => void) {
+    const dir = fs.mkdtempSync(path.join(work, 'out-identity-'));
+    fs.mkdirSync(path.join(dir, 'real'));
+    const original = path.join(dir, 'real', 'model.tar.gz');
+    fs.copyFileSync(artifact, original);
+    setup(dir, original);
+    return { dir, original, digest: sha(original) };
+  }
+  const refused = (dir: string, original: string, out: string, code = codeDir) => {
+    const r = cli(['inject-code', '--artifact', original, '--code', code, '--out', out, '--json']);
+    expect([r.code, r.stderr]).toEqual([1, '']);
+    // Nothing was written next to OUT: no temporary file either.
+    expect(fs.readdirSync(path.dirname(path.resolve(out))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(leftovers(dir)).toEqual([]);
+    return JSON.parse(r.stdout) as { error: string; code: string };
+  };
+
+  test.each([
+    ['through a symbolic link to the artifact\'s folder', (dir: string) => fs.symlinkSync('real', path.join(dir, 'link')), 'link/model.tar.gz'],
+    ['a hard link to the artifact', (dir: string, original: string) => fs.linkSync(original, path.join(dir, 'hard.tar.gz')), 'hard.tar.gz'],
+    ['a symbolic link to the artifact', (dir: string) => fs.symlinkSync('real/model.tar.gz', path.join(dir, 'sym.tar.gz')), 'sym.tar.gz'],
+    ['the artifact spelled with ..', (dir: string) => fs.mkdirSync(path.join(dir, 'other')), 'other/../real/./model.tar.gz'],
+  ])('%s: refused, the original unchanged', (_name, setup, relative) => {
+    const { dir, original, digest } = scene(setup);
+    const out = path.join(dir, relative);
+    const error = refused(dir, original, out);
+    expect(error).toEqual({
+      code: 'SAME_PATH',
+      error: `--out ${out} is the artifact itself (the same file as --artifact ${original}, by another path or a link): give another path (the original is never modified).`,
+    });
+    expect(sha(original)).toBe(digest);
+    expect(fs.lstatSync(out).isFile() || fs.lstatSync(out).isSymbolicLink()).toBe(true);
+  });
+
+  test('--artifact given through a link and --out the real file: refused', () => {
+    const { dir, original, digest } = scene((d) => fs.symlinkSync('real/model.tar.gz', path.join(d, 'alias.tar.gz')));
+    expect(refused(dir, path.join(dir, 'alias.tar.gz'), original).code).toBe('SAME_PATH');
+    expect(sha(original)).toBe(digest);
+  });
+
+  test('a symbolic link to another file: refused, neither the link nor its target replaced', () => {
+    const { dir, original } = scene((d) => {
+      fs.writeFileSync(path.join(d, 'precious.bin'), 'keep me\n');
+      fs.symlinkSync('precious.bin', path.join(d, 'out.tar.gz'));
+    });
+    const out = path.join(dir, 'out.tar.gz');
+    expect(refused(dir, original, out)).toEqual({
+      code: 'OUTPUT_IS_A_LINK',
+      error: `--out ${out} is a symbolic link (to precious.bin): give the path of a regular file or a new one; links are not written through or replaced.`,
+    });
+    expect(fs.readlinkSync(out)).toBe('precious.bin');
+    expect(fs.readFileSync(path.join(dir, 'precious.bin'), 'utf8')).toBe('keep me\n');
+  });
+
+  const special: Array<[string, (file: string) => void, (stat: fs.Stats) => boolean]> = [
+    ['a FIFO (named pipe)', (file) => execFileSync('mkfifo', [file]), (stat) => stat.isFIFO()],
+    // /dev/null's numbers, in the test's own folder: never the real /dev/null, which a broken build would replace for
+    // every process on the machine (mknod needs root, as CI runs).
+    ['a character device', (file) => execFileSync('mknod', [file, 'c', '1', '3']), (stat) => stat.isCharacterDevice()],
+    // A loop device's numbers: only the node is made, never opened.
+    ['a block device', (file) => execFileSync('mknod', [file, 'b', '7', '200']), (stat) => stat.isBlockDevice()],
+    ['a socket', (file) => execFileSync('python3', ['-c', 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', file]), (stat) => stat.isSocket()],
+  ];
+  test.each(special)('%s: refused, and still what it was', (kind, make, isKind) => {
+    const { dir, original } = scene((d) => make(path.join(d, 'out.tar.gz')));
+    const out = path.join(dir, 'out.tar.gz');
+    expect(refused(dir, original, out)).toEqual({
+      code: 'NOT_A_FILE',
+      error: `--out ${out} is ${kind}, not a regular file: give the path of a regular file or a new one (it is never replaced).`,
+    });
+    expect(isKind(fs.lstatSync(out))).toBe(true);
+  });
+
+  test.each([
+    ['the code directory', (code: string) => path.join(code, 'out.tar.gz')],
+    ['a subfolder of it, reached through a link to it', (code: string, dir: string) => {
+      fs.mkdirSync(path.join(code, 'sub'));
+      fs.symlinkSync(code, path.join(dir, 'code-link'));
+      return path.join(dir, 'code-link', 'sub', 'out.tar.gz');
+    }],
+  ])('inside %s: refused, nothing written there', (_name, outIn) => {
+    const { dir, original } = scene(() => undefined);
+    const code = path.join(dir, 'code');
+    fs.cpSync(codeDir, code, { recursive: true, verbatimSymlinks: true });
+    const out = outIn(code, dir);
+    const before = fs.readdirSync(code, { recursive: true }).sort();
+    expect(refused(dir, original, out, code)).toEqual({
+      code: 'OUTPUT_INSIDE_CODE',
+      error: `--out ${out} is inside the code directory --code ${code}: write it elsewhere (the next run would ship it under code/).`,
+    });
+    expect(fs.readdirSync(code, { recursive: true }).sort()).toEqual(before);
+  });
+
+  test('an existing regular file is replaced (by rename: a hard link to it elsewhere keeps the old bytes)', () => {
+    const { dir, original, digest } = scene((d) => {
+      fs.writeFileSync(path.join(d, 'out.tar.gz'), 'old output\n');
+      fs.linkSync(path.join(d, 'out.tar.gz'), path.join(d, 'old-link'));
+    });
+    const out = path.join(dir, 'out.tar.gz');
+    const r = cli(['inject-code', '--artifact', original, '--code', codeDir, '--out', out]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(verify(original, out, expectedCode).errors).toEqual([]);
+    expect(fs.readFileSync(path.join(dir, 'old-link'), 'utf8')).toBe('old output\n');
+    expect(sha(original)).toBe(digest);
+    expect(leftovers(dir)).toEqual([]);
   });
 });
 

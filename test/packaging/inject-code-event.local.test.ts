@@ -193,13 +193,30 @@ describe('Create', () => {
     expect(writes).toEqual([]);
   });
 
-  test('an artifact left without its manifest (an interrupted attempt) is written again', async () => {
+  test('an artifact left without its manifest by a writer that may still run: FAILED after the wait, nothing written or deleted', async () => {
     const first = await run(event('Create', { Strategy: 'stream' }));
     await s3.ops.deleteObject({ Bucket: OUT, Key: first.Data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json') });
     const { ops, writes } = spied(s3.ops);
-    const again = await run(event('Create', { Strategy: 'stream' }), deps({ ops }));
+    const again = await run(event('Create', { Strategy: 'stream' }), deps({ ops, claimWaitMs: 0 }));
+    expect(again.Status).toBe('FAILED');
+    expect(again.Reason).toMatch(new RegExp(`^another invocation of this resource, request ${first.RequestId} \\(writer [0-9a-f-]{36}, since .*\\), is writing s3://${OUT}/${outputPrefix}[0-9a-f]{32}/ and did not finish within the 0 s this one could wait: nothing was written or deleted; deploy again`));
+    expect(writes).toEqual([]);
+    expect(await s3.head(OUT, first.Data.ArtifactKey)).toBeDefined();
+  });
+
+  test('an artifact left without its manifest by a writer that has stopped (claim older than a Lambda run) is replaced', async () => {
+    const first = await run(event('Create', { Strategy: 'stream', CodeKey: 'v2.zip' }));
+    const directory = first.Data.ArtifactKey.replace(/model\.tar\.gz$/, '');
+    await s3.ops.deleteObject({ Bucket: OUT, Key: `${directory}injection.json` });
+    const { ops, writes } = spied(s3.ops);
+    // Sixteen minutes later, by the function's clock.
+    const later = deps({ ops, now: () => Date.now() + 16 * 60_000 });
+    const again = await run(event('Create', { Strategy: 'stream', CodeKey: 'v2.zip' }), later);
+    expect(again.Status).toBe('SUCCESS');
     expect(again.PhysicalResourceId).toBe(first.PhysicalResourceId);
-    expect(writes).toEqual(expect.arrayContaining([`putObject ${first.Data.ArtifactKey}`]));
+    expect(writes.slice(0, 3).sort()).toEqual([`deleteObject ${directory}claim.json`, `deleteObject ${directory}model.tar.gz`, `putObject ${directory}claim.json`].sort());
+    expect(writes).toEqual(expect.arrayContaining([`putObject ${directory}model.tar.gz`, `putObject ${directory}injection.json`]));
+    expect((await s3.head(OUT, first.Data.ArtifactKey))!.metadata['request-id']).toBe(again.RequestId);
   });
 });
 
@@ -409,7 +426,7 @@ describe('failures answer FAILED with a one-line reason, abort the upload, and l
   });
 });
 
-describe('a failure once the new artifact exists deletes what this attempt wrote, and only that', () => {
+describe('a failure before the manifest deletes what this attempt wrote, and only that; after it, keeps everything', () => {
   const MANIFEST = /injection\.json$/;
 
   /** Every key under this test's output prefix. */
@@ -447,28 +464,27 @@ describe('a failure once the new artifact exists deletes what this attempt wrote
   const internalError = async (): Promise<never> => {
     throw Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
   };
+  const claimOf = (artifactKey: string) => artifactKey.replace(/model\.tar\.gz$/, 'claim.json');
 
   test.each([
     ['PutObject', 'jobs/small/model.tar.gz', 'tail'],
     ['multipart', 'jobs/large/model.tar.gz', 'scan'],
-  ])('the manifest write fails after a %s artifact: FAILED, the artifact deleted, no upload open, the original intact', async (method, sourceKey, strategy) => {
+  ])('S3 refuses the manifest after a %s artifact: FAILED, the artifact and the claim deleted, no upload open, the original intact', async (method, sourceKey, strategy) => {
     const before = await outputKeys();
     const { ops, seen } = manifestWriteReplaced(internalError);
     const e = event('Create', { SourceKey: sourceKey, Strategy: strategy, CodeKey: 'v2.zip' });
     const answer = await run(e, deps({ ops }));
     expect(answer).toMatchObject({ Status: 'FAILED', PhysicalResourceId: failedCreatePhysicalId(e), Reason: 'We encountered an internal error. Please try again.' });
-    // The artifact was complete when the manifest was written, and is gone now, with the manifest that may have been
-    // stored by the failed request.
+    // The artifact was complete when the manifest was written, and is gone now, with the claim (last).
     expect(seen.artifactStored).toBe(true);
     expect(seen.multipartCompleted).toEqual(method === 'multipart' ? [seen.artifactKey] : []);
-    expect(seen.deletes).toEqual([seen.artifactKey.replace(/model\.tar\.gz$/, 'injection.json'), seen.artifactKey]);
-    expect(await s3.head(OUT, seen.artifactKey)).toBeUndefined();
+    expect(seen.deletes).toEqual([seen.artifactKey, claimOf(seen.artifactKey)]);
     expect(await outputKeys()).toEqual(before);
     expect(s3.openUploads(OUT)).toEqual([]);
     await expectOriginalsUntouched();
   });
 
-  test('the size check after the upload fails: FAILED, the artifact deleted', async () => {
+  test('the size check after the upload fails: FAILED, the artifact and the claim deleted', async () => {
     const before = await outputKeys();
     const deletes: string[] = [];
     const ops: S3Operations = {
@@ -476,7 +492,7 @@ describe('a failure once the new artifact exists deletes what this attempt wrote
       // The one doctored answer: S3 reports a size other than the one the engine described.
       headObject: async (input, options) => {
         const head = await s3.ops.headObject(input, options);
-        return input.Bucket === OUT && input.Key!.endsWith('/model.tar.gz') ? { ...head, ContentLength: head.ContentLength! + 1 } : head;
+        return input.Bucket === OUT && input.Key!.endsWith('/model.tar.gz') && options !== undefined ? { ...head, ContentLength: head.ContentLength! + 1 } : head;
       },
       deleteObject: (input, options) => {
         deletes.push(input.Key!);
@@ -486,103 +502,107 @@ describe('a failure once the new artifact exists deletes what this attempt wrote
     const answer = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'auto', CodeKey: 'v2.zip' }), deps({ ops }));
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toMatch(new RegExp(`^s3://${OUT}/${outputPrefix}[0-9a-f]{32}/model\\.tar\\.gz has \\d+ bytes, expected \\d+$`));
-    // Only the artifact: the manifest was never sent.
-    expect(deletes).toEqual([answer.Reason.split(' ')[0].slice(`s3://${OUT}/`.length)]);
+    const artifactKey = answer.Reason.split(' ')[0].slice(`s3://${OUT}/`.length);
+    expect(deletes).toEqual([artifactKey, claimOf(artifactKey)]);
     expect(await outputKeys()).toEqual(before);
     expect(s3.openUploads(OUT)).toEqual([]);
     await expectOriginalsUntouched();
   });
 
-  test('a delete that fails is logged and does not replace the original reason', async () => {
+  test('a delete that fails is named after the original reason; the failed Create names the artifact, and its rollback Delete removes it', async () => {
     const { ops, seen } = manifestWriteReplaced(internalError);
-    const messages: string[] = [];
     const refusing: S3Operations = {
       ...ops,
       deleteObject: async () => {
         throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
       },
     };
-    const answer = await run(event('Create', { Strategy: 'stream', CodeKey: 'v2.zip' }), deps({ ops: refusing, log: (m) => messages.push(m) }));
-    expect(answer).toMatchObject({ Status: 'FAILED', Reason: 'We encountered an internal error. Please try again.' });
-    expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^could not delete s3://${OUT}/${seen.artifactKey} after the failure .*Access Denied`))]));
-    // The refused delete left the artifact behind, under this test's own prefix: no later test sees it.
+    const e = event('Create', { Strategy: 'stream', CodeKey: 'v2.zip' });
+    const answer = await run(e, deps({ ops: refusing }));
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toBe(`We encountered an internal error. Please try again.; and s3://${OUT}/${seen.artifactKey} (AccessDenied, HTTP 403) could not be deleted after the failure: delete it by hand`);
+    expect(answer.PhysicalResourceId).toBe(`s3://${OUT}/${seen.artifactKey}`);
+    expect(await outputKeys()).toEqual([seen.artifactKey, claimOf(seen.artifactKey)].sort());
+    const rollback = await run(event('Delete', { Strategy: 'stream', CodeKey: 'v2.zip' }, answer.PhysicalResourceId));
+    expect(rollback.Status).toBe('SUCCESS');
+    expect(await outputKeys()).toEqual([]);
   });
 
   test.each([
-    ['its request rejected by the cancellation', 'v1.zip', true],
-    ['its request answered although cancelled', 'v2.zip', false],
-  ])('the deadline strikes while the manifest is in flight (and stored), %s: FAILED, artifact and manifest deleted', async (_, codeKey, rejects) => {
+    ['answered once the deadline has passed', true],
+    ['lost on the network (the client cannot tell whether S3 stored it)', false],
+  ])('the deadline strikes while the manifest (stored) is in flight, %s: FAILED, the complete directory kept and reused; the rollback removes it', async (_, answered) => {
     const before = await outputKeys();
     let reached!: () => void;
     const manifestStored = new Promise<void>((resolve) => (reached = resolve));
-    // S3 carries the request out, but its answer arrives only once the deadline has cancelled it: as the
-    // cancellation's error, or (a client that ignores the signal) as success, which must not become SUCCESS either.
-    const { ops, seen } = manifestWriteReplaced(async (input, options) => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const { ops, seen } = manifestWriteReplaced(async (input) => {
       const output = await s3.ops.putObject(input as never);
       reached();
-      const signal = options!.abortSignal!;
-      await new Promise<void>((resolve, reject) => signal.addEventListener('abort', () => (rejects ? reject(signal.reason) : resolve())));
+      await released;
+      if (!answered) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
       return output as never;
     });
+    const props = { Strategy: 'stream', CodeKey: answered ? 'v1.zip' : 'v2.zip', SourceKey: 'jobs/with-code/model.tar.gz' };
+    const e = event('Create', props);
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    let answer;
     try {
-      const answered = run(event('Create', { Strategy: 'stream', CodeKey: codeKey, SourceKey: 'jobs/with-code/model.tar.gz' }), deps({ ops, timeoutMs: 870_000, cleanupGraceMs: 60_000 }));
+      const answered_ = run(e, deps({ ops, timeoutMs: 870_000, cleanupGraceMs: 60_000 }));
       await manifestStored;
-      expect(await s3.head(OUT, seen.artifactKey.replace(/model\.tar\.gz$/, 'injection.json'))).toBeDefined();
       await jest.advanceTimersByTimeAsync(870_000);
-      // The grace stays on the fake clock: the answer comes only once the cleanup has ended.
+      release();
+      // The grace stays on the fake clock: the answer comes only once the work has ended.
       jest.useRealTimers();
-      const answer = await answered;
-      expect(answer.Status).toBe('FAILED');
-      expect(answer.Reason).toMatch(/^the code injection did not finish within 870 s/);
-      expect(seen.artifactStored).toBe(true);
-      expect(await outputKeys()).toEqual(before);
-      await expectOriginalsUntouched();
+      answer = await answered_;
     } finally {
       jest.useRealTimers();
     }
-  });
-
-  test('an artifact left without its manifest (no attempt answered SUCCESS with it) is deleted too', async () => {
-    const first = await run(event('Create', { Strategy: 'tail', CodeKey: 'v1.zip' }));
-    await s3.ops.deleteObject({ Bucket: OUT, Key: first.Data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json') });
-    const { ops, seen } = manifestWriteReplaced(internalError);
-    const answer = await run(event('Create', { Strategy: 'tail', CodeKey: 'v1.zip' }), deps({ ops }));
     expect(answer.Status).toBe('FAILED');
-    expect(seen.artifactKey).toBe(first.Data.ArtifactKey);
-    expect(await s3.head(OUT, first.Data.ArtifactKey)).toBeUndefined();
+    expect(answer.Reason).toMatch(/^the code injection did not finish within 870 s/);
+    expect(seen.deletes).toEqual([]);
+    // Another invocation may have reported this complete artifact: it stays, and the failed Create names it.
+    expect(answer.PhysicalResourceId).toBe(`s3://${OUT}/${seen.artifactKey}`);
+    const directory = seen.artifactKey.replace(/model\.tar\.gz$/, '');
+    expect((await outputKeys()).filter((key) => !before.includes(key))).toEqual([`${directory}claim.json`, `${directory}injection.json`, `${directory}model.tar.gz`]);
+    // A retry finds it complete; the rollback's Delete of the failed Create removes all of it.
+    const { ops: spy, writes } = spied(s3.ops);
+    const retry = await run(event('Create', props), deps({ ops: spy }));
+    expect([retry.Status, retry.PhysicalResourceId, writes]).toEqual(['SUCCESS', answer.PhysicalResourceId, []]);
+    expect((await run(event('Delete', props, answer.PhysicalResourceId))).Status).toBe('SUCCESS');
+    expect(await outputKeys()).toEqual(before);
+    await expectOriginalsUntouched();
   });
 
-  test('an artifact an earlier attempt completed is kept when its manifest could not be read and the rewrite fails', async () => {
+  test('an error reading an existing manifest fails the request, and nothing is written or deleted', async () => {
     const first = await run(event('Create', { Strategy: 'tail', CodeKey: 'v2.zip' }));
     const manifestKey = first.Data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json');
-    const artifactBefore = (await s3.get(OUT, first.Data.ArtifactKey))!;
-    const manifestBefore = (await s3.get(OUT, manifestKey))!;
-    const { ops: failingWrite, seen } = manifestWriteReplaced(internalError);
+    const before = await outputKeys();
+    const { ops: spy, writes } = spied(s3.ops);
     const ops: S3Operations = {
-      ...failingWrite,
-      // A transient error reading the manifest: the retry cannot tell the artifact is complete, and writes it again.
+      ...spy,
       getObject: async (input, options) => (input.Key === manifestKey ? internalError() : s3.ops.getObject(input, options)),
     };
     const answer = await run(event('Create', { Strategy: 'tail', CodeKey: 'v2.zip' }), deps({ ops }));
     expect(answer).toMatchObject({ Status: 'FAILED', Reason: 'We encountered an internal error. Please try again.' });
-    expect(seen.artifactKey).toBe(first.Data.ArtifactKey);
-    expect(seen.deletes).toEqual([]);
-    expect((await s3.get(OUT, first.Data.ArtifactKey))!.equals(artifactBefore)).toBe(true);
-    expect((await s3.get(OUT, manifestKey))!.equals(manifestBefore)).toBe(true);
+    expect(writes).toEqual([]);
+    expect(await outputKeys()).toEqual(before);
   });
 
-  test('a failure before the artifact exists deletes nothing', async () => {
+  test('a failure before the artifact exists deletes only the claim it wrote', async () => {
     const before = await outputKeys();
     const { ops, writes } = spied(s3.ops);
     // The engine refuses the input while the speculative copies are running: an upload is open, no object exists.
     const refused = await run(event('Create', { SourceKey: 'jobs/garbage/model.tar.gz', Strategy: 'stream' }), deps({ ops }));
     expect(refused.Status).toBe('FAILED');
     expect(writes).toEqual(expect.arrayContaining([expect.stringMatching(/^createMultipartUpload /)]));
+    expect(writes.filter((write) => write.startsWith('putObject'))).toEqual([expect.stringMatching(/\/claim\.json$/)]);
+    expect(writes.filter((write) => write.startsWith('deleteObject'))).toEqual([expect.stringMatching(/\/claim\.json$/)]);
     const missing = await run(event('Create', { SourceKey: 'jobs/none/model.tar.gz' }), deps({ ops }));
     expect(missing.Status).toBe('FAILED');
-    expect(writes.filter((write) => write.startsWith('deleteObject'))).toEqual([]);
-    expect(writes.filter((write) => write.startsWith('putObject'))).toEqual([]);
+    // Of the artifact: only the (aborted) upload's requests, never an object.
+    expect(writes.filter((write) => write.includes('/model.tar.gz') && !/^(createMultipartUpload|uploadPart|uploadPartCopy) /.test(write))).toEqual([]);
     expect(await outputKeys()).toEqual(before);
     expect(s3.openUploads(OUT)).toEqual([]);
     await expectOriginalsUntouched();

@@ -87,7 +87,7 @@ describe('synth-time value errors', () => {
     [() => Hyperparameter.integer(2 ** 60), /whole number/],
     [() => Hyperparameter.float(Number.NaN), /finite/],
     [() => Hyperparameter.float(Number.POSITIVE_INFINITY), /finite/],
-    [() => Hyperparameter.boolean('false' as unknown as boolean), /true or false/],
+    [() => Hyperparameter.boolean('false' as unknown as boolean), /expected a boolean, got the string 'false': write Hyperparameter.boolean\(false\)/],
     [() => Hyperparameter.integerList([1, 0.5]), /whole number/],
   ])('%#', (make, message) => {
     expect(make).toThrow(message);

@@ -193,7 +193,7 @@ test('a failing engine aborts the multipart upload and leaves the original as it
       ops: s3.ops,
       source,
       reader: s3ByteSource(s3.ops, source),
-      destination: { bucket: BUCKET, key: 'out/fail.tar.gz' },
+      destination: { bucket: BUCKET, key: 'out/fail.tar.gz' }, metadata: { writer: 'test' },
       produce: async () => failing(),
     }),
   ).rejects.toThrow('CRC mismatch in the original');
@@ -210,7 +210,7 @@ test('an engine that fails before its first segment still aborts the speculative
       ops: s3.ops,
       source,
       reader: s3ByteSource(s3.ops, source),
-      destination: { bucket: BUCKET, key: 'out/early-fail.tar.gz' },
+      destination: { bucket: BUCKET, key: 'out/early-fail.tar.gz' }, metadata: { writer: 'test' },
       produce: async () => {
         throw new Error('not a gzip file or a tar archive');
       },
@@ -229,7 +229,7 @@ test('a source that changes during the copy fails the write with a clear message
       ops,
       source,
       reader: s3ByteSource(ops, source),
-      destination: { bucket: BUCKET, key: 'out/changing.tar.gz' },
+      destination: { bucket: BUCKET, key: 'out/changing.tar.gz' }, metadata: { writer: 'test' },
       speculate: false,
       produce: async () => {
         // Someone overwrites the original while the engine works.

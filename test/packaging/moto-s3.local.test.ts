@@ -244,6 +244,7 @@ describe('inference code into uncompressed model data, against moto\'s S3', () =
     await expect(injectIntoPrefix({
       ops: gated.ops, sourceBucket: MODELS, sourcePrefix: SOURCE_PREFIX, outputBucket: OUT, outputPrefix: PREFIX, code,
       limits: SMALL_LIMITS, signal: controller.signal, inFlightCopyWaitMs: 10_000,
+      identity: { owner: 'stack|Injection', requestId: 'req', writer: 'w' }, claim: { waitMs: 0 },
     })).rejects.toThrow(/deadline/);
     expect(gated.timeline).toEqual(['abort with 0 copies running']);
     await expectNothingWritten();
@@ -307,7 +308,7 @@ describe('compressed artifacts: the real UploadPartCopy of moto', () => {
     const controller = new AbortController();
     const gated = gatedCopies(moto.ops, 2, controller);
     await expect(writeArtifact({
-      ops: gated.ops, source, reader: s3ByteSource(gated.ops, source), destination: { bucket: OUT, key: 'x/model.tar.gz' },
+      ops: gated.ops, source, reader: s3ByteSource(gated.ops, source), destination: { bucket: OUT, key: 'x/model.tar.gz' }, metadata: { writer: 'test' },
       // The engine is still scanning when the deadline comes.
       produce: () => new Promise(() => undefined),
       copyConcurrency: 2, signal: controller.signal, inFlightCopyWaitMs: 10_000,
@@ -335,7 +336,7 @@ describe('compressed artifacts: the real UploadPartCopy of moto', () => {
         : moto.ops.listParts(input, options)),
     };
     const messages: string[] = [];
-    expect(await abortUploadCompletely(ops, params, (m) => messages.push(m))).toBe(true);
+    expect(await abortUploadCompletely(ops, params, (m) => messages.push(m))).toBeUndefined();
     expect(aborts).toEqual([params.UploadId, params.UploadId]);
     expect(messages).toEqual([`multipart upload ${params.UploadId} still holds 1 parts after abort 1: aborting again`]);
     expect(await moto.openUploads(OUT)).toEqual([]);
