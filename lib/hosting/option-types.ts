@@ -7,7 +7,7 @@ import { CapacitySize } from './deployment/capacity-size';
 export const SCALE_TO_ZERO_OPTION_TYPES: PropTypes = { idleTimeout: DURATION, memoryPerCopy: SIZE };
 
 /** `ServingMode.asynchronous(options)`. */
-export const ASYNC_OPTION_TYPES: PropTypes = { idleTimeout: DURATION, resultRetention: DURATION };
+export const ASYNC_OPTION_TYPES: PropTypes = { idleTimeout: DURATION, scaleInCooldown: DURATION, resultRetention: DURATION };
 
 const CAPACITY_SIZE = instanceOf(CapacitySize, (given) =>
   typeof given === 'number' ? `CapacitySize.instanceCount(${given}) or CapacitySize.percent(${given})` : 'CapacitySize.instanceCount(1)');

@@ -81,7 +81,9 @@ export interface LinearDeploymentOptions extends BlueGreenDeploymentOptions {
 /** A rolling deployment. */
 export interface RollingDeploymentOptions extends DeploymentGuardrailsOptions {
   /**
-   * How many instances are replaced at each step: 5 to 50 % of the variant's instance count.
+   * How many instances are replaced at each step: 5 to 50 % of the variant's instance count. With
+   * `ServingMode.realtimeScaleToZero()` the inference component is updated in batches of copies instead: 5 to 50 % of
+   * its copies (`CapacitySize.copyCount(n)` or `CapacitySize.percent(n)`), checked against `maxCopyCount`.
    *
    * @default CapacitySize.percent(50)
    */
@@ -95,7 +97,7 @@ export interface RollingDeploymentOptions extends DeploymentGuardrailsOptions {
   readonly waitInterval?: Duration;
 
   /**
-   * How many instances are brought back at each step of a rollback.
+   * How many instances (inference component: copies) are brought back at each step of a rollback.
    *
    * @default - SageMaker's: the whole old fleet at once
    */
@@ -116,7 +118,9 @@ export enum DeploymentKind {
 
 /**
  * How `cdk deploy` of a changed model (a new endpoint config) reaches the endpoint's traffic, and which alarms roll
- * it back: `AWS::SageMaker::Endpoint.DeploymentConfig`.
+ * it back: `AWS::SageMaker::Endpoint.DeploymentConfig`. With `ServingMode.realtimeScaleToZero()` the model lives in an
+ * inference component and only `rolling()` applies, rendered as `AWS::SageMaker::InferenceComponent.DeploymentConfig`
+ * (batches of copies).
  *
  * ```ts fixture=with-stack
  * new PytorchCustomEndpoint(stack, 'Classifier', {
@@ -154,7 +158,8 @@ export class DeploymentGuardrails {
 
   /**
    * Rolling: batches of instances are replaced one after the other, so at most one batch of extra instances runs
-   * (blue/green needs a whole second fleet).
+   * (blue/green needs a whole second fleet). An inference component (`ServingMode.realtimeScaleToZero()`) is updated
+   * in batches of copies.
    */
   public static rolling(options: RollingDeploymentOptions = {}): DeploymentGuardrails {
     return new DeploymentGuardrails(DeploymentKind.ROLLING, options, {

@@ -10,7 +10,7 @@ import {
 } from '../../../lib/hosting/monitoring/copy-count-names';
 import { copyCountMetricData, isMissingComponent } from '../../../lib/hosting/runtime/copy-count-metrics';
 import { checkRequest, validateRequest } from '../../helpers/api-models';
-import { LOCAL_AWS_ENV, LocalSageMaker } from '../../helpers/local-sagemaker';
+import { LOCAL_AWS_ENV, LocalSageMaker, useLocalAwsEnvironment } from '../../helpers/local-sagemaker';
 import { MotoServer, startMotoServer } from '../../helpers/moto-server';
 
 const AT = new Date('2026-11-30T05:00:00Z');
@@ -56,30 +56,24 @@ describe('isMissingComponent', () => {
 });
 
 describe('the publisher function against a local SageMaker and moto\'s CloudWatch', () => {
-  const savedEnv = { ...process.env };
   let sagemaker: LocalSageMaker;
   let moto: MotoServer;
   let cloudwatch: CloudWatchClient;
+  let restoreEnvironment: () => void;
 
   beforeAll(async () => {
     [sagemaker, moto] = await Promise.all([LocalSageMaker.start(), startMotoServer()]);
-    // The handler's clients are built at import with no configuration: like in Lambda, they read the region,
-    // credentials and endpoints from the environment when they first send.
-    delete process.env.AWS_PROFILE;
-    delete process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
-    Object.assign(process.env, LOCAL_AWS_ENV, { AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint, AWS_ENDPOINT_URL_CLOUDWATCH: moto.endpoint });
+    restoreEnvironment = useLocalAwsEnvironment({ SAGEMAKER: sagemaker.endpoint, CLOUDWATCH: moto.endpoint });
     cloudwatch = new CloudWatchClient({ region: LOCAL_AWS_ENV.AWS_REGION, endpoint: moto.endpoint });
   });
   afterAll(async () => {
-    process.env = savedEnv;
+    restoreEnvironment?.();
     cloudwatch?.destroy();
     await Promise.all([sagemaker?.close(), moto?.close()]);
   });
   beforeEach(async () => {
     await moto.reset();
-    sagemaker.calls.length = 0;
-    sagemaker.inferenceComponents.clear();
-    sagemaker.failWith = undefined;
+    sagemaker.resetComponents();
     jest.spyOn(console, 'log').mockImplementation(() => undefined);
   });
   afterEach(() => {
