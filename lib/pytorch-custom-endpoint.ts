@@ -8,6 +8,11 @@ import { ModelData } from './core';
 import { AsyncInferenceLocations, EndpointDashboardOptions, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
 import { InferenceCode, InferenceCodeInjection, InferenceCodeInjectionOptions } from './packaging';
 import { TrainingJob, TrainingJobProps } from './training';
+import { checkPropTypes, optionsOf, PropTypes } from './common/validation';
+import { MODEL_DATA } from './core/expected-types';
+import { REALTIME_ENDPOINT_OPTION_TYPES } from './hosting/endpoint-prop-types';
+import { INFERENCE_CODE, INJECTION_OPTION_TYPES } from './packaging/injection-prop-types';
+import { TRAINING_JOB_PROP_TYPES } from './training/training-prop-types';
 
 /** Properties of a `PytorchCustomEndpoint`. */
 export interface PytorchCustomEndpointProps {
@@ -60,7 +65,7 @@ export interface PytorchCustomEndpointProps {
  * artifact you have or from a training job run during `cdk deploy`, with your `inference.py` injected into the
  * artifact when it is not there yet.
  *
- * ```ts
+ * ```ts fixture=with-stack
  * const endpoint = new PytorchCustomEndpoint(stack, 'Classifier', {
  *   training: {
  *     sourceDirectory: 'src/training',
@@ -108,7 +113,8 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
 
   constructor(scope: Construct, id: string, props: PytorchCustomEndpointProps) {
     super(scope, id);
-    checkProps(props);
+    // A JavaScript caller may give no props at all: the same message as for {}.
+    checkProps(props ?? {});
 
     if (props.training) {
       this.trainingJob = new TrainingJob(this, 'Training', props.training);
@@ -186,7 +192,17 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
   }
 }
 
+/** The run-time types of the props, for JavaScript callers: each group with its construct's own table. */
+const PROP_TYPES: PropTypes = {
+  model: MODEL_DATA,
+  training: optionsOf(TRAINING_JOB_PROP_TYPES),
+  inferenceCode: INFERENCE_CODE,
+  codeInjection: optionsOf(INJECTION_OPTION_TYPES),
+  endpoint: optionsOf(REALTIME_ENDPOINT_OPTION_TYPES),
+};
+
 function checkProps(props: PytorchCustomEndpointProps): void {
+  checkPropTypes('', props, PROP_TYPES);
   if (props.model && props.training) {
     throw new Error('Give either model (an artifact you have) or training (train it during the deploy), not both.');
   }

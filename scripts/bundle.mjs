@@ -3,9 +3,10 @@
 //   lib/<area>/handlers/<name>.ts  ->  assets/handlers/<name>/index.js
 //   lib/cli/main.ts                ->  assets/cli/main.js
 //   lib/cli/invoke_local.py        ->  assets/cli/invoke_local.py  (the invoke-local runner, found beside the bundle)
-import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { build, version as esbuildVersion } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,6 +28,25 @@ function handlerEntries() {
   return entries.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+// Every jest start and every `npm ci` runs this script; most of the time nothing it reads has changed. The record of
+// the last build lists every file esbuild read (from its metafiles) with a hash of its content; when they all still
+// hash the same and every output is still the one written, the bundles are current and nothing is rebuilt. `--force` rebuilds anyway.
+const RECORD = join(assetsDir, '.bundle-inputs.json');
+const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const scriptKey = sha(`${esbuildVersion}\n${readFileSync(fileURLToPath(import.meta.url))}`);
+
+function bundlesAreCurrent(entries) {
+  if (process.argv.includes('--force') || !existsSync(RECORD)) return false;
+  let record;
+  try { record = JSON.parse(readFileSync(RECORD, 'utf8')); } catch { return false; }
+  if (record.scriptKey !== scriptKey || record.entries !== JSON.stringify(entries)) return false;
+  return [...Object.entries(record.outputs), ...Object.entries(record.inputs)].every(([file, hash]) => existsSync(join(root, file)) && sha(readFileSync(join(root, file))) === hash);
+}
+
+/** Files read by the builds (relative to the repository), collected from esbuild's metafiles. */
+const inputs = new Set();
+const outputs = [];
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -44,11 +64,18 @@ const common = {
 async function buildAtomically(entry, outfile, overrides = {}) {
   const tmp = `${outfile}.${process.pid}.tmp`;
   try {
-    await build({ ...common, ...overrides, entryPoints: [entry], outfile: tmp });
+    const result = await build({ ...common, ...overrides, entryPoints: [entry], outfile: tmp, metafile: true });
+    for (const input of Object.keys(result.metafile.inputs)) inputs.add(input);
     renameSync(tmp, outfile);
+    outputs.push(relative(root, outfile));
   } finally {
     rmSync(tmp, { force: true });
   }
+}
+
+const entries = handlerEntries().map(({ name, entry }) => ({ name, entry: relative(root, entry) }));
+if (bundlesAreCurrent(entries)) {
+  process.exit(0);
 }
 
 const seen = new Set();
@@ -74,5 +101,9 @@ if (existsSync(cliEntry)) {
   const runner = join(assetsDir, 'cli', 'invoke_local.py');
   copyFileSync(join(libDir, 'cli', 'invoke_local.py'), `${runner}.${process.pid}.tmp`);
   renameSync(`${runner}.${process.pid}.tmp`, runner);
+  inputs.add(relative(root, join(libDir, 'cli', 'invoke_local.py')));
+  outputs.push(relative(root, runner));
 }
 writeFileSync(join(assetsDir, '.bundled'), `${[...seen].join('\n')}\n`);
+const hashOf = (files) => Object.fromEntries([...files].sort().map((file) => [file, sha(readFileSync(join(root, file)))]));
+writeFileSync(RECORD, `${JSON.stringify({ scriptKey, entries: JSON.stringify(entries), outputs: hashOf(outputs), inputs: hashOf(inputs) })}\n`);

@@ -2,7 +2,7 @@
 // Integration tests (test/integ/integ.*.ts, the aws-cdk convention: an app with an IntegTest and its assertions).
 //
 //   node scripts/integ.mjs snapshot [name...]   synthesizes each test into test/integ/<file>.snapshot (offline);
-//                                                npm test compares fresh templates with these (integ-snapshots.test.ts)
+//                                                npm test compares fresh templates with these (integ-snapshots.package.test.ts)
 //   node scripts/integ.mjs deploy [name...]     deploys each test's stacks with the CDK CLI (needs AWS credentials),
 //                                                which runs its assertions (a failed assertion fails the deploy),
 //                                                then destroys them, also after a failure

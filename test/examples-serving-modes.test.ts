@@ -28,6 +28,9 @@ describe('example: real-time endpoint that scales to zero', () => {
     });
     const outputs = template.toJSON().Outputs;
     expect(Object.keys(outputs).sort()).toEqual(['ColdStart', 'DashboardUrl', 'EndpointName', 'InferenceComponentName', 'InvokeCommand']);
+    // An endpoint that hosts inference components refuses requests that do not name one.
+    expect(JSON.stringify(outputs.InvokeCommand.Value)).toContain('--inference-component-name ');
+    expect(JSON.stringify(outputs.InvokeCommand.Value)).toContain(JSON.stringify(outputs.InferenceComponentName.Value).slice(1, -1));
     expect(outputs.ColdStart.Value).toMatch(/first request after that FAILS/);
     expect(outputs.ColdStart.Value).toMatch(/several minutes/);
     expect(outputs.ColdStart.Value).toMatch(/Retry/);

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
+import * as tar from 'tar';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -59,7 +60,9 @@ describe('PytorchCustomEndpoint composition', () => {
   test('a local model.tar.gz asset is injected into from its asset location', () => {
     const stack = new cdk.Stack(fastApp(), 'S');
     const archive = path.join(root, 'model.tar.gz');
-    fs.writeFileSync(archive, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    // A real tar.gz (weights only): a local archive is read at synth, and a gzip holding no tar would be refused.
+    const weights = codeDir('weights', { 'model.pt': 'weights' });
+    tar.c({ gzip: true, file: archive, cwd: weights, sync: true }, ['.']);
     new PytorchCustomEndpoint(stack, 'Classifier', {
       model: ModelData.fromAsset(archive),
       inferenceCode: InferenceCode.fromDirectory(codeDir('asset', { 'inference.py': INFERENCE })),
@@ -112,7 +115,7 @@ describe('PytorchCustomEndpoint composition', () => {
     expect(make({ model: s3Model, inferenceCode: code, endpoint: { enableNetworkIsolation: true } }))
       .toThrow(/requirements.txt names packages.*Vendor the packages .* or turn enableNetworkIsolation off/);
     // Issue 10: inference code into an uncompressed prefix is now supported (a server-side copy, see
-    // test/packaging/moto-s3.test.ts); only a strategy, which applies to archives, is refused for it.
+    // test/packaging/moto-s3.local.test.ts); only a strategy, which applies to archives, is refused for it.
     const prefixModel = (stack: cdk.Stack) => ModelData.fromS3Prefix(s3.Bucket.fromBucketName(stack, 'B', 'my-models'), 'v1/');
     expect(() => {
       const stack = new cdk.Stack(fastApp(), 'S');

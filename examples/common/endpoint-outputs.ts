@@ -3,7 +3,8 @@ import { PytorchCustomEndpoint } from '../../lib';
 
 /**
  * The outputs a user of an example needs after `cdk deploy`: the endpoint's name, a ready-to-run
- * `aws sagemaker-runtime invoke-endpoint` command sending one JSON request, and the dashboard's URL.
+ * `aws sagemaker-runtime invoke-endpoint` command sending one JSON request (naming the inference component when the
+ * endpoint hosts one), and the dashboard's URL.
  */
 export function addEndpointOutputs(stack: cdk.Stack, endpoint: PytorchCustomEndpoint, sampleBody: string): void {
   new cdk.CfnOutput(stack, 'EndpointName', {
@@ -16,6 +17,8 @@ export function addEndpointOutputs(stack: cdk.Stack, endpoint: PytorchCustomEndp
       'aws sagemaker-runtime invoke-endpoint',
       `--region ${cdk.Aws.REGION}`,
       `--endpoint-name ${endpoint.endpointName}`,
+      // An endpoint that hosts inference components answers only requests that name one.
+      ...(endpoint.inferenceComponentName ? [`--inference-component-name ${endpoint.inferenceComponentName}`] : []),
       '--content-type application/json',
       '--accept application/json',
       '--cli-binary-format raw-in-base64-out',

@@ -36,7 +36,6 @@ export class ScaleToZeroRealtimeStack extends cdk.Stack {
           maxCopyCount: 2,
           // Requests per minute one copy serves within the latency you want: measure it with a load test.
           invocationsPerCopyTarget: 300,
-          idleTimeout: cdk.Duration.minutes(30),
         }),
       },
     });
@@ -47,7 +46,8 @@ export class ScaleToZeroRealtimeStack extends cdk.Stack {
     });
     new cdk.CfnOutput(this, 'ColdStart', {
       description: 'What to expect after an idle period',
-      value: 'After 30 minutes without requests this endpoint runs no instance. The first request after that FAILS ' +
+      value: 'Up to about 25 minutes after its last request this endpoint runs no instance (target tracking removes the ' +
+        'last copy after up to about 15 idle minutes, then the instance is released). The first request after that FAILS ' +
         '(the endpoint has no capacity) and starts an instance, which takes several minutes (GPU instance start, ' +
         'model download, model_fn). Retry with exponential backoff for up to 15 minutes, e.g. the CLI\'s ' +
         '"AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=20", or send a warm-up request before traffic arrives.',

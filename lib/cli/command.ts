@@ -30,10 +30,19 @@ export interface OptionSpec {
   readonly refuseChoice?: (value: string) => string | undefined;
 }
 
-/** The values of a command line: strings by option name, flags as booleans. */
+/** An argument given without an option name, e.g. the DIR of `init DIR`. */
+export interface PositionalSpec {
+  /** Its placeholder in the usage line, e.g. 'DIR'. */
+  readonly name: string;
+  /** One line for the help. */
+  readonly description: string;
+}
+
+/** The values of a command line: strings by option name, flags as booleans, positional arguments in order. */
 export interface ParsedOptions {
   readonly strings: { readonly [name: string]: string | undefined };
   readonly flags: { readonly [name: string]: boolean };
+  readonly positionals: readonly string[];
 }
 
 /** A command: its help and what it does. */
@@ -44,6 +53,8 @@ export interface Command {
   /** Paragraphs after the options in the command's help (examples, exit codes, notes). */
   readonly details: string;
   readonly options: readonly OptionSpec[];
+  /** The arguments given without an option name, all required (none when absent). */
+  readonly positionals?: readonly PositionalSpec[];
   /** Checks that need more than one option (e.g. exactly one of two); throws UsageError. */
   validate?(options: ParsedOptions): void;
   /** Runs the command; resolves to the exit code. `json` asks for one JSON object on stdout. */
@@ -59,14 +70,17 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
 /** The usage line of a command, e.g. `cdk-pytorch-sagemaker inject-code --artifact IN ... [options]`. */
 export function usageLine(command: Command): string {
   const required = command.options.filter((o) => o.required).map((o) => `--${o.name} ${o.placeholder ?? 'VALUE'}`);
-  return `${PROGRAM} ${command.name} ${required.join(' ')} [options]`;
+  const positionals = (command.positionals ?? []).map((p) => p.name);
+  return `${PROGRAM} ${command.name} ${[...positionals, ...required].join(' ')} [options]`;
 }
 
 /** The command's help text. */
 export function commandHelp(command: Command): string {
   const all = [...command.options, ...COMMON_OPTIONS];
   const label = (o: OptionSpec) => `--${o.name}${o.type === 'string' ? ` ${o.placeholder ?? 'VALUE'}` : ''}${o.name === 'help' ? ', -h' : ''}`;
-  const width = Math.max(...all.map((o) => label(o).length)) + 2;
+  const positionals = command.positionals ?? [];
+  const width = Math.max(...all.map((o) => label(o).length), ...positionals.map((p) => p.name.length)) + 2;
+  const arguments_ = positionals.length > 0 ? `arguments:\n${positionals.map((p) => `  ${p.name.padEnd(width)}${p.description}`).join('\n')}\n\n` : '';
   const lines = all.map((o) => {
     const notes = [
       o.required ? 'required' : undefined,
@@ -75,7 +89,7 @@ export function commandHelp(command: Command): string {
     ].filter((n) => n !== undefined);
     return `  ${label(o).padEnd(width)}${o.description}${notes.length ? ` (${notes.join('; ')})` : ''}`;
   });
-  return `${command.summary}\n\nusage: ${usageLine(command)}\n\noptions:\n${lines.join('\n')}\n\n${command.details.trim()}\n`;
+  return `${command.summary}\n\nusage: ${usageLine(command)}\n\n${arguments_}options:\n${lines.join('\n')}\n\n${command.details.trim()}\n`;
 }
 
 /** Parses a command's arguments; throws UsageError with one line that says what is wrong. */
@@ -84,8 +98,12 @@ export function parseCommandArgs(command: Command, args: readonly string[]): Par
   const config: { [name: string]: { type: 'string' | 'boolean'; short?: string } } = {};
   for (const option of all) config[option.name] = { type: option.type, ...(option.name === 'help' ? { short: 'h' } : {}) };
   let values: { [name: string]: string | boolean | undefined };
+  let positionals: string[];
+  const expected = command.positionals ?? [];
   try {
-    values = parseArgs({ args: [...args], options: config, strict: true, allowPositionals: false }).values as typeof values;
+    const parsed = parseArgs({ args: [...args], options: config, strict: true, allowPositionals: expected.length > 0 });
+    values = parsed.values as typeof values;
+    positionals = parsed.positionals;
   } catch (error) {
     throw new UsageError(reword(command, error as NodeJS.ErrnoException));
   }
@@ -100,8 +118,14 @@ export function parseCommandArgs(command: Command, args: readonly string[]): Par
     if (value === '') throw new UsageError(`--${option.name} needs a value (${usageHint(command)})`);
     strings[option.name] = (value as string | undefined) ?? option.defaultValue;
   }
-  const parsed = { strings, flags };
+  const parsed = { strings, flags, positionals };
   if (flags.help) return parsed;
+  if (positionals.length < expected.length) {
+    throw new UsageError(`${expected.slice(positionals.length).map((p) => p.name).join(' and ')} is required (${usageHint(command)})`);
+  }
+  if (positionals.length > expected.length) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[expected.length])} (${usageHint(command)})`);
+  }
   for (const option of command.options) {
     if (option.required && strings[option.name] === undefined) throw new UsageError(`--${option.name} is required (${usageHint(command)})`);
     const value = strings[option.name];

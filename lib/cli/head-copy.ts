@@ -13,6 +13,12 @@ import { ByteSource } from '../packaging/engine';
 
 const START_AFTER = 16 * 1024 * 1024;
 
+/**
+ * How the temporary output is made from the original: created exclusively (a file or link already at the fresh
+ * temporary name is never written through), as a reflink where the file system has them.
+ */
+export const TEMP_COPY_FLAGS = fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE;
+
 export interface HeadCopy {
   /** The source to give the engine: the same bytes, counted. */
   readonly source: ByteSource;
@@ -34,7 +40,7 @@ export function headCopy(artifact: string, temp: string, source: ByteSource, ena
   let stopped = !enabled;
   const start = () => {
     if (stopped || copy) return;
-    copy = fs.promises.copyFile(artifact, temp, fs.constants.COPYFILE_FICLONE);
+    copy = fs.promises.copyFile(artifact, temp, TEMP_COPY_FLAGS);
     copy.catch(() => undefined);
   };
   const inner = source.stream?.bind(source);

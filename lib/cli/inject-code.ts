@@ -1,18 +1,21 @@
 /**
  * `inject-code`: runs the engine on a local artifact and writes the result next to OUT under a temporary name,
- * renamed only on success, so a failure or an interruption (SIGINT, SIGTERM) never leaves a partial OUT, nor the
- * temporary file, behind. The code directory gets the same check as `InferenceCode.fromDirectory` at synth.
+ * renamed only on success, so a failure or an interruption (any terminating signal, see interrupts.ts) never leaves a
+ * partial OUT, nor the temporary file, behind. OUT is checked by file identity, not by its spelling: it is never the
+ * artifact (by any path or link), never a device, FIFO, socket, directory or link, and never inside the code
+ * directory. The code directory gets the same check as `InferenceCode.fromDirectory` at synth.
  */
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { codeDirectoryProblem } from '../common/inference-script';
 import { fileSource, injectCode, InjectionError, InjectionStats, STRATEGY_NAMES, StrategyName, strategyProblem } from '../packaging/engine';
 import { readCodeOption } from './code-dir';
-import { headCopy } from './head-copy';
+import { headCopy, TEMP_COPY_FLAGS } from './head-copy';
 import { Command, ParsedOptions, PROGRAM } from './command';
 import { CliError, describeFileError, describeInjectionError } from './errors';
 import { removeOnInterrupt } from './interrupts';
-import { requireFile, requireOutputFolder } from './paths';
+import { requireFile, requireWritableOutput } from './paths';
 
 export interface InjectCodeArgs {
   readonly artifact: string;
@@ -48,10 +51,15 @@ function checkArgs(args: InjectCodeArgs): void {
     const problem = codeDirectoryProblem(path.resolve(args.code));
     if (problem) throw new CliError(`--code: ${problem} (--no-check skips this check)`, 'BAD_CODE_DIRECTORY');
   }
-  requireOutputFolder('--out', args.out);
-  if (path.resolve(args.artifact) === path.resolve(args.out)) {
-    throw new CliError(`--out ${args.out} is the artifact itself: give another path (the original is never modified).`, 'SAME_PATH');
-  }
+  checkOut(args);
+}
+
+/** OUT's checks; run again just before the rename, since OUT may have changed while the engine ran. */
+function checkOut(args: InjectCodeArgs): void {
+  requireWritableOutput('--out', args.out, {
+    file: { role: '--artifact', path: args.artifact },
+    directory: { role: '--code', path: args.code },
+  });
 }
 
 export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeReport> {
@@ -61,7 +69,8 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
   const source = await fileSource(args.artifact).catch((error) => {
     throw describeFileError(error, '--artifact', args.artifact, 'the path of a model.tar.gz file');
   });
-  const temp = path.join(path.dirname(path.resolve(args.out)), `.${path.basename(args.out)}.${process.pid}.tmp`);
+  // A fresh name, created exclusively (O_EXCL): a file or link already there is never written through.
+  const temp = path.join(path.dirname(path.resolve(args.out)), `.${path.basename(args.out)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   const keep = removeOnInterrupt(temp);
   let output: fs.promises.FileHandle | undefined;
   let copyFrom: fs.promises.FileHandle | undefined;
@@ -72,11 +81,11 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
     let first = true;
     for await (const segment of result.segments) {
       if (first && segment.kind === 'copy' && segment.start === 0) {
-        // The common patch shape (a copy of the original's head, then a small tail): the kernel copies the file, then
-        // it is cut where the new tail starts.
+        // The common patch shape (a copy of the original's head, then a small tail): the kernel copies the file
+        // (copy_file_range or a reflink, no bytes through this process), then it is cut where the new tail starts.
         head.stop();
         if (head.started()) await head.finished();
-        else await fs.promises.copyFile(args.artifact, temp, fs.constants.COPYFILE_FICLONE);
+        else await fs.promises.copyFile(args.artifact, temp, TEMP_COPY_FLAGS);
         await fs.promises.truncate(temp, segment.end);
         output = await fs.promises.open(temp, 'a');
         first = false;
@@ -86,7 +95,8 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
         head.stop();
         await head.finished();
       }
-      output ??= await fs.promises.open(temp, 'w');
+      // The temporary name is fresh and created exclusively, unless the head copy created it.
+      output ??= await fs.promises.open(temp, head.started() ? 'w' : 'wx');
       first = false;
       if (segment.kind === 'copy') {
         copyFrom ??= await fs.promises.open(args.artifact, 'r');
@@ -99,9 +109,10 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
       head.stop();
       await head.finished();
     }
-    output ??= await fs.promises.open(temp, 'w');
+    output ??= await fs.promises.open(temp, head.started() ? 'w' : 'wx');
     await output.close();
     output = undefined;
+    checkOut(args);
     await fs.promises.rename(temp, args.out);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { strategy: result.strategy, reason: result.reason, ...result.stats(), seconds };
@@ -111,6 +122,7 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
     head.stop();
     await head.finished().catch(() => undefined);
     await fs.promises.rm(temp, { force: true });
+    if (err instanceof CliError) throw err;
     if (err instanceof InjectionError) throw describeInjectionError(err, '--artifact', args.artifact);
     // A write failure is about OUT: name it, never the temporary file.
     throw describeFileError(err, '--out', args.out, 'a path in an existing, writable folder');
@@ -142,13 +154,16 @@ export const INJECT_CODE: Command = {
   ],
   details: `
 Writes OUT under a temporary name beside it and renames it at the end: a failure or an interruption leaves neither
-OUT nor a temporary file. __pycache__/, .git/ and *.pyc are left out of code/.
+OUT nor a temporary file. OUT must not be the artifact by any path (a link, a symlinked folder, a hard link), a
+symbolic link, a directory, a device, a FIFO or a socket, nor lie inside the code directory. __pycache__/, .git/
+and *.pyc are left out of code/.
 
 examples:
   ${PROGRAM} inject-code --artifact model.tar.gz --code serving --out model-with-code.tar.gz
   ${PROGRAM} inject-code --artifact model.tar.gz --code serving --out out.tar.gz --strategy stream --json
 
-exit codes: 0 written, 1 refused or failed, 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).`,
+exit codes: 0 written, 1 refused or failed, 2 bad usage, 128+N interrupted by signal N (130 SIGINT, 143 SIGTERM,
+129 SIGHUP, 131 SIGQUIT, ...).`,
   async run(options: ParsedOptions, json: boolean): Promise<number> {
     const args: InjectCodeArgs = {
       artifact: options.strings.artifact!,

@@ -7,7 +7,8 @@ Started by `cdk-pytorch-sagemaker invoke-local` (lib/cli/invoke-local.ts) as
 
 REQUEST.json: {"modelDir", "bodyFile", "contentType" (or null), "accept" (or null), "responseFile", "resultFile"}.
 The response body is written to responseFile, and {"status", "contentType", "toolkit", "modelLoadMs", "invokeMs",
-"warnings", "error", "traceback", "stage"} to resultFile. stdout belongs to the user's code (the CLI shows it on its
+"warnings", "error", "traceback", "stage", "missingModule"} to resultFile ("missingModule": torch or numpy when the
+failure is this Python lacking what the container has). stdout belongs to the user's code (the CLI shows it on its
 stderr, as the container's log would); this file prints nothing itself.
 
 When the real serving toolkit (`sagemaker_pytorch_serving_container`, with `sagemaker_inference`) is importable, the
@@ -161,14 +162,10 @@ class LocalContext(object):
 class PytorchDefaults(object):
     @staticmethod
     def _torch():
-        try:
-            import torch  # noqa: F401  (imported here: a user module with all four functions needs no torch)
-            return torch
-        except ImportError:
-            raise RuntimeError(
-                "the container's default handler needs torch, which %s cannot import: pass --python with a Python "
-                "that has torch, or define the handler in inference.py" % sys.executable
-            )
+        # Imported here: a user module with all four functions needs no torch. Without it the ModuleNotFoundError
+        # goes up as it is, and main() reports it as this machine's Python lacking torch (the container has it).
+        import torch
+        return torch
 
     def default_model_fn(self, model_dir):
         # [P] default_model_fn: model.pt, else exactly one *.pt / *.pth in model_dir, loaded with torch.jit.load.
@@ -394,6 +391,25 @@ def user_traceback(error):
     return "".join(traceback.format_exception(type(error), error, tb))
 
 
+# What the SageMaker PyTorch serving container has installed: a model that cannot import one of these here fails
+# because of this machine's Python, not because of anything the endpoint would do.
+CONTAINER_MODULES = ("torch", "numpy")
+NO_MODULE_REGEX = re.compile(r"No module named '([A-Za-z0-9_]+)[.']")
+
+
+def container_module_missing(error=None, text=None):
+    """The container module (torch, numpy) that `error` (a ModuleNotFoundError) or `text` (the first line of a 500
+    answer: "No module named 'torch'") says is missing, or None."""
+    name = None
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        name = error.name
+    elif text is not None:
+        match = NO_MODULE_REGEX.match(text)
+        name = match.group(1) if match else None
+    root = name.split(".")[0] if name else None
+    return root if root in CONTAINER_MODULES else None
+
+
 def toolkit_handler_service():
     """The real toolkit's HandlerService and its version, or None when it is not importable here."""
     if importlib.util.find_spec("sagemaker_pytorch_serving_container") is None:
@@ -457,7 +473,7 @@ def main():
     model_dir = request["modelDir"]
     code_dir = os.path.join(model_dir, "code")
     result = {"status": None, "contentType": None, "toolkit": "built-in", "modelLoadMs": None, "invokeMs": None,
-              "warnings": [], "error": None, "traceback": None, "stage": None}
+              "warnings": [], "error": None, "traceback": None, "stage": None, "missingModule": None}
 
     def finish(body=b""):
         with open(request["responseFile"], "wb") as out:
@@ -490,6 +506,7 @@ def main():
         service.initialize(context)
     except (Exception, SystemExit) as e:  # noqa: B902  (a sys.exit() in model_fn is a failure too; Ctrl-C is not)
         result["stage"] = "model_fn"
+        result["missingModule"] = container_module_missing(error=e)
         result["error"] = "the model did not load (the container would fail its health check): %s: %s" % (type(e).__name__, e)
         result["traceback"] = user_traceback(e)
         result["warnings"] += getattr(service, "warnings", []) if "service" in locals() else []
@@ -511,6 +528,7 @@ def main():
         text = payload.decode("utf-8", "replace")
         first = text.split("\n", 1)[0]
         result["stage"] = "request"
+        result["missingModule"] = container_module_missing(text=first)
         result["error"] = "the request failed with status %d: %s" % (result["status"], first)
         result["traceback"] = text.split("\n", 1)[1] if "\n" in text else None
     finish(payload)
@@ -520,5 +538,6 @@ if __name__ == "__main__":
     try:
         main()
     except KeyboardInterrupt:
-        # Ctrl-C reaches the whole process group: the CLI reports the interruption and removes the files.
+        # This runs in its own process group: the CLI, interrupted, stops it (SIGTERM, then SIGKILL) and removes the
+        # files; a SIGINT sent here directly ends it quietly as well.
         sys.exit(130)

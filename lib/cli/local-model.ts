@@ -2,7 +2,7 @@
  * The model directory `invoke-local` serves, laid out as the container sees /opt/ml/model: a model.tar.gz is
  * extracted into a temporary directory; a directory is used where it is, or, when code is placed into it, mirrored
  * into a temporary directory (its entries linked, code/ copied) so that the user's files are never touched. Every
- * temporary directory is removed at the end and on SIGINT/SIGTERM.
+ * temporary directory is removed at the end and on every terminating signal (interrupts.ts).
  */
 import * as fs from 'fs';
 import * as os from 'os';

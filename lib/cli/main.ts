@@ -1,30 +1,30 @@
 /**
  * cdk-pytorch-sagemaker command line.
  *
- *   cdk-pytorch-sagemaker <command> [options]      commands: inject-code, invoke-local
+ *   cdk-pytorch-sagemaker <command> [options]      commands: init, inject-code, invoke-local
  *   cdk-pytorch-sagemaker --help | --version       and <command> --help
  *
  * Every error is one line on stderr (`error: ...`), or with --json one object `{"error", "code"}` on stdout.
- * Exit codes: 0 success, 1 the input was refused or the run failed, 2 bad usage, 130/143 interrupted.
+ * Exit codes: 0 success, 1 the input was refused or the run failed, 2 bad usage, 128+N ended by signal N (interrupts.ts).
  */
-import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 
 // The stream strategy deflates on the libuv threadpool: size it to the machine before any pool work starts.
 process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, os.availableParallelism?.() ?? os.cpus().length));
 
 import { Command, commandHelp, parseCommandArgs, PROGRAM } from './command';
 import { CliError, oneLine, UsageError } from './errors';
+import { INIT } from './init';
 import { INJECT_CODE } from './inject-code';
-import { installInterruptHandlers } from './interrupts';
+import { exitCodeOf, installInterruptHandlers, interruptedBy } from './interrupts';
 import { INVOKE_LOCAL } from './invoke-local';
+import { packageJson } from './package-info';
 
-const COMMANDS: readonly Command[] = [INJECT_CODE, INVOKE_LOCAL];
+const COMMANDS: readonly Command[] = [INIT, INJECT_CODE, INVOKE_LOCAL];
 
 /** The package's version: package.json two folders up, from the bundle (assets/cli) as from the sources (lib/cli). */
 export function version(): string {
-  return JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+  return packageJson().version;
 }
 
 function toolHelp(): string {
@@ -40,7 +40,8 @@ options:
   -h, --help     Show this help; '${PROGRAM} <command> --help' shows a command's.
   -V, --version  Show the version.
 
-exit codes: 0 success, 1 refused or failed, 2 bad usage, 130/143 interrupted (SIGINT/SIGTERM).
+exit codes: 0 success, 1 refused or failed, 2 bad usage, 128+N interrupted by signal N (130 SIGINT, 143 SIGTERM,
+129 SIGHUP, 131 SIGQUIT, ...), after removing temporary files and stopping child processes.
 `;
 }
 
@@ -76,13 +77,26 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     installInterruptHandlers();
-    return await command.run(options, json);
+    const code = await command.run(options, json);
+    return interruptedBy() ? untilInterruptEnds() : code;
   } catch (error) {
-    return reportError(error, json);
+    // A failure caused by the interruption (e.g. the stopped Python gave no answer) is not reported: the signal is.
+    return interruptedBy() ? untilInterruptEnds() : reportError(error, json);
   }
 }
 
+/** The interrupt handler removes what is left and exits with 128 + the signal's number; nothing else may finish first. */
+function untilInterruptEnds(): Promise<number> {
+  return new Promise(() => undefined);
+}
+
 if (require.main === module) {
+  // Node.js ignores SIGPIPE: a reader that closed the pipe (`| head`) shows up as EPIPE on stdout instead. End as a
+  // process SIGPIPE ends, quietly: what is written then is only the answer (temporary files are gone by then).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(exitCodeOf('SIGPIPE'));
+    throw error;
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   }, (err) => {

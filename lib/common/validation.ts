@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Duration, Size, Token } from 'aws-cdk-lib';
 import { SAGEMAKER_MAX_NAME_LENGTH, SAGEMAKER_NAME_PATTERN } from './sagemaker-names';
 
 /**
@@ -35,7 +35,9 @@ export function validateIntegerInRange(what: string, value: number, min: number,
   }
   const suffix = unit ? ` ${unit}` : '';
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${what} must be a whole number from ${min} to ${max}${suffix}, got ${value}${suffix}.`);
+    // A JavaScript caller may pass '2': say it is a string, not "got 2".
+    const given = typeof value === 'number' ? `${value}${suffix}` : describeValue(value);
+    throw new Error(`${what} must be a whole number from ${min} to ${max}${suffix}, got ${given}.`);
   }
 }
 
@@ -80,3 +82,195 @@ export function validateContainerEnvironment(what: string, environment: { [key: 
     );
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Run-time type checks for callers without a type checker: JavaScript, or any jsii language that passes a value of
+// the wrong kind. TypeScript refuses `epochs: 10` where a Hyperparameter is expected; JavaScript passes it on, and
+// the failure would surface deep inside as `hp.toWireString is not a function`. Every such check is here, so that
+// every message has one shape: `<what>: expected <kind> (e.g. <how to make one>), got <what was given>.`
+// ---------------------------------------------------------------------------------------------------------------
+
+/** How a value reads in a message: `the number 10`, `the string '10'`, `an array of 2 elements`, `an InstanceType`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'undefined': return 'undefined';
+    case 'number': return `the number ${value}`;
+    case 'string': return `the string ${quoteArgument(value)}`;
+    case 'boolean': return `the boolean ${value}`;
+    case 'bigint': return `the bigint ${value}`;
+    case 'symbol': return 'a symbol';
+    case 'function': return `a function${value.name ? ` (${value.name})` : ''}: call it, or pass its result`;
+    default: break;
+  }
+  if (Array.isArray(value)) return `an array of ${value.length} element${value.length === 1 ? '' : 's'}`;
+  const constructorName = (value as object).constructor?.name;
+  if (constructorName && constructorName !== 'Object') return withArticle(constructorName);
+  const keys = Object.keys(value as object);
+  return keys.length === 0 ? 'an empty object {}' : `an object with ${keys.slice(0, 4).join(', ')}${keys.length > 4 ? ', ...' : ''}`;
+}
+
+/** A value as it would be written as an argument: strings quoted ('10'), numbers and booleans as they are. */
+export function quoteArgument(value: unknown): string {
+  if (typeof value === 'string') {
+    // Long enough for an image URI or an S3 URI, which the message suggests writing inside a factory call.
+    const shown = value.length > 300 ? `${value.slice(0, 297)}...` : value;
+    return `'${shown.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  return describeValue(value);
+}
+
+function withArticle(name: string): string {
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
+/** A class, as the checks see it: its name and prototype (a private constructor does not matter). */
+export interface ClassLike {
+  readonly name: string;
+  readonly prototype: unknown;
+}
+
+/** A class a prop or argument takes, checked at run time. */
+export interface ExpectedClass {
+  readonly kind: 'class';
+  /** The class (an instance of a class of the same name from another copy of the package also passes). */
+  readonly type: ClassLike;
+  /** How to make one, for the message; a function gets the wrong value, to suggest its typed form. */
+  readonly example: string | ((given: unknown) => string);
+  /** The prop must be given (checked by checkPropTypes). */
+  readonly required?: boolean;
+}
+
+/** A prop that takes a plain JavaScript value, e.g. a path. */
+export interface ExpectedPrimitive {
+  readonly kind: 'primitive';
+  readonly type: 'string' | 'number' | 'boolean';
+  /** A value to show in the message, e.g. "'training'". */
+  readonly example: string;
+  readonly required?: boolean;
+}
+
+/** A map of string keys to instances of one class (e.g. hyperparameters, training inputs). */
+export interface ExpectedMap {
+  readonly kind: 'map';
+  readonly of: ExpectedClass;
+}
+
+/** A nested group of options, e.g. `endpoint` or `autoScaling`. */
+export interface ExpectedOptions {
+  readonly kind: 'options';
+  readonly props: PropTypes;
+}
+
+/** The run-time types of an interface's props that a wrong value would break: only the ones worth checking. */
+export interface PropTypes {
+  readonly [prop: string]: ExpectedClass | ExpectedPrimitive | ExpectedMap | ExpectedOptions;
+}
+
+/** A prop or argument that takes an instance of `type`; `example` shows how to make one. */
+export function instanceOf(type: ClassLike, example: string | ((given: unknown) => string)): ExpectedClass {
+  return { kind: 'class', type, example };
+}
+
+/** A prop that takes a plain value of JavaScript type `type`; `example` shows one. */
+export function primitive(type: 'string' | 'number' | 'boolean', example: string): ExpectedPrimitive {
+  return { kind: 'primitive', type, example };
+}
+
+/** The same expectation, for a prop that must be given. */
+export function required<T extends ExpectedClass | ExpectedPrimitive>(expected: T): T {
+  return { ...expected, required: true };
+}
+
+/** A prop that takes a map whose values are instances of one class. */
+export function mapOf(of: ExpectedClass): ExpectedMap {
+  return { kind: 'map', of };
+}
+
+/** A prop that takes a group of options, checked with `props`. */
+export function optionsOf(props: PropTypes): ExpectedOptions {
+  return { kind: 'options', props };
+}
+
+/** Whether `value` is an instance of `type`, or of a class of that name (another copy of the same package). */
+function isInstance(value: unknown, type: ClassLike): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Object.prototype.isPrototypeOf.call(type.prototype, value)) return true;
+  for (let proto = Object.getPrototypeOf(value); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    if (proto.constructor?.name === type.name) return true;
+  }
+  return false;
+}
+
+/** Throws unless `value` is an instance of the expected class; `what` names it, e.g. `endpoint.instanceType`. */
+export function checkInstance(what: string, value: unknown, expected: ExpectedClass): void {
+  if (isInstance(value, expected.type)) return;
+  const example = typeof expected.example === 'function' ? expected.example(value) : expected.example;
+  throw new Error(`${what}: expected ${withArticle(expected.type.name)} (e.g. ${example}), got ${describeValue(value)}.`);
+}
+
+/**
+ * Throws unless every prop named in `types` that `props` sets has the expected run-time type; nested groups are
+ * checked with their names joined by dots (`endpoint.autoScaling.scaleInCooldown`). Undefined props pass: the
+ * constructors apply their defaults and their own checks of required props.
+ *
+ * @param prefix what to put before each prop name in messages, e.g. `endpoint.` (empty for a construct's own props)
+ */
+export function checkPropTypes(prefix: string, props: unknown, types: PropTypes): void {
+  const requiredNames = Object.entries(types).filter(([, e]) => (e.kind === 'class' || e.kind === 'primitive') && e.required).map(([n]) => n);
+  if (props === undefined && requiredNames.length === 0) return;
+  if (typeof props !== 'object' || props === null || Array.isArray(props)) {
+    const what = prefix ? prefix.replace(/(\.|: )$/, '') : 'props';
+    const needs = requiredNames.length > 0 ? ` with ${requiredNames.join(' and ')}` : '';
+    throw new Error(`${what}: expected an object of options ({ name: value, ... })${needs}, got ${describeValue(props)}.`);
+  }
+  for (const [name, expected] of Object.entries(types)) {
+    const value = (props as { [name: string]: unknown })[name];
+    const what = `${prefix}${name}`;
+    if (value === undefined) {
+      if ((expected.kind === 'class' || expected.kind === 'primitive') && expected.required) {
+        throw new Error(`${what} is required: give ${expected.kind === 'class' ? exampleOf(expected, undefined) : expected.example}.`);
+      }
+      continue;
+    }
+    if (expected.kind === 'class') {
+      checkInstance(what, value, expected);
+    } else if (expected.kind === 'primitive') {
+      if (typeof value !== expected.type) throw new Error(`${what}: expected a ${expected.type} (e.g. ${expected.example}), got ${describeValue(value)}.`);
+    } else if (expected.kind === 'options') {
+      checkPropTypes(`${what}.`, value, expected.props);
+    } else {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new Error(`${what}: expected an object of ${expected.of.type.name}s by name ({ name: ${exampleOf(expected.of, undefined)}, ... }), got ${describeValue(value)}.`);
+      }
+      for (const [key, item] of Object.entries(value)) checkInstance(`${what}.${key}`, item, expected.of);
+    }
+  }
+}
+
+function exampleOf(expected: ExpectedClass, given: unknown): string {
+  return typeof expected.example === 'function' ? expected.example(given) : expected.example;
+}
+
+/**
+ * Throws unless the argument of a factory method has the JavaScript type it declares, e.g.
+ * `Hyperparameter.integer('10'): expected a number, got the string '10': write Hyperparameter.integer(10).`
+ *
+ * @param call the method, e.g. 'Hyperparameter.integer', or the method and the argument ('ModelData.fromBucket: key')
+ * @param fix what to write instead, when it can be said (e.g. the value without quotes)
+ */
+export function checkArgumentType(call: string, value: unknown, type: 'number' | 'string' | 'boolean', fix?: string): void {
+  if (typeof value === type) return;
+  // 'ModelData.fromBucket: key' names one of several arguments; a one-argument call is shown with what was given.
+  const where = call.includes(': ') ? call : `${call}(${quoteArgument(value)})`;
+  throw new Error(`${where}: expected a ${type}, got ${describeValue(value)}${fix ? `: ${fix}` : ''}.`);
+}
+
+/** A prop that takes an aws-cdk-lib `Duration`; a bare number is shown in seconds, the unit of SageMaker's API. */
+export const DURATION: ExpectedClass = instanceOf(Duration, (given) =>
+  typeof given === 'number' ? `Duration.seconds(${given}) if you meant seconds` : 'Duration.minutes(10)');
+
+/** A prop that takes an aws-cdk-lib `Size`; a bare number is shown in GiB, the unit of SageMaker's volume sizes. */
+export const SIZE: ExpectedClass = instanceOf(Size, (given) =>
+  typeof given === 'number' ? `Size.gibibytes(${given}) if you meant GiB` : 'Size.gibibytes(50)');

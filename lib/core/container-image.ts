@@ -7,6 +7,7 @@ import {
   partitionOf, pythonVersionOf,
 } from './dlc-registry';
 import { InstanceType } from './instance-type';
+import { checkArgumentType, checkInstance, instanceOf, quoteArgument } from '../common/validation';
 
 /**
  * A PyTorch framework version of the AWS Deep Learning Containers.
@@ -42,6 +43,7 @@ export class PytorchVersion {
    * @param version the full `major.minor.patch` version
    */
   public static of(version: string): PytorchVersion {
+    checkArgumentType('PytorchVersion.of', version, 'string', "give the version as text, e.g. PytorchVersion.of('2.6.0')");
     if (!/^\d+\.\d+\.\d+$/.test(version)) {
       throw new Error(`PyTorch version '${version}' must be a full 'major.minor.patch' version such as '2.6.0'.`);
     }
@@ -114,6 +116,7 @@ export abstract class ContainerImage {
    * @param variant GPU or CPU build. Default: the one that matches the instance type.
    */
   public static pytorchInference(version?: PytorchVersion, variant?: ImageVariant): ContainerImage {
+    checkImageArguments('ContainerImage.pytorchInference', version, variant);
     return new DlcImage(PYTORCH_INFERENCE, version ?? PytorchVersion.V2_6_0, variant);
   }
 
@@ -124,6 +127,7 @@ export abstract class ContainerImage {
    * @param variant GPU or CPU build. Default: the one that matches the instance type.
    */
   public static pytorchTraining(version?: PytorchVersion, variant?: ImageVariant): ContainerImage {
+    checkImageArguments('ContainerImage.pytorchTraining', version, variant);
     return new DlcImage(PYTORCH_TRAINING, version ?? PytorchVersion.V2_8_0, variant);
   }
 
@@ -135,6 +139,7 @@ export abstract class ContainerImage {
    * @param uri the full image URI, e.g. `123456789012.dkr.ecr.us-east-1.amazonaws.com/my-image:1.0`
    */
   public static fromImageUri(uri: string): ContainerImage {
+    checkArgumentType('ContainerImage.fromImageUri', uri, 'string');
     if (!Token.isUnresolved(uri) && (uri.length === 0 || uri.length > 255 || /\s/.test(uri))) {
       throw new Error(`Image URI '${uri}' is invalid: SageMaker accepts 1 to 255 characters without whitespace.`);
     }
@@ -153,6 +158,15 @@ export abstract class ContainerImage {
 
   /** Resolves the image for an instance type, granting pull access to `options.grantee` where needed. */
   public abstract bind(scope: Construct, options: ContainerImageBindOptions): ContainerImageConfig;
+}
+
+/** The factories' arguments, for JavaScript callers: `pytorchInference('2.6.0')` says to write PytorchVersion.of('2.6.0'). */
+function checkImageArguments(factory: string, version: unknown, variant: unknown): void {
+  if (version !== undefined) {
+    checkInstance(`${factory}: version`, version, instanceOf(PytorchVersion, (given) =>
+      typeof given === 'string' ? `PytorchVersion.of(${quoteArgument(given)})` : 'PytorchVersion.V2_6_0'));
+  }
+  if (variant !== undefined) checkInstance(`${factory}: variant`, variant, instanceOf(ImageVariant, 'ImageVariant.GPU'));
 }
 
 /** The actions a principal needs to pull an image from a repository it may read. */

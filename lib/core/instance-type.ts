@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { checkArgumentType } from '../common/validation';
 
 /**
  * The shape of a SageMaker instance type name: `ml.<family>.<size>`, where the family may carry a hyphenated
@@ -183,6 +184,7 @@ export class InstanceType {
    * @param name the SageMaker instance type, with its `ml.` prefix
    */
   public static of(name: string): InstanceType {
+    checkArgumentType('InstanceType.of', name, 'string', "give the SageMaker name, e.g. InstanceType.of('ml.g5.xlarge')");
     if (Token.isUnresolved(name)) {
       throw new Error(
         'InstanceType.of() needs a literal name such as \'ml.g5.xlarge\': the library chooses the GPU or CPU ' +

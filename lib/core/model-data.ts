@@ -9,8 +9,10 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 import { parseS3Uri } from '../common/s3-uri';
-import { servedArchiveProblem } from './served-archive-check';
+import { injectionProblem, readLocalArchive, servedArchiveProblem } from './local-archive';
+import { checkPythonSyntaxAtSynth } from '../common/python-syntax';
 import { isGzipFile } from '../common/gzip-file';
+import { checkArgumentType } from '../common/validation';
 
 /**
  * Where a model's artifacts are, in the form `AWS::SageMaker::Model` takes them. Exactly one field is set.
@@ -61,6 +63,7 @@ export abstract class ModelData {
    * @param key the object key, e.g. `models/v1/model.tar.gz`; may be a token
    */
   public static fromBucket(bucket: s3.IBucket, key: string): ModelData {
+    checkArgumentType('ModelData.fromBucket: key', key, 'string');
     if (!Token.isUnresolved(key)) {
       if (key.length === 0 || key.endsWith('/')) {
         throw new Error(
@@ -78,6 +81,7 @@ export abstract class ModelData {
    * @param uri the `s3://bucket/key` URI of the archive
    */
   public static fromS3Uri(uri: string): ModelData {
+    checkArgumentType('ModelData.fromS3Uri', uri, 'string');
     if (Token.isUnresolved(uri)) {
       throw new Error('ModelData.fromS3Uri() needs a literal URI; for a deploy-time value use ModelData.fromBucket(bucket, key).');
     }
@@ -97,6 +101,7 @@ export abstract class ModelData {
    * @param archivePath path to the archive; must end in `.tar.gz`
    */
   public static fromAsset(archivePath: string): ModelData {
+    checkArgumentType('ModelData.fromAsset', archivePath, 'string', "give the archive's path, e.g. ModelData.fromAsset('model.tar.gz')");
     if (!archivePath.endsWith('.tar.gz')) {
       throw new Error(
         `Model data asset '${archivePath}' must be a .tar.gz file: SageMaker only reads model archives as gzip-compressed tar.`,
@@ -123,6 +128,7 @@ export abstract class ModelData {
    * @param keyPrefix the prefix, e.g. `models/v1/`; a trailing `/` is added when missing, as SageMaker requires
    */
   public static fromS3Prefix(bucket: s3.IBucket, keyPrefix: string): ModelData {
+    checkArgumentType('ModelData.fromS3Prefix: keyPrefix', keyPrefix, 'string');
     if (!Token.isUnresolved(keyPrefix)) {
       if (keyPrefix.length === 0 || keyPrefix === '/') {
         throw new Error('Model data prefix must not be empty: SageMaker would copy the whole bucket into the container.');
@@ -161,12 +167,22 @@ export abstract class ModelData {
   }
 
   /**
-   * Checks at synth that the artifact can be served as it is, with `code/<entryPoint>` as the handler module: only
-   * a local archive can be read now; the others pass.
+   * Checks at synth that the artifact can be served as it is, with `code/<entryPoint>` as the handler module (and
+   * its syntax, when the app synthesizes): only a local archive can be read now; the others pass.
    *
    * @internal
    */
-  public _checkServedAsIs(_entryPoint: string): void {
+  public _checkServedAsIs(_scope: Construct, _entryPoint: string): void {
+    return;
+  }
+
+  /**
+   * Checks at synth that code can be injected into the artifact with `strategy` (the engine's name, e.g. `scan`):
+   * only a local archive can be read now; the others pass.
+   *
+   * @internal
+   */
+  public _checkInjection(_strategy: string): void {
     return;
   }
 }
@@ -205,8 +221,15 @@ class AssetModelData extends ModelData {
     super();
   }
 
-  public _checkServedAsIs(entryPoint: string): void {
+  public _checkServedAsIs(scope: Construct, entryPoint: string): void {
     const problem = servedArchiveProblem(this.archivePath, entryPoint);
+    if (problem) throw new Error(`ModelData.fromAsset: ${problem}`);
+    const script = readLocalArchive(this.archivePath).codeModules.get(`code/${entryPoint}`)!;
+    checkPythonSyntaxAtSynth(scope, [{ label: `code/${entryPoint} in ${this.archivePath}`, data: script }]);
+  }
+
+  public _checkInjection(strategy: string): void {
+    const problem = injectionProblem(this.archivePath, strategy);
     if (problem) throw new Error(`ModelData.fromAsset: ${problem}`);
   }
 

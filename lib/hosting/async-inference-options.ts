@@ -93,10 +93,21 @@ export interface AsyncInferenceOptions {
   readonly backlogPerInstanceTarget?: number;
 
   /**
-   * How long the variant stays warm after it last scaled before it scales in again (target tracking scale-in
-   * cooldown): with an empty backlog the last instance goes after about this long.
+   * The target tracking scale-in cooldown: after target tracking removed instances, how long it waits before it may
+   * remove more. It does not decide when an idle endpoint reaches zero: target tracking removes every instance at once
+   * (the backlog per instance is 0, so the capacity it computes is 0) once its scale-in alarm has seen enough idle
+   * minutes (about 15 one-minute data points; AWS does not document the count).
    *
    * @default Duration.minutes(15)
+   */
+  readonly scaleInCooldown?: Duration;
+
+  /**
+   * The former name of `scaleInCooldown`, which it sets; it never was the time an idle endpoint waits before it
+   * reaches zero. Still accepted, with a synth warning.
+   *
+   * @deprecated use `scaleInCooldown`.
+   * @default - `scaleInCooldown`
    */
   readonly idleTimeout?: Duration;
 }

@@ -4,7 +4,8 @@ import { InstanceType } from '../core/instance-type';
 import { HOSTING_INSTANCE_TYPES } from './hosting-instance-types';
 import { RealtimeEndpointOptions, RealtimeEndpointProps } from './realtime-endpoint-props';
 import { SAGEMAKER_MAX_NAME_LENGTH } from '../common/sagemaker-names';
-import { validateContainerEnvironment, validateIntegerInRange, validateSageMakerName } from '../common/validation';
+import { checkPropTypes, validateContainerEnvironment, validateIntegerInRange, validateSageMakerName } from '../common/validation';
+import { REALTIME_ENDPOINT_PROP_TYPES } from './endpoint-prop-types';
 
 /**
  * The plain values of a `RealtimeEndpoint`, defaulted and checked: what the renderers of its resources read instead
@@ -34,6 +35,7 @@ const RESERVED_ENVIRONMENT = 'SAGEMAKER_PROGRAM';
  * `scope` is the endpoint construct: its path derives the default endpoint name.
  */
 export function resolveEndpointSettings(scope: Construct, props: RealtimeEndpointProps): EndpointSettings {
+  checkPropTypes('', props, REALTIME_ENDPOINT_PROP_TYPES);
   const instanceType = props.instanceType ?? InstanceType.ML_G5_XLARGE;
   // Without this, an unknown or training-only type (ml.p3dn) fails only at deploy time, in CreateEndpointConfig.
   if (!props.allowUnlistedInstanceType && !HOSTING_INSTANCE_TYPES.includes(instanceType.name)) {
@@ -63,7 +65,7 @@ export function resolveEndpointSettings(scope: Construct, props: RealtimeEndpoin
     );
   }
   // A local archive served as it is must hold code/<entryPoint> (read now, at synth).
-  props.modelData._checkServedAsIs(entryPoint);
+  props.modelData._checkServedAsIs(scope, entryPoint);
   const userEnvironment = props.environment ?? {};
   if (RESERVED_ENVIRONMENT in userEnvironment) {
     throw new Error(`Set the inference module with the entryPoint property, not the ${RESERVED_ENVIRONMENT} environment variable.`);

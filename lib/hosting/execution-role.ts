@@ -4,30 +4,46 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 
 /**
- * The execution role of a real-time endpoint, created when the user brings none: the image, the model data and the
- * endpoint's options add their own grants when they are bound; only the logs are granted here.
+ * The log groups SageMaker writes an endpoint's container logs to, by the names it gives them: the endpoint's
+ * (`/aws/sagemaker/Endpoints/<endpoint name>`, "Log groups and streams that Amazon SageMaker AI sends to Amazon
+ * CloudWatch Logs", https://docs.aws.amazon.com/sagemaker/latest/dg/logging-cloudwatch.html) and, for a model hosted
+ * as an inference component, the component's (`/aws/sagemaker/InferenceComponents/<component name>`, where the
+ * containers of inference components log).
  */
-export function createExecutionRole(scope: Construct, endpointName: string, inVpc: boolean): iam.IRole {
+export function endpointLogGroups(endpointName: string, inferenceComponentName?: string): string[] {
+  return [
+    `/aws/sagemaker/Endpoints/${endpointName}`,
+    ...(inferenceComponentName ? [`/aws/sagemaker/InferenceComponents/${inferenceComponentName}`] : []),
+  ];
+}
+
+/**
+ * The execution role of a real-time endpoint, created when the user brings none: the image, the model data and the
+ * endpoint's options add their own grants when they are bound; only the logs are granted here, on exactly the log
+ * groups SageMaker writes this endpoint's logs to (`endpointLogGroups`).
+ */
+export function createExecutionRole(scope: Construct, logGroupNames: string[], inVpc: boolean): iam.IRole {
   const role = new iam.Role(scope, 'ExecutionRole', {
     assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
     description: 'SageMaker execution role of a PyTorch real-time endpoint: pulls its image, reads its model, writes its logs',
   });
-  // The log group SageMaker writes the endpoint's container logs to. The name is known at synth time, so the
-  // policy does not depend on the endpoint (which itself waits for this role).
-  const logGroupArn = Stack.of(scope).formatArn({
+  // The names are known at synth time, so the policy does not depend on the endpoint (which itself waits for this role).
+  const logGroupArns = logGroupNames.map((resourceName) => Stack.of(scope).formatArn({
     service: 'logs',
     resource: 'log-group',
-    resourceName: `/aws/sagemaker/Endpoints/${endpointName}`,
+    resourceName,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: [logGroupArn] }));
-  const logStreamsArn = `${logGroupArn}:log-stream:*`;
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: logGroupArns }));
+  const logStreamsArns = logGroupArns.map((arn) => `${arn}:log-stream:*`);
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-    resources: [logStreamsArn],
+    resources: logStreamsArns,
   }));
-  acknowledgeWildcardResource(role, logStreamsArn,
-    'SageMaker names a log stream per instance and container at run time; the wildcard stays inside this endpoint\'s log group.');
+  for (const arn of logStreamsArns) {
+    acknowledgeWildcardResource(role, arn,
+      'SageMaker names a log stream per instance and container at run time; the wildcard stays inside this endpoint\'s log group.');
+  }
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'Only actions without a resource type use "*": ecr:GetAuthorizationToken (the ECR API accepts only "*")' +

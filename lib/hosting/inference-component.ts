@@ -1,3 +1,4 @@
+import { Stack, Token } from 'aws-cdk-lib';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { EndpointSettings } from './endpoint-settings';
@@ -45,4 +46,14 @@ export function renderInferenceComponent(
 export function inferenceComponentNameOf(endpointName: string): string {
   const suffix = '-ic';
   return endpointName.slice(0, 63 - suffix.length).replace(/-+$/, '') + suffix;
+}
+
+/**
+ * The ARNs IAM matches requests on an inference component against. SageMaker writes resource names in lower case in
+ * the ARNs it returns for endpoints and jobs; the name as given is listed too, so that a grant holds either way and
+ * still names this one component. (A token cannot be lower-cased at synth time: it is used as it resolves.)
+ */
+export function inferenceComponentArns(scope: Construct, name: string): string[] {
+  const names = Token.isUnresolved(name) ? [name] : [...new Set([name, name.toLowerCase()])];
+  return names.map((resourceName) => Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'inference-component', resourceName }));
 }

@@ -7,13 +7,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { aws_sagemaker as sagemakerRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { InstanceType } from '../core/instance-type';
+import { renderComponentDeploymentConfig } from './deployment/render-component-deployment-config';
 import { renderDeploymentConfig } from './deployment/render-deployment-config';
 import { renderEndpointConfig } from './endpoint-config';
 import { renderModel } from './endpoint-model';
 import { renderEndpoint } from './endpoint-resource';
 import { resolveEndpointSettings } from './endpoint-settings';
 import { bindServingMode, resolveServingMode } from './serving-mode-config';
-import { createExecutionRole } from './execution-role';
+import { createExecutionRole, endpointLogGroups } from './execution-role';
+import { inferenceComponentNameOf } from './inference-component';
 import { EndpointAlarms } from './monitoring/endpoint-alarms';
 import { EndpointDashboard } from './monitoring/endpoint-dashboard';
 import { EndpointMetrics } from './monitoring/endpoint-metrics';
@@ -171,12 +173,13 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
     // Every value is defaulted and checked before any resource exists; each following step renders one resource from
     // those settings, so a new kind of variant or endpoint option is a new renderer rather than an edit of every step.
     const settings = resolveEndpointSettings(this, props);
-    const modeSettings = resolveServingMode(props, settings);
+    const modeSettings = resolveServingMode(this, props, settings);
     this.instanceType = settings.instanceType;
     this.instanceCount = settings.instanceCount;
     this.variantName = settings.variantName;
 
-    this.role = props.role ?? createExecutionRole(this, settings.endpointName, props.vpc !== undefined);
+    this.role = props.role ?? createExecutionRole(this, endpointLogGroups(settings.endpointName,
+      modeSettings.scaleToZero ? inferenceComponentNameOf(settings.endpointName) : undefined), props.vpc !== undefined);
 
     const model = renderModel(this, props, settings, this.role);
     this.model = model.model;
@@ -214,12 +217,22 @@ export class RealtimeEndpoint extends Resource implements sagemaker.IEndpoint, e
     this.copyCountPublisher = this.servingModeResources.copyCountPublisher;
     this.asyncScaling = this.servingModeResources.asyncScaling;
     this.asyncInference = this.servingModeResources.asyncInference;
-    if (props.deployment) {
+    if (props.deployment && this.inferenceComponent && modeSettings.scaleToZero) {
+      // The model lives in the inference component: a new model is an update of the component, which takes the
+      // rolling update; the endpoint's own DeploymentConfig would never govern a model change.
+      this.inferenceComponent.deploymentConfig = renderComponentDeploymentConfig(this, props.deployment, {
+        instanceTypeName: this.instanceType.name,
+        maxCopyCount: modeSettings.scaleToZero.maxCopyCount,
+        componentAlarms: this.alarms?.alarms,
+      });
+    } else if (props.deployment) {
       this.endpoint.deploymentConfig = renderDeploymentConfig(this, props.deployment, {
         instanceTypeName: this.instanceType.name,
         instanceCount: this.instanceCount,
         minInstanceCount: modeSettings.asyncScaling?.minInstanceCount
           ?? (props.autoScaling ? props.autoScaling.minInstanceCount ?? 1 : undefined),
+        countSetting: modeSettings.asyncScaling ? 'ServingMode.asynchronous({ minInstanceCount })'
+          : props.autoScaling ? 'autoScaling.minInstanceCount' : 'instanceCount',
         endpointAlarms: this.alarms?.alarms,
         modeKind: GUARDRAIL_MODE_KINDS[modeSettings.mode.kind],
       });

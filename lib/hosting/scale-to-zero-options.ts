@@ -38,10 +38,16 @@ export interface ScaleToZeroOptions {
   readonly invocationsPerCopyTarget?: number;
 
   /**
-   * How long the endpoint stays warm without any request before its copies (and then its instances) go to zero.
-   * Whole minutes from 1 to 1440 (CloudWatch evaluates an alarm over at most one day).
+   * No longer used: it set an alarm on "no request for this long" whose step policy set the copy count to 0, and that
+   * policy, re-invoked every minute while its alarm stayed in ALARM, could undo the copy a waking request had just
+   * started (a refused request is no invocation). The endpoint now reaches zero the way "Scale an endpoint to zero
+   * instances" documents it: target tracking on invocations per copy removes the last copy once its scale-in alarm has
+   * seen enough idle minutes (about 15 one-minute data points; AWS does not document the count), then managed instance
+   * scaling releases the instances (about 10 minutes more in AWS's sample). Nothing in the template sets that time.
+   * Still accepted, with a synth warning.
    *
-   * @default Duration.minutes(30)
+   * @deprecated target tracking decides when an idle endpoint reaches zero; remove this option.
+   * @default - none
    */
   readonly idleTimeout?: Duration;
 

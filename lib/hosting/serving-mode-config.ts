@@ -8,7 +8,9 @@ import { EndpointSettings } from './endpoint-settings';
 import { renderScaleToZeroVariant } from './production-variant';
 import { RealtimeEndpointOptions } from './realtime-endpoint-props';
 import { ServingMode, ServingModeKind } from './serving-mode';
-import { AsyncScalingSettings, resolveAsyncScaling, resolveScaleToZero, ScaleToZeroSettings, validateServingMode } from './serving-mode-rules';
+import {
+  AsyncScalingSettings, resolveAsyncScaling, resolveScaleToZero, ScaleToZeroSettings, validateServingMode, warnDeprecatedModeOptions,
+} from './serving-mode-rules';
 
 /** A serving mode's settings, checked before any resource exists. */
 export interface ServingModeSettings {
@@ -18,9 +20,10 @@ export interface ServingModeSettings {
 }
 
 /** Defaults and validates the serving mode (the "validate" step, next to `resolveEndpointSettings`). */
-export function resolveServingMode(props: RealtimeEndpointOptions, settings: EndpointSettings): ServingModeSettings {
+export function resolveServingMode(scope: Construct, props: RealtimeEndpointOptions, settings: EndpointSettings): ServingModeSettings {
   const mode = props.servingMode ?? ServingMode.realtime();
   validateServingMode(mode, props);
+  warnDeprecatedModeOptions(scope, mode);
   return {
     mode,
     scaleToZero: mode.kind === ServingModeKind.REALTIME_SCALE_TO_ZERO ? resolveScaleToZero(mode, settings.instanceType, props) : undefined,

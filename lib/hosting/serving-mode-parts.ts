@@ -6,6 +6,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AsyncInferenceLocations } from './async-inference-options';
+import { keepCopyCountAcrossUpdates } from './copy-count-at-deploy';
 import { EndpointSettings } from './endpoint-settings';
 import { inferenceComponentNameOf, renderInferenceComponent } from './inference-component';
 import { CopyCountPublisher } from './monitoring/copy-count-publisher';
@@ -111,6 +112,7 @@ export class ServingModeParts extends Construct {
       // The endpoint config names the role SageMaker uses to place copies: its policy must exist first.
       props.endpoint.node.addDependency(props.role);
       this.inferenceComponent = renderInferenceComponent(scope, settings, modeSettings.scaleToZero, props.model, props.endpoint);
+      keepCopyCountAcrossUpdates(this, this.inferenceComponent, modeSettings.scaleToZero.initialCopyCount);
       this.inferenceComponentName = inferenceComponentNameOf(settings.endpointName);
       this.inferenceComponentMetrics = new InferenceComponentMetrics(this.inferenceComponentName);
       if (modeSettings.scaleToZero.copyCountMetrics) {
@@ -120,7 +122,6 @@ export class ServingModeParts extends Construct {
         inferenceComponentName: this.inferenceComponentName,
         maxCopyCount: modeSettings.scaleToZero.maxCopyCount,
         invocationsPerCopyTarget: modeSettings.scaleToZero.invocationsPerCopyTarget,
-        idleMinutes: modeSettings.scaleToZero.idleMinutes,
         inferenceComponent: this.inferenceComponent,
       });
     }
@@ -129,6 +130,7 @@ export class ServingModeParts extends Construct {
       this.asyncMetrics = new AsyncInferenceMetrics(props.endpoint.attrEndpointName, settings.variantName);
       this.asyncScaling = new AsyncAutoScaling(this, 'Scaling', {
         ...modeSettings.asyncScaling,
+        scaleInCooldown: Duration.seconds(modeSettings.asyncScaling.scaleInCooldownSeconds),
         endpointName: props.endpoint.attrEndpointName,
         variantName: settings.variantName,
         endpoint: props.endpoint,

@@ -1,4 +1,5 @@
-import { Token } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { InstanceType } from '../core/instance-type';
 import { instanceCapacity } from './instance-capacity';
 import { RealtimeEndpointOptions } from './realtime-endpoint-props';
@@ -10,7 +11,6 @@ export interface ScaleToZeroSettings {
   readonly maxCopyCount: number;
   readonly initialCopyCount: number;
   readonly invocationsPerCopyTarget: number;
-  readonly idleMinutes: number;
   readonly acceleratorsPerCopy?: number;
   readonly cpuCoresPerCopy: number;
   readonly memoryPerCopyInMb: number;
@@ -22,7 +22,8 @@ export interface AsyncScalingSettings {
   readonly minInstanceCount: number;
   readonly maxInstanceCount: number;
   readonly backlogPerInstanceTarget: number;
-  readonly idleMinutes: number;
+  /** Target tracking's scale-in cooldown, in whole seconds. */
+  readonly scaleInCooldownSeconds: number;
   readonly maxConcurrentInvocationsPerInstance?: number;
 }
 
@@ -53,6 +54,26 @@ export function validateServingMode(mode: ServingMode, props: RealtimeEndpointOp
   }
 }
 
+/**
+ * Warns about the options a mode still accepts but no longer uses as their name suggests (deprecated), saying what
+ * they did and what decides now.
+ */
+export function warnDeprecatedModeOptions(scope: IConstruct, mode: ServingMode): void {
+  if (mode.scaleToZero?.idleTimeout !== undefined) {
+    Annotations.of(scope).addWarningV2('cdk-pytorch-sagemaker:scaleToZeroIdleTimeoutDeprecated',
+      'ServingMode.realtimeScaleToZero idleTimeout is deprecated and has no effect: it set an idle alarm whose ' +
+      'ExactCapacity-0 step policy could undo a wake-up (issue 17). Target tracking on invocations per copy now ' +
+      'removes the last copy after its scale-in alarm\'s idle minutes (about 15; AWS does not document the count), ' +
+      'and managed instance scaling then releases the instances. Remove idleTimeout.');
+  }
+  if (mode.asyncInference?.idleTimeout !== undefined) {
+    Annotations.of(scope).addWarningV2('cdk-pytorch-sagemaker:asyncIdleTimeoutDeprecated',
+      'ServingMode.asynchronous idleTimeout is deprecated: it sets the target tracking scale-in cooldown, which is ' +
+      'now scaleInCooldown; it does not decide when an idle endpoint reaches zero (target tracking\'s scale-in alarm ' +
+      'does, after about 15 idle minutes). Rename idleTimeout to scaleInCooldown.');
+  }
+}
+
 /** Defaults and checks of `realtimeScaleToZero()` for an instance type. */
 export function resolveScaleToZero(mode: ServingMode, instanceType: InstanceType, props: RealtimeEndpointOptions): ScaleToZeroSettings {
   const options = mode.scaleToZero ?? {};
@@ -75,7 +96,6 @@ export function resolveScaleToZero(mode: ServingMode, instanceType: InstanceType
   if (known(invocationsPerCopyTarget) && !(invocationsPerCopyTarget > 0)) {
     throw new Error(`realtimeScaleToZero invocationsPerCopyTarget must be above 0, got ${invocationsPerCopyTarget}.`);
   }
-  const idleMinutes = minutes('realtimeScaleToZero idleTimeout', options.idleTimeout?.toSeconds() ?? 30 * 60);
 
   const capacity = instanceCapacity(instanceType.name);
   const needExplicit = (what: string) => new Error(`realtimeScaleToZero cannot derive ${what} for ${instanceType.name}, ` +
@@ -114,7 +134,7 @@ export function resolveScaleToZero(mode: ServingMode, instanceType: InstanceType
     }
   }
   return {
-    maxInstanceCount, maxCopyCount, initialCopyCount, invocationsPerCopyTarget, idleMinutes,
+    maxInstanceCount, maxCopyCount, initialCopyCount, invocationsPerCopyTarget,
     acceleratorsPerCopy, cpuCoresPerCopy, memoryPerCopyInMb,
     copyCountMetrics: options.copyCountMetrics ?? true,
   };
@@ -142,21 +162,18 @@ export function resolveAsyncScaling(mode: ServingMode, initialInstanceCount: num
   if (options.maxConcurrentInvocationsPerInstance !== undefined) {
     wholeNumber('asynchronous maxConcurrentInvocationsPerInstance', options.maxConcurrentInvocationsPerInstance, 1, 1000);
   }
-  const idleMinutes = minutes('asynchronous idleTimeout', options.idleTimeout?.toSeconds() ?? 15 * 60);
+  if (options.scaleInCooldown !== undefined && options.idleTimeout !== undefined) {
+    throw new Error('asynchronous scaleInCooldown and idleTimeout set the same cooldown: remove idleTimeout (deprecated).');
+  }
+  const scaleInCooldownSeconds = (options.scaleInCooldown ?? options.idleTimeout)?.toSeconds() ?? 15 * 60;
+  if (!known(scaleInCooldownSeconds)) {
+    throw new Error('asynchronous scaleInCooldown must be a literal duration.');
+  }
+  if (!(Number.isInteger(scaleInCooldownSeconds) && scaleInCooldownSeconds >= 0)) {
+    throw new Error(`asynchronous scaleInCooldown must be whole seconds (PutScalingPolicy ScaleInCooldown), got ${scaleInCooldownSeconds}.`);
+  }
   return {
-    minInstanceCount, maxInstanceCount, backlogPerInstanceTarget, idleMinutes,
+    minInstanceCount, maxInstanceCount, backlogPerInstanceTarget, scaleInCooldownSeconds,
     maxConcurrentInvocationsPerInstance: options.maxConcurrentInvocationsPerInstance,
   };
-}
-
-/** A duration in whole minutes from 1 to 1440: CloudWatch evaluates an alarm over at most one day. */
-function minutes(name: string, seconds: number): number {
-  if (!known(seconds)) {
-    throw new Error(`${name} must be a literal duration.`);
-  }
-  if (!(seconds % 60 === 0 && seconds >= 60 && seconds <= 86400)) {
-    throw new Error(`${name} must be whole minutes from 1 minute to 1 day (CloudWatch evaluates an alarm over at ` +
-      `most one day), got ${seconds} seconds.`);
-  }
-  return seconds / 60;
 }

@@ -1,5 +1,7 @@
 import { AsyncInferenceOptions } from './async-inference-options';
 import { ScaleToZeroOptions } from './scale-to-zero-options';
+import { checkPropTypes } from '../common/validation';
+import { ASYNC_OPTION_TYPES, SCALE_TO_ZERO_OPTION_TYPES } from './option-types';
 
 /**
  * The kind of endpoint a `ServingMode` makes.
@@ -18,7 +20,7 @@ export enum ServingModeKind {
  * capture and alarms options are the same in every mode.
  *
  * - `realtime()` (the default): always-on instances, no cold start, billed every hour.
- * - `realtimeScaleToZero()`: `InvokeEndpoint` as usual; after `idleTimeout` without requests no instance runs, and
+ * - `realtimeScaleToZero()`: `InvokeEndpoint` as usual; up to about 25 minutes after the last request no instance runs, and
  *   the first request after that fails while an instance starts (several minutes).
  * - `asynchronous()`: `InvokeEndpointAsync` with payloads in S3; requests queue while an instance starts.
  */
@@ -30,8 +32,9 @@ export class ServingMode {
 
   /**
    * A real-time endpoint that hosts the model as an inference component on a variant with managed instance scaling
-   * down to 0 instances, scaled by Application Auto Scaling (copy count from 0) and woken by the
-   * `NoCapacityInvocationFailures` alarm.
+   * down to 0 instances, as "Scale an endpoint to zero instances" wires it: target tracking on invocations per copy
+   * (min 0) takes the copies to 0 when idle, a step policy on the `NoCapacityInvocationFailures` alarm brings the first
+   * copy back.
    */
   public static realtimeScaleToZero(options: ScaleToZeroOptions = {}): ServingMode {
     return new ServingMode(ServingModeKind.REALTIME_SCALE_TO_ZERO, options, undefined);
@@ -52,7 +55,10 @@ export class ServingMode {
     public readonly scaleToZero?: ScaleToZeroOptions,
     /** The options of `asynchronous()`, else undefined. */
     public readonly asyncInference?: AsyncInferenceOptions,
-  ) {}
+  ) {
+    checkPropTypes('ServingMode.realtimeScaleToZero: ', scaleToZero, SCALE_TO_ZERO_OPTION_TYPES);
+    checkPropTypes('ServingMode.asynchronous: ', asyncInference, ASYNC_OPTION_TYPES);
+  }
 
   /** Whether this mode lets the endpoint run no instance at all while idle. */
   public get scalesToZero(): boolean {

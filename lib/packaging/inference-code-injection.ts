@@ -12,6 +12,8 @@ import { NetworkInterfaceGrantOptions, networkInterfaceStatements, placeInVpc, V
 import { ModelData } from '../core/model-data';
 import { InferenceCode } from './inference-code';
 import { InjectionStrategy } from './injection-strategy';
+import { INJECTION_PROP_TYPES } from './injection-prop-types';
+import { checkPropTypes } from '../common/validation';
 import { INFERENCE_CODE_INJECTION_RESOURCE_TYPE, injectCodeAttribute, InjectCodeProperties } from './resource-types';
 
 /** How an {@link InferenceCodeInjection} injects and where it writes: everything but what it injects into. */
@@ -24,15 +26,20 @@ export interface InferenceCodeInjectionOptions {
   readonly strategy?: InjectionStrategy;
 
   /**
-   * Where the new artifact is written.
+   * Where the new artifact is written. Give your own bucket an `AbortIncompleteMultipartUpload` lifecycle rule (the
+   * created bucket has one, 1 day): an upload the function cannot abort (e.g. a bucket policy denies it) is named in
+   * the FAILED reason, and its parts are billed until it is aborted.
    *
-   * @default - a bucket created for it: SSE-S3 encrypted, SSL-only, public access blocked
+   * @default - a bucket created for it: SSE-S3 encrypted, SSL-only, public access blocked, incomplete multipart
+   * uploads aborted after 1 day
    */
   readonly outputBucket?: s3.IBucket;
 
   /**
-   * The key prefix of everything this resource writes (each artifact goes to `<prefix><content hash>/model.tar.gz`,
-   * beside an `injection.json` that records how it was made). The function may write and delete under it only.
+   * The key prefix of everything this resource writes (each artifact goes to `<prefix><hash>/model.tar.gz`, beside
+   * an `injection.json` that records how it was made and a `claim.json` that names its writer; the hash covers the
+   * inputs and this resource, so resources sharing a prefix never share a key). The function writes under it only,
+   * never over an existing object, and deletes only objects it wrote.
    *
    * @default 'inference-code-injection/<construct address>/'
    */
@@ -151,6 +158,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
 
   constructor(scope: Construct, id: string, props: InferenceCodeInjectionProps) {
     super(scope, id);
+    checkPropTypes('', props, INJECTION_PROP_TYPES);
     const source = resolveSource(this, props.modelData);
     this.uncompressed = source.prefix !== undefined;
     if (this.uncompressed && props.strategy && props.strategy !== InjectionStrategy.AUTO) {
@@ -160,6 +168,8 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
       );
     }
     const strategy = props.strategy ?? InjectionStrategy.AUTO;
+    // A local archive is read now: what the injection function would refuse at deploy time is refused at synth.
+    props.modelData._checkInjection(strategy.name);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
       throw new Error(`InferenceCodeInjection: removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}.`);

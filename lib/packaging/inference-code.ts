@@ -5,7 +5,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { requirementsFileNamesPackages } from '../common/requirements-file';
-import { codeDirectoryProblem } from '../common/inference-script';
+import { codeDirectoryProblem, INFERENCE_SCRIPT } from '../common/inference-script';
+import { checkArgumentType } from '../common/validation';
+import { checkPythonSyntaxAtSynth } from '../common/python-syntax';
 
 /** Where the bound inference code is stored for the deployment. */
 export interface InferenceCodeConfig {
@@ -25,11 +27,14 @@ export class InferenceCode {
    * Checks the directory now, at synth time: it must exist, hold a regular file `inference.py` that defines
    * `model_fn` at top level and does not combine `transform_fn` with `input_fn`/`predict_fn`/`output_fn` (the
    * container refuses that at start-up), contain no symbolic links, and hold at most 100 MiB. The
-   * `cdk-pytorch-sagemaker inject-code` command runs the same check.
+   * `cdk-pytorch-sagemaker inject-code` command runs the same check. When the app synthesizes, `inference.py` is also
+   * compiled (never run) by a `python3` or `python` found on the PATH: a syntax error fails the synth; without a
+   * Python, a warning says it was not checked.
    *
    * @param directory path of the code directory
    */
   public static fromDirectory(directory: string): InferenceCode {
+    checkArgumentType('InferenceCode.fromDirectory', directory, 'string', "give the directory's path, e.g. InferenceCode.fromDirectory('serving')");
     return new InferenceCode(path.resolve(directory));
   }
 
@@ -68,6 +73,11 @@ export class InferenceCode {
     // The id depends on the directory, so two code directories bound in one scope do not collide.
     const id = `InferenceCode${crypto.createHash('sha256').update(this.directory).digest('hex').slice(0, 8)}`;
     const existing = scope.node.tryFindChild(id);
+    if (!existing) {
+      // The module the container imports: its syntax is checked when the app synthesizes (one Python for the app).
+      const script = path.join(this.directory, INFERENCE_SCRIPT);
+      checkPythonSyntaxAtSynth(scope, [{ label: script, data: fs.readFileSync(script) }]);
+    }
     const asset = existing instanceof s3assets.Asset ? existing : new s3assets.Asset(scope, id, { path: this.directory, exclude: [...EXCLUDED] });
     return { bucket: asset.bucket, objectKey: asset.s3ObjectKey };
   }

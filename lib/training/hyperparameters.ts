@@ -1,5 +1,7 @@
 import { CfnParameter, Fn, Token } from 'aws-cdk-lib';
 import { DeployTimeEncoding, formatFloat } from './hyperparameter-wire';
+import { checkArgumentType, checkInstance, describeValue, ExpectedClass, instanceOf, quoteArgument } from '../common/validation';
+import { hyperparameterFor } from './hyperparameter-examples';
 
 /**
  * The type a hyperparameter is declared with, and so the Python type the training script receives.
@@ -61,6 +63,7 @@ function toJsonText(node: TypedJson): string {
 export class Hyperparameter {
   /** A whole number (a safe JavaScript integer), or a numeric token resolved at deploy time. */
   public static integer(value: number): Hyperparameter {
+    checkArgumentType('Hyperparameter.integer', value, 'number', unquoted('integer', value));
     if (Token.isUnresolved(value)) {
       return new Hyperparameter(HyperparameterType.INTEGER, undefined, Token.asString(value), DeployTimeEncoding.NUMBER);
     }
@@ -72,6 +75,7 @@ export class Hyperparameter {
 
   /** A finite number, or a numeric token resolved at deploy time. */
   public static float(value: number): Hyperparameter {
+    checkArgumentType('Hyperparameter.float', value, 'number', unquoted('float', value));
     if (Token.isUnresolved(value)) {
       return new Hyperparameter(HyperparameterType.FLOAT, undefined, Token.asString(value), DeployTimeEncoding.NUMBER);
     }
@@ -83,14 +87,18 @@ export class Hyperparameter {
 
   /** `true` or `false`: the script receives a Python `bool` (never the truthy string `"False"`). */
   public static boolean(value: boolean): Hyperparameter {
-    if (typeof value !== 'boolean') {
-      throw new Error(`Hyperparameter.boolean(${String(value)}): the value must be true or false; use Hyperparameter.fromParameter() for a deploy-time value.`);
-    }
+    const given: unknown = value;
+    checkArgumentType('Hyperparameter.boolean', given, 'boolean', typeof given === 'string' && /^(true|false)$/i.test(given)
+      ? `write Hyperparameter.boolean(${given.toLowerCase()}), without quotes`
+      : 'give true or false; use Hyperparameter.fromParameter() for a deploy-time value');
     return new Hyperparameter(HyperparameterType.BOOLEAN, { kind: 'boolean', value });
   }
 
   /** Any text, or a string token resolved at deploy time. The script receives a `str` even for `"123"`. */
   public static string(value: string): Hyperparameter {
+    checkArgumentType('Hyperparameter.string', value, 'string', typeof value === 'number' || typeof value === 'boolean'
+      ? `write Hyperparameter.string('${value}') for text, or Hyperparameter.${typeof value === 'boolean' ? 'boolean' : Number.isInteger(value) ? 'integer' : 'float'}(${value}) for a ${typeof value}`
+      : undefined);
     if (Token.isUnresolved(value)) {
       return new Hyperparameter(HyperparameterType.STRING, undefined, value, DeployTimeEncoding.STRING);
     }
@@ -99,31 +107,41 @@ export class Hyperparameter {
 
   /** A list of hyperparameter values (they may differ in type, and nest); all must be known at synth time. */
   public static list(values: Hyperparameter[]): Hyperparameter {
+    checkArray('Hyperparameter.list', values);
+    values.forEach((value, i) => checkInstance(`Hyperparameter.list([...])[${i}]`, value, HYPERPARAMETER));
     return new Hyperparameter(HyperparameterType.LIST, { kind: 'list', items: values.map((v, i) => v.nestedJson(`list element ${i}`)) });
   }
 
   /** A list of whole numbers. */
   public static integerList(values: number[]): Hyperparameter {
+    checkArray('Hyperparameter.integerList', values);
     return Hyperparameter.list(values.map((v) => Hyperparameter.integer(v)));
   }
 
   /** A list of finite numbers. */
   public static floatList(values: number[]): Hyperparameter {
+    checkArray('Hyperparameter.floatList', values);
     return Hyperparameter.list(values.map((v) => Hyperparameter.float(v)));
   }
 
   /** A list of strings. */
   public static stringList(values: string[]): Hyperparameter {
+    checkArray('Hyperparameter.stringList', values);
     return Hyperparameter.list(values.map((v) => Hyperparameter.string(v)));
   }
 
   /** A list of booleans. */
   public static booleanList(values: boolean[]): Hyperparameter {
+    checkArray('Hyperparameter.booleanList', values);
     return Hyperparameter.list(values.map((v) => Hyperparameter.boolean(v)));
   }
 
   /** A JSON object of hyperparameter values; all must be known at synth time. The script receives a `dict`. */
   public static map(entries: { [key: string]: Hyperparameter }): Hyperparameter {
+    if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
+      throw new Error(`Hyperparameter.map: expected an object of Hyperparameters by name ({ warmup: Hyperparameter.integer(100) }), got ${describeValue(entries)}.`);
+    }
+    for (const [key, value] of Object.entries(entries)) checkInstance(`Hyperparameter.map({...}).${key}`, value, HYPERPARAMETER);
     const sorted = Object.keys(entries).sort().map((key): [string, TypedJson] => [key, entries[key].nestedJson(`map entry '${key}'`)]);
     return new Hyperparameter(HyperparameterType.MAP, { kind: 'map', entries: sorted });
   }
@@ -214,3 +232,18 @@ export class Hyperparameter {
     return this.json as TypedJson;
   }
 }
+
+/** For a number given as a string ('10'): how to write it as a number. */
+function unquoted(factory: string, value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))
+    ? `write Hyperparameter.${factory}(${Number(value)}), without quotes`
+    : undefined;
+}
+
+/** Throws unless a list factory got an array. */
+function checkArray(call: string, values: unknown): void {
+  if (!Array.isArray(values)) throw new Error(`${call}(${quoteArgument(values)}): expected an array, got ${describeValue(values)}.`);
+}
+
+/** What every argument that takes a Hyperparameter expects (checked at run time for JavaScript callers). */
+const HYPERPARAMETER: ExpectedClass = instanceOf(Hyperparameter, hyperparameterFor);

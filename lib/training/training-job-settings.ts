@@ -9,6 +9,8 @@ import {
 import { TrainingDistribution } from './training-distribution';
 import { TRAINING_INSTANCE_TYPES } from './training-instance-types';
 import { TrainingJobProps } from './training-job-props';
+import { TRAINING_JOB_PROP_TYPES } from './training-prop-types';
+import { checkPropTypes } from '../common/validation';
 
 /** The plain values of a TrainingJob's props, defaults applied and checked: what the later steps build from. */
 export interface TrainingJobSettings {
@@ -39,6 +41,7 @@ export interface TrainingJobSettings {
 
 /** Applies the defaults of `props` and checks every plain value, throwing a message that says what to change. */
 export function resolveSettings(scope: Construct, props: TrainingJobProps): TrainingJobSettings {
+  checkPropTypes('', props, TRAINING_JOB_PROP_TYPES);
   const entryPoint = props.entryPoint ?? 'train.py';
   const networkIsolation = props.enableNetworkIsolation ?? false;
   checkSourceDirectory(props.sourceDirectory, entryPoint);

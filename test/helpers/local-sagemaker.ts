@@ -29,6 +29,21 @@ export const LOCAL_AWS_ENV = {
   AWS_SECRET_ACCESS_KEY: 'local-secret-not-used-by-aws',
 } as const;
 
+/**
+ * Points the SDK clients a handler builds at import with no configuration (`new SageMakerClient({})`) at local
+ * servers, as Lambda's environment would point them at AWS: region and credentials from `LOCAL_AWS_ENV`, one endpoint
+ * per service (`AWS_ENDPOINT_URL_<SERVICE>`; the clients read them when they first send). Returns the function that
+ * restores the environment.
+ */
+export function useLocalAwsEnvironment(endpoints: { readonly [service: string]: string }): () => void {
+  const saved = { ...process.env };
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
+  Object.assign(process.env, LOCAL_AWS_ENV);
+  for (const [service, url] of Object.entries(endpoints)) process.env[`AWS_ENDPOINT_URL_${service}`] = url;
+  return () => { process.env = saved; };
+}
+
 const ACCOUNT = '123456789012';
 const PROTOCOL = protocolOf('sagemaker');
 const CONTENT_TYPE = `application/x-amz-json-${PROTOCOL.jsonVersion}`;
@@ -75,6 +90,13 @@ export class LocalSageMaker {
   /** The endpoint URL for AWS_ENDPOINT_URL_SAGEMAKER. */
   public get endpoint(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Forgets the calls, the inference components and any planted failure (between tests). */
+  public resetComponents(): void {
+    this.calls.length = 0;
+    this.inferenceComponents.clear();
+    this.failWith = undefined;
   }
 
   /** Resolves with the next request that arrives (an event, not a wait in time). */

@@ -5,7 +5,7 @@ import * as cdk from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import {
-  CapacitySize, DeploymentGuardrails, InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps,
+  CapacitySize, DeploymentGuardrails, InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps, ServingMode,
 } from '../../lib';
 import { checkGuardrails, checkGuardrailsForMode, GuardrailFacts } from '../../lib/hosting/deployment/guardrail-rules';
 import { validateRequest } from '../helpers/api-models';
@@ -197,30 +197,100 @@ describe('synth-time errors', () => {
       maximumExecutionTimeoutSeconds: 1200, instanceTypeName: 'ml.g5.xlarge', instanceCount: 10, minInstanceCount: 10, alarmCount: 10,
     };
     expect(checkGuardrails(facts)).toEqual([]);
-    expect(checkGuardrails({ ...facts, kind: 'ALL_AT_ONCE', size: undefined, instanceTypeName: 'ml.inf1.xlarge', instanceCount: 1, minInstanceCount: 1 })).toEqual([]);
+    expect(checkGuardrails({ ...facts, kind: 'ALL_AT_ONCE', size: undefined, instanceTypeName: 'ml.inf1.xlarge', instanceCount: 1, minInstanceCount: 1, alarmCount: 0 })).toEqual([]);
+    expect(checkGuardrails({ ...facts, kind: 'ROLLING', unit: 'copy', size: { type: 'COPY_COUNT', value: 1 }, instanceCount: 2, minInstanceCount: 0 })).toEqual([]);
   });
 });
 
 describe('rules per serving mode (checkGuardrailsForMode)', () => {
   test('real-time and async endpoints take every kind', () => {
     for (const kind of ['ALL_AT_ONCE', 'CANARY', 'LINEAR', 'ROLLING']) {
-      expect(checkGuardrailsForMode('realtime', kind, 2)).toEqual([]);
-      expect(checkGuardrailsForMode('async', kind, 2)).toEqual([]);
+      expect(checkGuardrailsForMode('realtime', kind)).toEqual([]);
+      expect(checkGuardrailsForMode('async', kind)).toEqual([]);
     }
   });
   test('serverless: no rolling deployment', () => {
-    expect(checkGuardrailsForMode('serverless', 'ROLLING', 1)[0]).toMatch(/serverless endpoint cannot take a rolling deployment/);
-    expect(checkGuardrailsForMode('serverless', 'CANARY', 1)).toEqual([]);
+    expect(checkGuardrailsForMode('serverless', 'ROLLING')[0]).toMatch(/serverless endpoint cannot take a rolling deployment/);
+    expect(checkGuardrailsForMode('serverless', 'CANARY')).toEqual([]);
   });
   test('inference components: rolling only', () => {
-    expect(checkGuardrailsForMode('inference-components', 'CANARY', 0)[0]).toMatch(/inference component.*rolling update/);
-    expect(checkGuardrailsForMode('inference-components', 'ROLLING', 0)[0]).toMatch(/not supported by this library yet/);
-  });
-  test('a fleet that scales to zero has no share to take a canary of', () => {
-    expect(checkGuardrailsForMode('async', 'CANARY', 0)[0]).toMatch(/can scale to zero/);
-    expect(checkGuardrailsForMode('async', 'ALL_AT_ONCE', 0)).toEqual([]);
+    expect(checkGuardrailsForMode('inference-components', 'CANARY')[0]).toMatch(/inference component.*takes only a rolling update.*no canary kind/);
+    expect(checkGuardrailsForMode('inference-components', 'ALL_AT_ONCE')[0]).toMatch(/no all-at-once kind/);
+    expect(checkGuardrailsForMode('inference-components', 'ROLLING')).toEqual([]);
   });
   test('an unknown mode is reported', () => {
-    expect(checkGuardrailsForMode('batch', 'CANARY', 1)).toEqual(['Unknown serving mode \'batch\'.']);
+    expect(checkGuardrailsForMode('batch', 'CANARY')).toEqual(['Unknown serving mode \'batch\'.']);
+  });
+});
+
+describe('each message names what to change, and only that (issue 20, "Contradictory hints")', () => {
+  test('async with instanceCount 2 and a canary: the asynchronous minimum is what matters, not instanceCount', () => {
+    const stack = new cdk.Stack(fastApp(), 'S');
+    let message = '';
+    try {
+      new RealtimeEndpoint(stack, 'Endpoint', {
+        modelData: ModelData.fromS3Uri('s3://bkt/model.tar.gz'),
+        servingMode: ServingMode.asynchronous({ maxInstanceCount: 2 }),
+        instanceCount: 2,
+        deployment: DeploymentGuardrails.canary(),
+      });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe('S/Endpoint: deployment: A canary deployment needs at least 2 instances (the canarySize is at most half of ' +
+      'them), but the variant can have 0 (it scales to zero, so an update may find no instance at all): raise ' +
+      'ServingMode.asynchronous({ minInstanceCount }) to 2 or more, or use DeploymentGuardrails.allAtOnce().');
+    expect(message).not.toMatch(/raise instanceCount|autoScaling/);
+    // With the minimum raised as told, the canary is accepted.
+    expect(() => endpointIn({
+      servingMode: ServingMode.asynchronous({ minInstanceCount: 2, maxInstanceCount: 2 }), instanceCount: 2, deployment: DeploymentGuardrails.canary(),
+    })).not.toThrow();
+  });
+
+  test('scale to zero plus canary: only that an inference component takes a rolling update, no instance hint', () => {
+    let message = '';
+    try {
+      endpointIn({ servingMode: ServingMode.realtimeScaleToZero(), deployment: DeploymentGuardrails.canary() });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe('S/Endpoint: deployment: An inference component (ServingMode.realtimeScaleToZero) takes only a rolling ' +
+      'update, in batches of copies: its DeploymentConfig has no canary kind. Use DeploymentGuardrails.rolling() (e.g. ' +
+      '{ maximumBatchSize: CapacitySize.copyCount(1) }, with maxCopyCount of at least 2), or remove deployment.');
+    expect(message).not.toMatch(/instanceCount/);
+  });
+
+  test('the setting named is the one that bounds the count: instanceCount, autoScaling.minInstanceCount', () => {
+    expect(() => endpointIn({ deployment: DeploymentGuardrails.canary() })).toThrow(/can have 1: raise instanceCount to 2 or more/);
+    expect(() => endpointIn({
+      instanceCount: 2, autoScaling: { minInstanceCount: 1, maxInstanceCount: 4, invocationsPerInstanceTarget: 10 }, deployment: DeploymentGuardrails.canary(),
+    })).toThrow(/can have 1: raise autoScaling.minInstanceCount to 2 or more/);
+  });
+
+  test('copies size an inference component\'s update, not an endpoint\'s', () => {
+    expect(() => endpointIn({ ...TWO, deployment: DeploymentGuardrails.rolling({ maximumBatchSize: CapacitySize.copyCount(1) }) }))
+      .toThrow(/maximumBatchSize is a number of copies: an endpoint is updated in shares of its instances/);
+  });
+});
+
+describe('Inf1: all at once, and nothing that only guardrails would do ("Exclusions")', () => {
+  const INF1 = { instanceType: InstanceType.of('ml.inf1.xlarge') };
+
+  test('rollback alarms and a termination wait are refused with what to change', () => {
+    expect(() => endpointIn({ ...INF1, deployment: DeploymentGuardrails.allAtOnce() })).toThrow(
+      'S/Endpoint: deployment: ml.inf1.xlarge is an Inf1 instance type: SageMaker does not apply deployment guardrails to ' +
+      'Inf1 endpoints and deploys all at once with no final baking period, so the 2 rollback alarm(s) and terminationWait ' +
+      '(300 s) of allAtOnce() would do nothing. Remove deployment (the update is all at once anyway), or pick an instance ' +
+      'type other than Inf1 to keep them.');
+    expect(() => endpointIn({ ...INF1, deployment: DeploymentGuardrails.allAtOnce({ terminationWait: cdk.Duration.seconds(0) }) }))
+      .toThrow(/the 2 rollback alarm\(s\) of allAtOnce\(\) would do nothing/);
+    expect(() => endpointIn({ ...INF1, deployment: DeploymentGuardrails.allAtOnce({ useDefaultAlarms: false }) }))
+      .toThrow(/the terminationWait \(300 s\) of allAtOnce\(\) would do nothing/);
+  });
+
+  test('all at once without them is accepted (it states what SageMaker does anyway)', () => {
+    const { template } = endpointIn({ ...INF1, deployment: DeploymentGuardrails.allAtOnce({ terminationWait: cdk.Duration.seconds(0), useDefaultAlarms: false }) });
+    expect(endpointResource(template).DeploymentConfig.BlueGreenUpdatePolicy.TerminationWaitInSeconds).toBe(0);
+    validateRequest('sagemaker', 'UpdateEndpoint', updateEndpointRequest(template));
   });
 });

@@ -1,12 +1,18 @@
+import * as fs from 'fs';
 import { ProductionVariantInstanceType } from '@aws-sdk/client-sagemaker';
 import * as cdk from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { InstanceType, ModelData, RealtimeEndpoint } from '../../lib';
 import { HOSTING_INSTANCE_TYPES } from '../../lib/hosting/hosting-instance-types';
+import { HOSTING_LIST, REGENERATE_COMMAND, renderInstanceTypeFile } from '../../scripts/generate-instance-types';
 import { fastApp } from '../helpers/synth-checks';
 
 test('the synth-time hosting instance type list equals the SDK\'s ProductionVariantInstanceType enum', () => {
   expect([...HOSTING_INSTANCE_TYPES]).toEqual(Object.values(ProductionVariantInstanceType).sort());
+});
+
+test(`lib/hosting/hosting-instance-types.ts is exactly what the generator writes (regenerate: ${REGENERATE_COMMAND})`, () => {
+  expect(fs.readFileSync(HOSTING_LIST.file, 'utf8')).toBe(renderInstanceTypeFile(HOSTING_LIST));
 });
 
 function endpoint(instanceType: InstanceType, allowUnlistedInstanceType?: boolean): cdk.Stack {

@@ -1,5 +1,5 @@
 import * as cdk from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -58,11 +58,11 @@ describe('ServingMode', () => {
     expect(ServingMode.asynchronous().scalesToZero).toBe(true);
   });
 
-  test('deployment guardrails: refused for inference components; for async only all-at-once while it may sit at zero', () => {
+  test('deployment guardrails: a rolling update for inference components; for async only all-at-once while it may sit at zero', () => {
     expect(() => endpointIn({ servingMode: ServingMode.realtimeScaleToZero(), deployment: DeploymentGuardrails.allAtOnce() }))
-      .toThrow(/inference component.*remove deployment/);
+      .toThrow(/inference component .*takes only a rolling update.*or remove deployment/);
     expect(() => endpointIn({ servingMode: ServingMode.asynchronous({ maxInstanceCount: 2 }), instanceCount: 2, deployment: DeploymentGuardrails.canary() }))
-      .toThrow(/can scale to zero/);
+      .toThrow(/it scales to zero, so an update may find no instance at all/);
     expect(() => endpointIn({ servingMode: ServingMode.asynchronous(), deployment: DeploymentGuardrails.allAtOnce() })).not.toThrow();
   });
 
@@ -86,7 +86,10 @@ describe('real-time, scales to zero (inference component)', () => {
     const component = only(template, 'AWS::SageMaker::InferenceComponent');
     expect(component.InferenceComponentName).toMatch(/^S-Endpoint-[A-Za-z0-9]+-ic$/);
     expect(component.VariantName).toBe('AllTraffic');
-    expect(component.RuntimeConfig).toEqual({ CopyCount: 1 });
+    // The count comes from the custom resource that reads it at deploy time; the initial count is what it answers
+    // while the component does not exist yet (test/hosting/copy-count-at-deploy.local.test.ts).
+    expect(component.RuntimeConfig).toEqual({ CopyCount: { 'Fn::GetAtt': [expect.stringMatching(/CopyCountAtDeploy/), 'CopyCount'] } });
+    expect(only(template, 'Custom::InferenceComponentCopyCount')).toMatchObject({ InferenceComponentName: component.InferenceComponentName, InitialCopyCount: 1 });
     // ml.g5.xlarge: 1 GPU, 4 vCPU, 16 GiB -> the GPU, half the cores, half the memory.
     expect(component.Specification.ComputeResourceRequirements).toEqual({
       NumberOfAcceleratorDevicesRequired: 1, NumberOfCpuCoresRequired: 2, MinMemoryRequiredInMb: 8192,
@@ -103,15 +106,15 @@ describe('real-time, scales to zero (inference component)', () => {
     expect(component.Specification.ComputeResourceRequirements).toEqual({
       NumberOfAcceleratorDevicesRequired: 2, NumberOfCpuCoresRequired: 4, MinMemoryRequiredInMb: 32768,
     });
-    expect(component.RuntimeConfig).toEqual({ CopyCount: 0 });
+    expect(only(template, 'Custom::InferenceComponentCopyCount').InitialCopyCount).toBe(0);
     const cpu = only(endpointIn({ instanceType: InstanceType.ML_M5_XLARGE, servingMode: ServingMode.realtimeScaleToZero() }).template,
       'AWS::SageMaker::InferenceComponent');
     expect(cpu.Specification.ComputeResourceRequirements).toEqual({ NumberOfCpuCoresRequired: 2, MinMemoryRequiredInMb: 8192 });
   });
 
-  test('copy count scaling: min 0, target tracking on invocations per copy, step scaling on NoCapacityInvocationFailures, idle scale-in', () => {
+  test('copy count scaling as AWS documents it: min 0, target tracking on invocations per copy (to 0 too), a step policy out of 0, nothing else', () => {
     const { template, endpoint } = endpointIn({
-      servingMode: ServingMode.realtimeScaleToZero({ maxCopyCount: 3, invocationsPerCopyTarget: 20, idleTimeout: cdk.Duration.minutes(45) }),
+      servingMode: ServingMode.realtimeScaleToZero({ maxCopyCount: 3, invocationsPerCopyTarget: 20 }),
     });
     const name = endpoint.inferenceComponentName!;
     const target = only(template, 'AWS::ApplicationAutoScaling::ScalableTarget');
@@ -123,46 +126,56 @@ describe('real-time, scales to zero (inference component)', () => {
       MaxCapacity: 3,
     });
     const policies = resources(template, 'AWS::ApplicationAutoScaling::ScalingPolicy');
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(2);
     const tracking = policies.find(p => p.PolicyType === 'TargetTrackingScaling');
-    expect(tracking.TargetTrackingScalingPolicyConfiguration).toMatchObject({
+    expect(tracking.TargetTrackingScalingPolicyConfiguration).toEqual({
       PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerInferenceComponentInvocationsPerCopy' },
       TargetValue: 20,
+      ScaleInCooldown: 600,
+      ScaleOutCooldown: 300,
     });
+    // The only step policy adds a copy; no policy can set the count to 0 but target tracking.
     const steps = policies.filter(p => p.PolicyType === 'StepScaling').map(p => p.StepScalingPolicyConfiguration);
-    expect(steps).toEqual(expect.arrayContaining([
-      expect.objectContaining({ AdjustmentType: 'ChangeInCapacity', MetricAggregationType: 'Maximum',
-        StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] }),
-      expect.objectContaining({ AdjustmentType: 'ExactCapacity',
-        StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: 0 }] }),
-    ]));
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    expect(steps).toEqual([{
+      AdjustmentType: 'ChangeInCapacity', MetricAggregationType: 'Maximum', Cooldown: 600,
+      StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+    }]);
+    const scalingAlarms = resources(template, 'AWS::CloudWatch::Alarm').filter((a) => JSON.stringify(a.AlarmActions ?? []).includes('Scaling'));
+    expect(scalingAlarms).toEqual([expect.objectContaining({
       Namespace: 'AWS/SageMaker',
       MetricName: 'NoCapacityInvocationFailures',
       Dimensions: [{ Name: 'InferenceComponentName', Value: name }],
       Statistic: 'Maximum',
+      Period: 60,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
-      AlarmActions: [{ Ref: Match.stringLikeRegexp('ScaleFromZeroPolicy') }],
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      EvaluationPeriods: 45,
-      DatapointsToAlarm: 45,
-      ComparisonOperator: 'LessThanThreshold',
-      TreatMissingData: 'breaching',
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'FILL(invocations, 0)' })]),
-    });
+      DatapointsToAlarm: 1,
+      AlarmActions: [{ Ref: expect.stringMatching(/ScaleFromZeroPolicy/) }],
+    })]);
+    // No alarm treats missing data as breaching: nothing fires because the endpoint is idle.
+    for (const alarm of resources(template, 'AWS::CloudWatch::Alarm')) expect(alarm.TreatMissingData).not.toBe('breaching');
     // The target is registered after the inference component exists.
     const targets = template.findResources('AWS::ApplicationAutoScaling::ScalableTarget');
     expect(Object.values(targets)[0].DependsOn).toEqual([expect.stringMatching(/^EndpointInferenceComponent/)]);
+  });
+
+  test('idleTimeout is deprecated: accepted, changes nothing in the template, and warns with what decides now', () => {
+    const withIt = endpointIn({ servingMode: ServingMode.realtimeScaleToZero({ idleTimeout: cdk.Duration.minutes(45) }) });
+    const without = endpointIn({ servingMode: ServingMode.realtimeScaleToZero() });
+    expect(withIt.template.toJSON()).toEqual(without.template.toJSON());
+    const warnings = Annotations.fromStack(withIt.stack).findWarning('*', Match.stringLikeRegexp('idleTimeout is deprecated and has no effect'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].entry.data).toMatch(/Target tracking on invocations per copy now removes the last copy .*Remove idleTimeout/);
+    expect(Annotations.fromStack(without.stack).findWarning('*', Match.stringLikeRegexp('idleTimeout'))).toHaveLength(0);
   });
 
   test('the requests are valid against the real API models: CreateEndpointConfig, CreateInferenceComponent, CreateEndpoint, RegisterScalableTarget, PutScalingPolicy', () => {
     const { template } = endpointIn({ servingMode: ServingMode.realtimeScaleToZero() });
     const config = deployedProperties(template.toJSON(), 'AWS::SageMaker::EndpointConfig');
     validateRequest('sagemaker', 'CreateEndpointConfig', { EndpointConfigName: 'c', ...config });
-    const component = deployedProperties(template.toJSON(), 'AWS::SageMaker::InferenceComponent');
+    // RuntimeConfig.CopyCount is the custom resource's answer: at creation, the initial count.
+    const component: any = { ...deployedProperties(template.toJSON(), 'AWS::SageMaker::InferenceComponent'), RuntimeConfig: { CopyCount: 1 } };
     validateRequest('sagemaker', 'CreateInferenceComponent', component);
     expect(component.InferenceComponentName).toMatch(/^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/);
     expect(component.InferenceComponentName.length).toBeLessThanOrEqual(63);
@@ -176,6 +189,28 @@ describe('real-time, scales to zero (inference component)', () => {
     }
     // The validator is live.
     expect(checkRequest('sagemaker', 'CreateInferenceComponent', { ...component, Bogus: 1 })).toEqual([expect.stringMatching(/Bogus/)]);
+  });
+
+  test('the execution role writes the component\'s log group (/aws/sagemaker/InferenceComponents/<component>) and the endpoint\'s, exactly', () => {
+    const logArn = (group: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:log-group:${group}`]] });
+    const streamsArn = (group: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:log-group:${group}:log-stream:*`]] });
+    // The execution role's own statements (the copy-count publisher's function has a log group of its own).
+    const logStatements = (t: Template) => resources(t, 'AWS::IAM::Policy')
+      .filter((p: any) => JSON.stringify(p.Roles).includes('ExecutionRole'))
+      .flatMap((p: any) => p.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('logs:')));
+    const { template, endpoint, stack } = endpointIn({ servingMode: ServingMode.realtimeScaleToZero() });
+    const endpointName = stack.resolve(endpoint.endpointName);
+    const endpointGroup = `/aws/sagemaker/Endpoints/${(template.findResources('AWS::SageMaker::Endpoint') as any)[stack.getLogicalId(endpoint.endpoint)].Properties.EndpointName}`;
+    const componentGroup = `/aws/sagemaker/InferenceComponents/${endpoint.inferenceComponentName}`;
+    expect(endpointName).toBeDefined();
+    expect(logStatements(template)).toEqual([
+      { Effect: 'Allow', Action: 'logs:CreateLogGroup', Resource: [logArn(endpointGroup), logArn(componentGroup)] },
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: [streamsArn(endpointGroup), streamsArn(componentGroup)] },
+    ]);
+    // The always-on endpoint has no component: only its own group, as before.
+    const realtime = endpointIn();
+    expect(logStatements(realtime.template).map((st: any) => JSON.stringify(st.Resource)).join()).not.toContain('InferenceComponents');
   });
 
   test('VPC and network isolation also go to the endpoint config, where inference components read them', () => {
@@ -212,8 +247,6 @@ describe('real-time, scales to zero (inference component)', () => {
   test.each([
     [{ initialCopyCount: 3, maxCopyCount: 2 }, /initialCopyCount \(3\) is above maxCopyCount \(2\)/],
     [{ maxInstanceCount: 0 }, /maxInstanceCount must be a whole number from 1/],
-    [{ idleTimeout: cdk.Duration.seconds(90) }, /whole minutes from 1 minute to 1 day/],
-    [{ idleTimeout: cdk.Duration.days(2) }, /whole minutes from 1 minute to 1 day/],
     [{ acceleratorsPerCopy: 2 }, /asks for more than one ml.g5.xlarge has: 2 accelerators/],
     [{ memoryPerCopy: cdk.Size.gibibytes(64) }, /65536 MiB/],
     [{ cpuCoresPerCopy: 0.1 }, /at least 0.25/],
@@ -277,6 +310,8 @@ describe('asynchronous, scales to zero', () => {
     });
     expect(policies.find(p => p.PolicyType === 'StepScaling').StepScalingPolicyConfiguration).toMatchObject({
       AdjustmentType: 'ChangeInCapacity', MetricAggregationType: 'Average', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+      // One queued request starts one instance, not maxInstanceCount (WAKE_UP_COOLDOWN; AWS's example: 300 s).
+      Cooldown: 600,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'HasBacklogWithoutCapacity', Namespace: 'AWS/SageMaker', Statistic: 'Average', Threshold: 1,
@@ -371,6 +406,24 @@ describe('asynchronous, scales to zero', () => {
     [{ backlogPerInstanceTarget: -1 }, /above 0/],
   ])('rejects %p', (options, message) => {
     expect(() => endpointIn({ servingMode: ServingMode.asynchronous(options) })).toThrow(message);
+  });
+
+  test('scaleInCooldown sets target tracking\'s scale-in cooldown; idleTimeout, its deprecated name, too, with a warning', () => {
+    const cooldownOf = (t: Template) => resources(t, 'AWS::ApplicationAutoScaling::ScalingPolicy')
+      .find((p) => p.PolicyType === 'TargetTrackingScaling').TargetTrackingScalingPolicyConfiguration.ScaleInCooldown;
+    expect(cooldownOf(endpointIn({ servingMode: ServingMode.asynchronous() }).template)).toBe(900);
+    const renamed = endpointIn({ servingMode: ServingMode.asynchronous({ scaleInCooldown: cdk.Duration.minutes(5) }) });
+    expect(cooldownOf(renamed.template)).toBe(300);
+    expect(Annotations.fromStack(renamed.stack).findWarning('*', Match.anyValue())).toHaveLength(0);
+    const old = endpointIn({ servingMode: ServingMode.asynchronous({ idleTimeout: cdk.Duration.minutes(5) }) });
+    expect(old.template.toJSON()).toEqual(renamed.template.toJSON());
+    expect(Annotations.fromStack(old.stack).findWarning('*', Match.stringLikeRegexp('idleTimeout is deprecated: it sets the target tracking scale-in cooldown'))).toHaveLength(1);
+    expect(() => endpointIn({ servingMode: ServingMode.asynchronous({ idleTimeout: cdk.Duration.minutes(5), scaleInCooldown: cdk.Duration.minutes(5) }) }))
+      .toThrow(/remove idleTimeout/);
+    expect(() => endpointIn({ servingMode: ServingMode.asynchronous({ scaleInCooldown: cdk.Duration.millis(1500) }) })).toThrow(/whole number of seconds|whole seconds/);
+    // A JavaScript caller's number is refused with the Duration it probably meant (lib/hosting/option-types.ts).
+    expect(() => ServingMode.asynchronous({ scaleInCooldown: 900 as unknown as cdk.Duration }))
+      .toThrow('ServingMode.asynchronous: scaleInCooldown: expected a Duration (e.g. Duration.seconds(900) if you meant seconds), got the number 900.');
   });
 
   test('rejects autoScaling and an instance count above the maximum', () => {

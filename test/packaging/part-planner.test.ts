@@ -149,7 +149,7 @@ describe('the multipart plan for artifacts from 1 MiB to 50 GiB (planned, not up
       ops: store.ops,
       source,
       reader: s3ByteSource(store.ops, source),
-      destination: { bucket: 'out', key: 'new/model.tar.gz' },
+      destination: { bucket: 'out', key: 'new/model.tar.gz' }, metadata: { writer: 'test' },
       produce: async () => tailPatch(cut, tailLength),
     });
     expect(result.size).toBe(cut + tailLength);
@@ -191,7 +191,7 @@ describe('the multipart plan for artifacts from 1 MiB to 50 GiB (planned, not up
       ops: store.ops,
       source,
       reader: s3ByteSource(store.ops, source),
-      destination: { bucket: 'out', key: 'new/model.tar.gz' },
+      destination: { bucket: 'out', key: 'new/model.tar.gz' }, metadata: { writer: 'test' },
       produce: async () => stream(),
     });
     checkS3Rules(store.completed());

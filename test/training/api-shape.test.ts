@@ -4,6 +4,7 @@ import { API_SHAPE_FILE, REGENERATE_COMMAND, compactShape, renderApiShapeFile } 
 import { CREATE_TRAINING_JOB_INPUT } from '../../lib/training/runtime/api-shape';
 import { TRAINING_INSTANCE_TYPES } from '../../lib/training/training-instance-types';
 import { inputShape } from '../helpers/api-models';
+import * as instanceTypes from '../../scripts/generate-instance-types';
 
 // A pure comparison: this test never writes lib/. When the model changes, regenerate with the command below.
 describe(`lib/training/runtime/api-shape.ts matches botocore's SageMaker API model (regenerate: ${REGENERATE_COMMAND})`, () => {
@@ -20,4 +21,8 @@ test('the synth-time training instance type list equals the SDK\'s TrainingInsta
   expect([...TRAINING_INSTANCE_TYPES]).toEqual(Object.values(TrainingInstanceType).sort());
   expect(TRAINING_INSTANCE_TYPES).toContain('ml.g5.xlarge');
   expect(TRAINING_INSTANCE_TYPES).not.toContain('ml.inf2.xlarge');
+});
+
+test(`lib/training/training-instance-types.ts is exactly what the generator writes (regenerate: ${instanceTypes.REGENERATE_COMMAND})`, () => {
+  expect(fs.readFileSync(instanceTypes.TRAINING_LIST.file, 'utf8')).toBe(instanceTypes.renderInstanceTypeFile(instanceTypes.TRAINING_LIST));
 });

@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { CapacitySize } from './capacity-size';
+import { checkPropTypes } from '../../common/validation';
+import { GUARDRAIL_OPTION_TYPES } from '../option-types';
 
 /** What every kind of guardrailed deployment takes. */
 export interface DeploymentGuardrailsOptions {
@@ -79,7 +81,9 @@ export interface LinearDeploymentOptions extends BlueGreenDeploymentOptions {
 /** A rolling deployment. */
 export interface RollingDeploymentOptions extends DeploymentGuardrailsOptions {
   /**
-   * How many instances are replaced at each step: 5 to 50 % of the variant's instance count.
+   * How many instances are replaced at each step: 5 to 50 % of the variant's instance count. With
+   * `ServingMode.realtimeScaleToZero()` the inference component is updated in batches of copies instead: 5 to 50 % of
+   * its copies (`CapacitySize.copyCount(n)` or `CapacitySize.percent(n)`), checked against `maxCopyCount`.
    *
    * @default CapacitySize.percent(50)
    */
@@ -93,7 +97,7 @@ export interface RollingDeploymentOptions extends DeploymentGuardrailsOptions {
   readonly waitInterval?: Duration;
 
   /**
-   * How many instances are brought back at each step of a rollback.
+   * How many instances (inference component: copies) are brought back at each step of a rollback.
    *
    * @default - SageMaker's: the whole old fleet at once
    */
@@ -114,10 +118,18 @@ export enum DeploymentKind {
 
 /**
  * How `cdk deploy` of a changed model (a new endpoint config) reaches the endpoint's traffic, and which alarms roll
- * it back: `AWS::SageMaker::Endpoint.DeploymentConfig`.
+ * it back: `AWS::SageMaker::Endpoint.DeploymentConfig`. With `ServingMode.realtimeScaleToZero()` the model lives in an
+ * inference component and only `rolling()` applies, rendered as `AWS::SageMaker::InferenceComponent.DeploymentConfig`
+ * (batches of copies).
  *
- * ```ts
- * deployment: DeploymentGuardrails.canary({ canarySize: CapacitySize.percent(25), waitInterval: Duration.minutes(10) })
+ * ```ts fixture=with-stack
+ * new PytorchCustomEndpoint(stack, 'Classifier', {
+ *   model: ModelData.fromAsset('build/model.tar.gz'),
+ *   endpoint: {
+ *     instanceCount: 4,
+ *     deployment: DeploymentGuardrails.canary({ canarySize: CapacitySize.percent(25), waitInterval: Duration.minutes(10) }),
+ *   },
+ * });
  * ```
  *
  * @see https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html
@@ -146,7 +158,8 @@ export class DeploymentGuardrails {
 
   /**
    * Rolling: batches of instances are replaced one after the other, so at most one batch of extra instances runs
-   * (blue/green needs a whole second fleet).
+   * (blue/green needs a whole second fleet). An inference component (`ServingMode.realtimeScaleToZero()`) is updated
+   * in batches of copies.
    */
   public static rolling(options: RollingDeploymentOptions = {}): DeploymentGuardrails {
     return new DeploymentGuardrails(DeploymentKind.ROLLING, options, {
@@ -176,6 +189,8 @@ export class DeploymentGuardrails {
   public readonly useDefaultAlarmsGiven: boolean;
 
   private constructor(kind: DeploymentKind, options: BlueGreenDeploymentOptions, steps: Steps) {
+    // The factory's name in messages: ALL_AT_ONCE -> DeploymentGuardrails.allAtOnce.
+    checkPropTypes(`DeploymentGuardrails.${kind.toLowerCase().replace(/_(.)/g, (_m, c: string) => c.toUpperCase())}: `, options, GUARDRAIL_OPTION_TYPES);
     this.kind = kind;
     this.size = steps.size;
     this.rollbackSize = steps.rollbackSize;

@@ -1,15 +1,15 @@
 // SageMaker's rules for deployment guardrails, as pure functions of plain values: each returns the problems it finds
 // (empty when the combination is valid), with messages that say what to change. Sources are named in
-// docs/operations.md ("Deployment guardrails").
+// docs/operations.md ("Deployment guardrails") and docs/serving-modes.md ("Deployment guardrails in each mode").
 
 /** A capacity size as the API spells it. */
 export interface CapacityValue {
-  /** `CAPACITY_PERCENT` or `INSTANCE_COUNT`. */
+  /** `CAPACITY_PERCENT`, `INSTANCE_COUNT` (endpoints) or `COPY_COUNT` (inference components). */
   readonly type: string;
   readonly value: number;
 }
 
-/** The plain values of a guardrailed deployment and of the endpoint it updates. */
+/** The plain values of a guardrailed deployment and of what it updates. */
 export interface GuardrailFacts {
   /** `ALL_AT_ONCE`, `CANARY`, `LINEAR` or `ROLLING`. */
   readonly kind: string;
@@ -19,22 +19,40 @@ export interface GuardrailFacts {
   readonly terminationWaitSeconds?: number;
   readonly maximumExecutionTimeoutSeconds: number;
   readonly instanceTypeName: string;
-  /** The variant's instance count in the endpoint config. */
+  /**
+   * What the deployment replaces in batches: the variant's instances (an endpoint's `DeploymentConfig`) or the
+   * inference component's copies (the component's `DeploymentConfig`).
+   *
+   * @default 'instance'
+   */
+  readonly unit?: 'instance' | 'copy';
+  /** Instances: the variant's instance count in the endpoint config. Copies: the most copies (maxCopyCount). */
   readonly instanceCount: number;
-  /** The smallest count the variant can have at deploy time (autoscaling's minimum), else `instanceCount`. */
+  /** Instances: the smallest count the variant can have when the update runs (a scaling minimum), else `instanceCount`. */
   readonly minInstanceCount: number;
+  /**
+   * The option that sets `minInstanceCount` (instances) or `instanceCount` (copies), as an error message names it.
+   *
+   * @default 'instanceCount' (instances), 'maxCopyCount' (copies)
+   */
+  readonly countSetting?: string;
   readonly alarmCount: number;
 }
 
-/** The range of a size, as a share of the variant's instance count, for each kind (API reference). */
+/** The range of a size, as a share of what is replaced, for each kind (API reference). */
 const SHARE_RANGES: { [kind: string]: { name: string; min: number; max: number } } = {
   // TrafficRoutingConfig.CanarySize: "must be less than or equal to 50% of the variant's total instance count".
   CANARY: { name: 'canarySize', min: 0, max: 50 },
   // TrafficRoutingConfig.LinearStepSize: "must be 10-50% of the variant's total instance count".
   LINEAR: { name: 'stepSize', min: 10, max: 50 },
-  // RollingUpdatePolicy.MaximumBatchSize: "must be between 5% to 50% of the variant's total instance count".
+  // RollingUpdatePolicy.MaximumBatchSize: "must be between 5% to 50% of the variant's total instance count";
+  // InferenceComponentRollingUpdatePolicy.MaximumBatchSize: "must be between 5% to 50% of the copy count of the
+  // inference component".
   ROLLING: { name: 'maximumBatchSize', min: 5, max: 50 },
 };
+
+/** The size types each unit takes: CapacitySizeType (endpoints) and InferenceComponentCapacitySizeType (botocore). */
+const SIZE_TYPES = { instance: ['INSTANCE_COUNT', 'CAPACITY_PERCENT'], copy: ['COPY_COUNT', 'CAPACITY_PERCENT'] };
 
 /** Bounds of the API's integer fields (API reference of BlueGreenUpdatePolicy, TrafficRoutingConfig, RollingUpdatePolicy). */
 export const WAIT_INTERVAL_MAX_SECONDS = 3600;
@@ -44,11 +62,11 @@ export const MAXIMUM_EXECUTION_TIMEOUT_MAX_SECONDS = 28800;
 /** AutoRollbackConfig.Alarms: 1 to 10 items. */
 export const MAX_ROLLBACK_ALARMS = 10;
 
-/** Every rule that depends only on the deployment and the endpoint's own settings. */
+/** Every rule that depends only on the deployment and the endpoint's (or the component's) own settings. */
 export function checkGuardrails(f: GuardrailFacts): string[] {
   const problems: string[] = [];
-  problems.push(...checkCapacityValue(f.size, sizeName(f.kind)));
-  problems.push(...checkCapacityValue(f.rollbackSize, 'rollbackMaximumBatchSize'));
+  problems.push(...checkCapacityValue(f.size, sizeName(f.kind), unitOf(f)));
+  problems.push(...checkCapacityValue(f.rollbackSize, 'rollbackMaximumBatchSize', unitOf(f)));
   problems.push(...checkShare(f));
   if (f.waitIntervalSeconds !== undefined && !inRange(f.waitIntervalSeconds, 0, WAIT_INTERVAL_MAX_SECONDS)) {
     problems.push(`waitInterval is ${f.waitIntervalSeconds} s: SageMaker takes 0 to ${WAIT_INTERVAL_MAX_SECONDS} s (whole seconds).`);
@@ -75,95 +93,111 @@ export function checkGuardrails(f: GuardrailFacts): string[] {
       'Combine them into a composite alarm, or set useDefaultAlarms: false.',
     );
   }
-  // Exclusions page: endpoints on Inf1 instances cannot use guardrails and silently fall back to all at once
-  // without a final baking period, so a canary, linear or rolling deployment would not do what it says.
-  if (f.kind !== 'ALL_AT_ONCE' && /^ml\.inf1\./.test(f.instanceTypeName)) {
-    problems.push(
-      `${f.instanceTypeName} is an Inf1 instance type: SageMaker does not apply deployment guardrails to Inf1 ` +
-      'endpoints (it shifts all traffic at once), so a canary, linear or rolling deployment cannot be honoured. ' +
-      'Use DeploymentGuardrails.allAtOnce() or another instance type.',
-    );
-  }
+  problems.push(...checkInf1(f));
   return problems;
 }
 
 /**
- * The rules that depend on how the endpoint serves (the serving mode), for the lead to wire to `ServingMode`:
- * `modeKind` is `'realtime'`, `'serverless'`, `'async'` or `'inference-components'`; `kind` as in `GuardrailFacts`;
- * `minInstanceCount` the smallest instance count the mode's scaling allows (0 when it scales to zero).
+ * Exclusions page (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html): an
+ * endpoint on Inf1 instances "cannot use deployment guardrails" and falls back to "a blue/green deployment with all at
+ * once traffic shifting and no final baking period". So a canary, linear or rolling deployment cannot be honoured,
+ * and neither can what all at once adds to that fallback: the final baking period (terminationWait) and the rollback
+ * alarms watched during it.
  */
-export function checkGuardrailsForMode(modeKind: string, kind: string, minInstanceCount: number): string[] {
-  const problems: string[] = [];
+function checkInf1(f: GuardrailFacts): string[] {
+  if (!/^ml\.inf1\./.test(f.instanceTypeName)) return [];
+  if (f.kind !== 'ALL_AT_ONCE') {
+    return [
+      `${f.instanceTypeName} is an Inf1 instance type: SageMaker does not apply deployment guardrails to Inf1 ` +
+      'endpoints (it shifts all traffic at once), so a canary, linear or rolling deployment cannot be honoured. ' +
+      'Use DeploymentGuardrails.allAtOnce() or another instance type.',
+    ];
+  }
+  const ignored: string[] = [];
+  if (f.alarmCount > 0) ignored.push(`${f.alarmCount} rollback alarm(s)`);
+  if ((f.terminationWaitSeconds ?? 0) > 0) ignored.push(`terminationWait (${f.terminationWaitSeconds} s)`);
+  if (ignored.length === 0) return [];
+  return [
+    `${f.instanceTypeName} is an Inf1 instance type: SageMaker does not apply deployment guardrails to Inf1 endpoints ` +
+    'and deploys all at once with no final baking period, so the ' + ignored.join(' and ') + ' of allAtOnce() would ' +
+    'do nothing. Remove deployment (the update is all at once anyway), or pick an instance type other than Inf1 to ' +
+    'keep them.',
+  ];
+}
+
+/**
+ * The rules that depend on how the endpoint serves: `modeKind` is `'realtime'`, `'serverless'`, `'async'` or
+ * `'inference-components'`; `kind` as in `GuardrailFacts`. When it reports a problem, the kind itself is wrong for the
+ * mode and the other rules (sized for that kind) have nothing useful to add.
+ */
+export function checkGuardrailsForMode(modeKind: string, kind: string): string[] {
   switch (modeKind) {
     case 'realtime':
     case 'async':
-      break;
+      return [];
     case 'serverless':
       // Exclusions page: "If you're doing a rolling deployment, there are additional feature-based exclusions:
       // Serverless inference endpoints".
-      if (kind === 'ROLLING') {
-        problems.push('A serverless endpoint cannot take a rolling deployment (SageMaker\'s exclusions): use a blue/green one (allAtOnce, canary or linear).');
-      }
-      break;
+      return kind === 'ROLLING'
+        ? ['A serverless endpoint cannot take a rolling deployment (SageMaker\'s exclusions): use a blue/green one (allAtOnce, canary or linear).']
+        : [];
     case 'inference-components':
       // The model of an endpoint with inference components lives in AWS::SageMaker::InferenceComponent: a new model
-      // updates the component, not the endpoint config, so the endpoint's DeploymentConfig never applies to a model
-      // change. The component's own DeploymentConfig takes only a RollingUpdatePolicy sized in copies (5 % to 50 %
-      // of the copy count, which is 0 while the endpoint is scaled to zero); this library does not render it yet.
-      problems.push(
-        'An endpoint with inference components (ServingMode.realtimeScaleToZero) deploys a new model by updating the ' +
-        'inference component, which the endpoint\'s DeploymentConfig never governs; its own rolling update is not ' +
-        'supported by this library yet: remove deployment, or serve with ServingMode.realtime().',
-      );
-      break;
+      // updates the component, whose DeploymentConfig ("AWS::SageMaker::InferenceComponent
+      // InferenceComponentDeploymentConfig") holds a RollingUpdatePolicy and nothing else.
+      return kind === 'ROLLING' ? [] : [
+        `An inference component (ServingMode.realtimeScaleToZero) takes only a rolling update, in batches of copies: ` +
+        `its DeploymentConfig has no ${kind.toLowerCase().replace(/_/g, '-')} kind. Use DeploymentGuardrails.rolling() ` +
+        '(e.g. { maximumBatchSize: CapacitySize.copyCount(1) }, with maxCopyCount of at least 2), or remove deployment.',
+      ];
     default:
-      problems.push(`Unknown serving mode '${modeKind}'.`);
+      return [`Unknown serving mode '${modeKind}'.`];
   }
-  // Every size is a share of the instances that exist when the update runs: an endpoint that may sit at zero
-  // instances has nothing to take a canary, a step or a batch of.
-  if (minInstanceCount < 1 && kind !== 'ALL_AT_ONCE' && modeKind !== 'inference-components') {
-    problems.push(
-      `A ${kind.toLowerCase()} deployment is sized as a share of the running instances, but this endpoint can scale ` +
-      'to zero: use DeploymentGuardrails.allAtOnce() (with rollback alarms), or keep at least one instance.',
-    );
-  }
-  return problems;
 }
 
-function checkCapacityValue(size: CapacityValue | undefined, name: string): string[] {
+function unitOf(f: GuardrailFacts): 'instance' | 'copy' {
+  return f.unit ?? 'instance';
+}
+
+function checkCapacityValue(size: CapacityValue | undefined, name: string, unit: 'instance' | 'copy'): string[] {
   if (!size) return [];
+  if (!SIZE_TYPES[unit].includes(size.type)) {
+    return unit === 'copy'
+      ? [`${name} is ${size.type === 'INSTANCE_COUNT' ? 'a number of instances' : size.type}: an inference component is updated in batches of copies, so its sizes are CapacitySize.copyCount(n) or CapacitySize.percent(n) (InferenceComponentCapacitySize).`]
+      : [`${name} is ${size.type === 'COPY_COUNT' ? 'a number of copies' : size.type}: an endpoint is updated in shares of its instances, so its sizes are CapacitySize.instanceCount(n) or CapacitySize.percent(n); copies size an inference component's update (ServingMode.realtimeScaleToZero).`];
+  }
   if (!Number.isInteger(size.value) || size.value < 1) {
     return [`${name} must be a whole number >= 1 (CapacitySize.Value), got ${size.value}.`];
   }
   if (size.type === 'CAPACITY_PERCENT' && size.value > 100) {
-    return [`${name} is ${size.value} %: a percentage of the instances is at most 100.`];
+    return [`${name} is ${size.value} %: a percentage is at most 100.`];
   }
   return [];
 }
 
-/** The canary, step or batch against the variant's instance count (the smallest it can be when the update runs). */
+/** The canary, step or batch against what it is a share of (the smallest that can be there when the update runs). */
 function checkShare(f: GuardrailFacts): string[] {
   const range = SHARE_RANGES[f.kind];
-  if (!range || !f.size || !Number.isInteger(f.size.value) || f.size.value < 1) return [];
+  if (!range || !f.size || !SIZE_TYPES[unitOf(f)].includes(f.size.type) || !Number.isInteger(f.size.value) || f.size.value < 1) return [];
+  return unitOf(f) === 'copy' ? checkCopyShare(f, range) : checkInstanceShare(f, range);
+}
+
+function checkInstanceShare(f: GuardrailFacts, range: { name: string; min: number; max: number }): string[] {
   const { name, min, max } = range;
   const rangeText = min > 0 ? `${min} to ${max} %` : `at most ${max} %`;
-  if (f.size.type === 'CAPACITY_PERCENT') {
-    if (f.size.value > max || f.size.value < min) {
-      return [`${name} is ${f.size.value} %: SageMaker takes ${rangeText} of the variant's instances for a ${f.kind.toLowerCase()} deployment.`];
-    }
-    // A share of a single instance is the whole fleet: there is no canary, step or batch smaller than 100 %.
-    if (f.minInstanceCount < 2) {
-      return [singleInstanceMessage(f)];
-    }
-    return [];
+  // A share of a single instance (or of none) is the whole fleet: there is no canary, step or batch of at most half.
+  if (f.minInstanceCount < 2) return [needTwoInstances(f)];
+  if (f.size!.type === 'CAPACITY_PERCENT') {
+    return f.size!.value > max || f.size!.value < min
+      ? [`${name} is ${f.size!.value} %: SageMaker takes ${rangeText} of the variant's instances for a ${f.kind.toLowerCase()} deployment.`]
+      : [];
   }
   const problems: string[] = [];
   for (const count of new Set([f.minInstanceCount, f.instanceCount])) {
-    const percent = (100 * f.size.value) / count;
+    const percent = (100 * f.size!.value) / count;
     if (percent > max || percent < min) {
-      if (count < 2) return [singleInstanceMessage(f)];
       problems.push(
-        `${name} is ${f.size.value} instance(s), ${percent.toFixed(0)} % of ${count} instances${count !== f.instanceCount ? ' (autoScaling.minInstanceCount)' : ''}: ` +
+        `${name} is ${f.size!.value} instance(s), ${percent.toFixed(0)} % of ${count} instances${count !== f.instanceCount ? ` (${countSetting(f)})` : ''}: ` +
         `SageMaker takes ${rangeText} of the variant's instances for a ${f.kind.toLowerCase()} deployment.`,
       );
     }
@@ -171,12 +205,43 @@ function checkShare(f: GuardrailFacts): string[] {
   return problems;
 }
 
-function singleInstanceMessage(f: GuardrailFacts): string {
+/**
+ * An inference component's batch against its copies. The copy count when CloudFormation updates the component is
+ * whatever Application Auto Scaling has set (0 when the endpoint is idle), so the batch is checked against the most it
+ * can be (maxCopyCount): if even then it is over half, no update can satisfy "5% to 50% of the copy count".
+ */
+function checkCopyShare(f: GuardrailFacts, range: { name: string; min: number; max: number }): string[] {
+  const { name, min, max } = range;
+  const copies = f.instanceCount;
+  if (copies < 2) {
+    return [
+      `A rolling update of an inference component replaces at most half of its copies at a time (${name}: ${min} to ` +
+      `${max} % of the copy count), so the component needs at least 2 copies, but ${countSetting(f)} is ${copies}: ` +
+      `raise it to 2 or more, or remove deployment.`,
+    ];
+  }
+  if (f.size!.type === 'CAPACITY_PERCENT') {
+    return f.size!.value > max || f.size!.value < min
+      ? [`${name} is ${f.size!.value} %: SageMaker takes ${min} to ${max} % of the inference component's copies.`]
+      : [];
+  }
+  const percent = (100 * f.size!.value) / copies;
+  return percent > max || percent < min
+    ? [`${name} is ${f.size!.value} copies, ${percent.toFixed(0)} % of ${countSetting(f)} (${copies}): SageMaker takes ${min} to ${max} % of the inference component's copies.`]
+    : [];
+}
+
+function needTwoInstances(f: GuardrailFacts): string {
   return (
     `A ${f.kind.toLowerCase()} deployment needs at least 2 instances (the ${sizeName(f.kind)} is at most half of them), ` +
-    `but the variant can have ${f.minInstanceCount}: raise instanceCount (and autoScaling.minInstanceCount), or use ` +
-    'DeploymentGuardrails.allAtOnce().'
+    `but the variant can have ${f.minInstanceCount}` +
+    (f.minInstanceCount === 0 ? ' (it scales to zero, so an update may find no instance at all)' : '') +
+    `: raise ${countSetting(f)} to 2 or more, or use DeploymentGuardrails.allAtOnce().`
   );
+}
+
+function countSetting(f: GuardrailFacts): string {
+  return f.countSetting ?? (unitOf(f) === 'copy' ? 'maxCopyCount' : 'instanceCount');
 }
 
 function sizeName(kind: string): string {

@@ -11,9 +11,12 @@ import {
 /** What the endpoint tells the deployment config about itself. */
 export interface DeploymentContext {
   readonly instanceTypeName: string;
+  /** The variant's instance count (an endpoint) or the most copies (an inference component). */
   readonly instanceCount: number;
-  /** Autoscaling's minimum, when the variant is autoscaled. */
+  /** A scaling minimum of the variant's instances, when it has one (autoScaling, the asynchronous mode). */
   readonly minInstanceCount?: number;
+  /** The option that sets `minInstanceCount` (or, for copies, `instanceCount`), as messages name it. */
+  readonly countSetting?: string;
   /** The endpoint's own alarms (undefined when `enableAlarms` is false). */
   readonly endpointAlarms?: cloudwatch.IAlarm[];
   /** How the endpoint serves: `'realtime'`, `'async'` or `'inference-components'` (see `checkGuardrailsForMode`). */
@@ -30,15 +33,8 @@ const PROVISIONING_ALLOWANCE_SECONDS = 3600;
 export function renderDeploymentConfig(
   scope: Construct, guardrails: DeploymentGuardrails, context: DeploymentContext,
 ): sagemaker.CfnEndpoint.DeploymentConfigProperty {
-  const alarms = rollbackAlarms(scope, guardrails, context);
-  const facts = guardrailFacts(guardrails, context, alarms.length);
-  const problems = [...checkGuardrailsForMode(context.modeKind, guardrails.kind, facts.minInstanceCount), ...checkGuardrails(facts)];
-  if (problems.length > 0) {
-    throw new Error(`${scope.node.path}: deployment: ${problems.join(' ')}`);
-  }
-  const autoRollbackConfiguration = alarms.length > 0
-    ? { alarms: alarms.map((alarm) => ({ alarmName: alarm.alarmName })) }
-    : undefined;
+  const { facts, alarms } = checkDeployment(scope, guardrails, context, 'instance');
+  const autoRollbackConfiguration = rollbackConfiguration(alarms);
   if (guardrails.kind === DeploymentKind.ROLLING) {
     return {
       autoRollbackConfiguration,
@@ -66,9 +62,37 @@ export function renderDeploymentConfig(
   };
 }
 
+/**
+ * Checks a deployment against the serving mode, then (when the kind suits the mode) against every other rule, throwing
+ * every problem at once, prefixed with the construct path. Returns the checked facts and the rollback alarms.
+ */
+export function checkDeployment(scope: Construct, guardrails: DeploymentGuardrails, context: DeploymentContext,
+  unit: 'instance' | 'copy'): { facts: GuardrailFacts; alarms: cloudwatch.IAlarm[] } {
+  // A kind the mode does not take makes the sizes and counts of that kind moot: say only that.
+  const modeProblems = checkGuardrailsForMode(context.modeKind, guardrails.kind);
+  if (modeProblems.length > 0) {
+    throw new Error(`${scope.node.path}: deployment: ${modeProblems.join(' ')}`);
+  }
+  const alarms = rollbackAlarms(scope, guardrails, context);
+  const facts = guardrailFacts(guardrails, context, alarms.length, unit);
+  const problems = checkGuardrails(facts);
+  if (problems.length > 0) {
+    throw new Error(`${scope.node.path}: deployment: ${problems.join(' ')}`);
+  }
+  return { facts, alarms };
+}
+
+/** `AutoRollbackConfiguration` naming the alarms (in the same stack, by `Ref`), or nothing without alarms. */
+export function rollbackConfiguration(alarms: cloudwatch.IAlarm[]): { alarms: Array<{ alarmName: string }> } | undefined {
+  return alarms.length > 0 ? { alarms: alarms.map((alarm) => ({ alarmName: alarm.alarmName })) } : undefined;
+}
+
 /** The plain values the rules check, with the default maximum execution timeout worked out. */
-export function guardrailFacts(guardrails: DeploymentGuardrails, context: DeploymentContext, alarmCount: number): GuardrailFacts {
+export function guardrailFacts(guardrails: DeploymentGuardrails, context: DeploymentContext, alarmCount: number,
+  unit: 'instance' | 'copy' = 'instance'): GuardrailFacts {
   const base = {
+    unit,
+    countSetting: context.countSetting,
     kind: guardrails.kind,
     size: guardrails.size,
     rollbackSize: guardrails.rollbackSize,
@@ -118,6 +142,6 @@ function rollbackAlarms(scope: Construct, guardrails: DeploymentGuardrails, cont
   return [...own, ...guardrails.rollbackAlarms];
 }
 
-function capacity(size: CapacitySize): sagemaker.CfnEndpoint.CapacitySizeProperty {
+export function capacity(size: CapacitySize): { type: string; value: number } {
   return { type: size.type, value: size.value };
 }

@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,7 @@ import { COPY_COUNT_NAMESPACE, INFERENCE_COMPONENT_NAME_ENV } from './copy-count
 import { handlerFunction } from '../../common/handler-code';
 import { acknowledgeWildcardResource } from '../../common/nag-acknowledgements';
 import { putMetricDataStatement } from '../../common/put-metric-data';
+import { inferenceComponentArns } from '../inference-component';
 
 /** Properties of a {@link CopyCountPublisher}. */
 export interface CopyCountPublisherProps {
@@ -43,15 +44,7 @@ export class CopyCountPublisher extends Construct {
   }
 
   private grantPublish(fn: lambda.Function, name: string): void {
-    const stack = Stack.of(this);
-    // SageMaker writes resource names in lower case in the ARNs it matches IAM requests against; the name as given is
-    // listed too, so that the grant holds either way and still names this one component. (A token cannot be
-    // lower-cased at synth time: it is used as it resolves.)
-    const names = Token.isUnresolved(name) ? [name] : [...new Set([name, name.toLowerCase()])];
-    const componentArns = names.map((resourceName) => stack.formatArn({
-      service: 'sagemaker', resource: 'inference-component', resourceName,
-    }));
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeInferenceComponent'], resources: componentArns }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeInferenceComponent'], resources: inferenceComponentArns(this, name) }));
     fn.addToRolePolicy(putMetricDataStatement(COPY_COUNT_NAMESPACE));
     acknowledgeWildcardResource(this, '*', `cloudwatch:PutMetricData has no resource type; the statement is conditioned on the namespace ${COPY_COUNT_NAMESPACE}.`);
   }

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct, IDependable } from 'constructs';
-import { addScaleFromZero } from './scale-from-zero';
+import { addScaleFromZero, WAKE_UP_COOLDOWN } from './scale-from-zero';
 import { sagemakerScalableTarget, VARIANT_INSTANCE_COUNT } from './sagemaker-scalable-target';
 import { AsyncInferenceMetrics } from '../monitoring/scale-to-zero-metrics';
 
@@ -14,8 +14,12 @@ export interface AsyncAutoScalingProps {
   readonly maxInstanceCount: number;
   /** Target of `ApproximateBacklogSizePerInstance`. */
   readonly backlogPerInstanceTarget: number;
-  /** The scale-in cooldown, in minutes. */
-  readonly idleMinutes: number;
+  /**
+   * Target tracking's scale-in cooldown: how long after removing instances it waits before it may remove more.
+   *
+   * @default Duration.minutes(15)
+   */
+  readonly scaleInCooldown?: Duration;
   /**
    * What creates the endpoint: the target is registered after it.
    *
@@ -27,7 +31,8 @@ export interface AsyncAutoScalingProps {
 /**
  * Scales an asynchronous endpoint's variant between `minInstanceCount` (0 by default) and `maxInstanceCount`
  * ("Autoscale an asynchronous endpoint"): target tracking on `ApproximateBacklogSizePerInstance`, and a step policy on
- * `HasBacklogWithoutCapacity` that starts an instance when a request arrives at zero instances.
+ * `HasBacklogWithoutCapacity` that starts an instance when a request arrives at zero instances (its cooldown: see
+ * `WAKE_UP_COOLDOWN`, 10 minutes where AWS's example has 300 s).
  */
 export class AsyncAutoScaling extends Construct {
   /** The variant's instance count, registered with Application Auto Scaling. */
@@ -53,7 +58,7 @@ export class AsyncAutoScaling extends Construct {
       scalingTarget: this.scalableTarget,
       customMetric: metrics.metricApproximateBacklogSizePerInstance({ statistic: cloudwatch.Stats.AVERAGE }),
       targetValue: props.backlogPerInstanceTarget,
-      scaleInCooldown: Duration.minutes(props.idleMinutes),
+      scaleInCooldown: props.scaleInCooldown ?? Duration.minutes(15),
       scaleOutCooldown: Duration.minutes(5),
     });
     const wake = addScaleFromZero(this, 'ScaleFromZero', {
@@ -61,7 +66,7 @@ export class AsyncAutoScaling extends Construct {
       metric: metrics.metricHasBacklogWithoutCapacity({ period: Duration.minutes(1) }),
       evaluationPeriods: 2,
       aggregation: appscaling.MetricAggregationType.AVERAGE,
-      cooldown: Duration.minutes(5),
+      cooldown: WAKE_UP_COOLDOWN,
       description: `Requests wait at endpoint ${props.endpointName} and no instance runs: starts one. Fires on every ` +
         'cold start, by design.',
     });

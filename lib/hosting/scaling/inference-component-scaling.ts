@@ -1,9 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct, IDependable } from 'constructs';
-import { addScaleFromZero } from './scale-from-zero';
+import { addScaleFromZero, WAKE_UP_COOLDOWN } from './scale-from-zero';
 import { sagemakerScalableTarget } from './sagemaker-scalable-target';
 import { InferenceComponentMetrics } from '../monitoring/scale-to-zero-metrics';
 
@@ -15,8 +14,6 @@ export interface InferenceComponentAutoScalingProps {
   readonly maxCopyCount: number;
   /** Target of `SageMakerInferenceComponentInvocationsPerCopy` (requests per minute per copy). */
   readonly invocationsPerCopyTarget: number;
-  /** Minutes without any request after which the copies go to zero. */
-  readonly idleMinutes: number;
   /**
    * What creates the inference component: the target is registered after it.
    *
@@ -28,25 +25,30 @@ export interface InferenceComponentAutoScalingProps {
 /** The scalable dimension of an inference component: its copy count. */
 const COPY_COUNT = 'sagemaker:inference-component:DesiredCopyCount';
 
+
 /**
- * Scales the copies of an inference component between 0 and `maxCopyCount` ("Scale an endpoint to zero instances"):
- * target tracking on invocations per copy, a step policy that adds the first copy when a request finds none
- * (`NoCapacityInvocationFailures`), and a step policy that removes every copy after `idleMinutes` without a request.
- * Managed instance scaling then starts or stops the instances the copies need.
+ * Scales the copies of an inference component between 0 and `maxCopyCount`, as AWS's "Scale an endpoint to zero
+ * instances" (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-zero-instances.html) wires it:
+ * - the component registered with Application Auto Scaling with minimum capacity 0;
+ * - target tracking on `SageMakerInferenceComponentInvocationsPerCopy`: it adds copies under load and, with minimum
+ *   capacity 0, removes the last copy once the component has had no request for the scale-in alarm's data points
+ *   (real 0 values: "Application Auto Scaling can scale in to 0 when there is no traffic", Target tracking scaling
+ *   policies for Application Auto Scaling);
+ * - a step policy (+1 copy) on a `NoCapacityInvocationFailures` alarm: the only way out of zero, since target
+ *   tracking multiplies the current capacity and a metric per copy has no value at zero copies.
+ * Managed instance scaling then starts or stops the instances the copies need. Nothing else scales in: a step policy
+ * that lowers the count would act even where target tracking would not (the Considerations of the target tracking
+ * page), and an alarm stays in ALARM, re-invoking it every minute, while a woken copy still starts.
  */
 export class InferenceComponentAutoScaling extends Construct {
   /** The inference component's copy count, registered with Application Auto Scaling (min 0). */
   public readonly scalableTarget: appscaling.ScalableTarget;
-  /** Target tracking on `SageMakerInferenceComponentInvocationsPerCopy`. */
+  /** Target tracking on `SageMakerInferenceComponentInvocationsPerCopy`: scales out under load, and in, to 0, when idle. */
   public readonly invocationsPerCopyPolicy: appscaling.TargetTrackingScalingPolicy;
   /** The step policy that adds the first copy. */
   public readonly scaleFromZeroPolicy: appscaling.StepScalingAction;
   /** The alarm on `NoCapacityInvocationFailures` that triggers it (fires on every cold start, by design). */
   public readonly scaleFromZeroAlarm: cloudwatch.Alarm;
-  /** The step policy that sets the copy count to 0. */
-  public readonly scaleToZeroPolicy: appscaling.StepScalingAction;
-  /** The alarm on no invocations for `idleMinutes` that triggers it. */
-  public readonly idleAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: InferenceComponentAutoScalingProps) {
     super(scope, id);
@@ -67,41 +69,17 @@ export class InferenceComponentAutoScaling extends Construct {
     const metrics = new InferenceComponentMetrics(props.inferenceComponentName);
     const wake = addScaleFromZero(this, 'ScaleFromZero', {
       scalingTarget: this.scalableTarget,
+      // "Scale an endpoint to zero instances": the alarm on NoCapacityInvocationFailures, one minute, one data point.
+      // Maximum >= 1 (as aws-samples' scale_down_to_zero notebook sets it) fires on a single refused request, where
+      // the page's example (Sum > 1) needs two in a minute.
       metric: metrics.metricNoCapacityInvocationFailures({ period: Duration.minutes(1) }),
       evaluationPeriods: 1,
       aggregation: appscaling.MetricAggregationType.MAXIMUM,
-      cooldown: Duration.minutes(1),
+      cooldown: WAKE_UP_COOLDOWN,
       description: `A request to inference component ${props.inferenceComponentName} found no copy: adds one (the ` +
         'endpoint was scaled to zero). Fires on every cold start, by design.',
     });
     this.scaleFromZeroPolicy = wake.policy;
     this.scaleFromZeroAlarm = wake.alarm;
-
-    // Target tracking cannot reach 0 (it rounds a positive load up to one copy, and without requests its metric has
-    // no data), so idleness is an alarm of its own. FILL gives minutes without requests the value 0, so that the step
-    // policy always has a value to compare.
-    this.scaleToZeroPolicy = new appscaling.StepScalingAction(this, 'ScaleToZeroPolicy', {
-      scalingTarget: this.scalableTarget,
-      adjustmentType: appscaling.AdjustmentType.EXACT_CAPACITY,
-      metricAggregationType: appscaling.MetricAggregationType.MAXIMUM,
-      cooldown: Duration.minutes(1),
-    });
-    this.scaleToZeroPolicy.addAdjustment({ adjustment: 0, upperBound: 0 });
-    this.idleAlarm = new cloudwatch.Alarm(this, 'IdleAlarm', {
-      metric: new cloudwatch.MathExpression({
-        expression: 'FILL(invocations, 0)',
-        usingMetrics: { invocations: metrics.metricInvocations({ period: Duration.minutes(1) }) },
-        period: Duration.minutes(1),
-        label: 'Invocations (0 when none)',
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: props.idleMinutes,
-      datapointsToAlarm: props.idleMinutes,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      alarmDescription: `No request reached inference component ${props.inferenceComponentName} for ` +
-        `${props.idleMinutes} minutes: scales it to zero copies. Expected whenever the endpoint is idle.`,
-    });
-    this.idleAlarm.addAlarmAction(new cloudwatchActions.ApplicationScalingAction(this.scaleToZeroPolicy));
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Tar headers (ustar, GNU and PAX), read strictly: only the forms GNU tar, Python tarfile and bsdtar read the same
  * way are accepted, and every other form is refused with what was found. The rules, and the reader behaviour each
- * one rests on, are listed in docs/injection-engine.md ("Refusals"); test/packaging/engine/readers-agree.test.ts
+ * one rests on, are listed in docs/injection-engine.md ("Refusals"); test/packaging/engine/readers-agree.local.test.ts
  * shows each disagreement with the three readers themselves.
  */
 import { InjectionError } from './types';
@@ -315,7 +315,5 @@ export function checkLinkTarget(entryName: string, typeflag: string, target: str
   }
 }
 
-/** True for `code` and everything under `code/` (after normalisation). */
-export function isCodeEntry(normalizedName: string): boolean {
-  return normalizedName === 'code' || normalizedName.startsWith('code/');
-}
+// Shared with the synth-time read of a local archive (lib/core/local-archive.ts), so both see code/ alike.
+export { isCodeEntry } from '../../common/code-entry';

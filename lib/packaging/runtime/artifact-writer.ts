@@ -3,8 +3,9 @@ import type { ByteSource, OutputSegment } from '../engine/types';
 import { ByteRange, dataPartSize, keptSpeculativeParts, planCopyParts, planSpeculativeCopy } from './part-planner';
 import { SourceObject, sourceChanged } from './s3-byte-source';
 import { S3_MAX_PARTS, S3_MIN_PART_SIZE } from './s3-limits';
-import { abortUploadCompletely } from './multipart-abort';
+import { abortUploadCompletely, withCleanupProblems } from './multipart-abort';
 import { CallOptions, S3Operations, copySourceOf, isNotImplemented, isPreconditionFailed, s3Uri } from './s3-operations';
+import { ForeignObjectError } from './ownership';
 import { Semaphore } from './semaphore';
 
 export interface ObjectLocation {
@@ -20,8 +21,12 @@ export interface WriteArtifactOptions {
   readonly reader: ByteSource;
   /** Where the new artifact goes. Must differ from the source. */
   readonly destination: ObjectLocation;
-  /** User metadata of the new object (x-amz-meta-*). */
-  readonly metadata?: Record<string, string>;
+  /**
+   * User metadata of the new object (x-amz-meta-*), set by the request that creates it. It must name this writer
+   * uniquely (see ownership.ts): when S3 refuses the write because the key exists (412), an object carrying exactly
+   * this metadata is this writer's own (a retried request whose first answer was lost); any other is someone else's.
+   */
+  readonly metadata: Record<string, string>;
   /**
    * Starts the engine and returns its segments. Called after the speculative copies have been started, so that
    * they run while the engine scans.
@@ -64,6 +69,10 @@ export interface WriteArtifactResult {
   readonly method: 'PutObject' | 'MultipartUpload';
   /** Bytes of the new object. */
   readonly size: number;
+  /** The new object's ETag, as S3 reports it after the write. */
+  readonly etag: string;
+  /** Uploads that could not be aborted (the speculative one, unused), each described with what to do; normally none. */
+  readonly uploadsLeftOpen: string[];
   /** The parts of the completed upload, in order (empty for PutObject). */
   readonly parts: PartRecord[];
   readonly bytesCopiedServerSide: number;
@@ -93,7 +102,11 @@ interface PartJob {
  *   in memory;
  * - an output that never fills one data part and copies nothing server side is written with one PutObject;
  * - copies of [0, size - 16 MiB) start before the engine is even called, and are kept as far as the cut allows;
- * - on any failure the multipart upload is aborted and the error rethrown.
+ * - the object is created only where none exists (`If-None-Match: *` on PutObject and CompleteMultipartUpload): an
+ *   object at the key that this writer did not write is never replaced ({@link ForeignObjectError}); a 409
+ *   (a concurrent conditional write) is rethrown for the caller to retry the whole upload;
+ * - on any failure the multipart upload is aborted and the error rethrown; an upload that could not be aborted is
+ *   named in the error's message.
  */
 export async function writeArtifact(options: WriteArtifactOptions): Promise<WriteArtifactResult> {
   const writer = new ArtifactWriter(options);
@@ -113,8 +126,8 @@ export async function writeArtifact(options: WriteArtifactOptions): Promise<Writ
   } catch (error) {
     // Let the engine release what it holds; not awaited, since an engine stuck in a read may never answer.
     iterator?.return?.().catch(() => undefined);
-    await writer.abort();
-    throw error;
+    const leftOpen = await writer.abort();
+    throw withCleanupProblems(error, leftOpen);
   }
 }
 
@@ -161,6 +174,7 @@ class ArtifactWriter {
   private sawFirstSegment = false;
   private speculative: { ranges: ByteRange[]; jobs: PartJob[] } | undefined;
   private speculativePartsDiscarded = 0;
+  private readonly uploadsLeftOpen: string[] = [];
   private copyUnsupported = false;
   private firstError: unknown;
   private bytesUploaded = 0;
@@ -409,7 +423,7 @@ class ArtifactWriter {
     if (this.jobs.length === 0) return this.putWhole();
     if (this.pendingLength > 0) await this.flushPending(this.pendingLength);
     const parts: PartRecord[] = [];
-    const completed = [];
+    const completed: Array<{ PartNumber: number; ETag: string }> = [];
     for (const job of this.jobs) {
       const result = await job.done;
       this.throwIfFailed();
@@ -420,41 +434,65 @@ class ArtifactWriter {
     this.throwIfFailed();
     const uploadId = await this.ensureUpload();
     this.options.onCommit?.();
-    await this.ops.completeMultipartUpload(
-      { ...this.destinationParams(), UploadId: uploadId, MultipartUpload: { Parts: completed } },
+    await this.createOnlyIfAbsent(() => this.ops.completeMultipartUpload(
+      { ...this.destinationParams(), UploadId: uploadId, MultipartUpload: { Parts: completed }, IfNoneMatch: '*' },
       this.call,
-    );
+    ));
     this.uploadId = undefined;
-    await this.verifySize();
-    return this.result('MultipartUpload', parts);
+    return this.result('MultipartUpload', parts, await this.verifySize());
+  }
+
+  /**
+   * Runs the request that creates the object (`If-None-Match: *`). On 412 the key holds an object: this writer's own
+   * when its metadata is exactly this writer's (the SDK retried a request S3 had carried out), otherwise someone
+   * else's, which is left alone.
+   */
+  private async createOnlyIfAbsent(create: () => Promise<unknown>): Promise<void> {
+    try {
+      await create();
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+      const head = await this.ops.headObject(this.destinationParams());
+      const expected = Object.entries(this.options.metadata);
+      if (expected.length === 0 || !expected.every(([name, value]) => head.Metadata?.[name] === value)) {
+        throw new ForeignObjectError(this.destination.bucket, this.destination.key, head.Metadata);
+      }
+      this.log(`${s3Uri(this.destination.bucket, this.destination.key)} was created by this writer's own earlier attempt of the request`);
+    }
   }
 
   /** Small outputs: one PutObject of everything (and an unused speculative upload, if any, is aborted). */
   private async putWhole(): Promise<WriteArtifactResult> {
     const body = this.takePending(this.pendingLength);
-    await this.abortUpload();
+    const leftOpen = await this.abortUpload();
+    if (leftOpen) this.uploadsLeftOpen.push(leftOpen);
     this.options.onCommit?.();
-    await this.ops.putObject(
-      { ...this.destinationParams(), Body: body, ContentLength: body.length, ContentMD5: md5Base64(body), ContentType: 'application/gzip', Metadata: this.options.metadata },
+    await this.createOnlyIfAbsent(() => this.ops.putObject(
+      {
+        ...this.destinationParams(), Body: body, ContentLength: body.length, ContentMD5: md5Base64(body), ContentType: 'application/gzip',
+        Metadata: this.options.metadata, IfNoneMatch: '*',
+      },
       this.call,
-    );
+    ));
     this.bytesUploaded += body.length;
-    await this.verifySize();
-    return this.result('PutObject', []);
+    return this.result('PutObject', [], await this.verifySize());
   }
 
-  /** A last check that S3 holds exactly the bytes the engine described. */
-  private async verifySize(): Promise<void> {
+  /** A last check that S3 holds exactly the bytes the engine described; the object's ETag. */
+  private async verifySize(): Promise<string> {
     const head = await this.ops.headObject(this.destinationParams(), this.call);
     if (head.ContentLength !== this.outputLength) {
       throw new Error(`${s3Uri(this.destination.bucket, this.destination.key)} has ${head.ContentLength} bytes, expected ${this.outputLength}`);
     }
+    return head.ETag ?? '';
   }
 
-  private result(method: WriteArtifactResult['method'], parts: PartRecord[]): WriteArtifactResult {
+  private result(method: WriteArtifactResult['method'], parts: PartRecord[], etag: string): WriteArtifactResult {
     return {
       method,
       size: this.outputLength,
+      etag,
+      uploadsLeftOpen: this.uploadsLeftOpen,
       parts,
       // Counted on the parts kept: a discarded speculative copy is work done, not bytes of the new object.
       bytesCopiedServerSide: sumOf(parts, 'copy'),
@@ -466,9 +504,9 @@ class ArtifactWriter {
 
   /**
    * Cancels what has not started, waits (bounded) for the copies S3 is running, then aborts the multipart upload (if
-   * one exists) until S3 lists none of its parts.
+   * one exists) until S3 lists none of its parts. Resolves to the uploads it could not abort, described.
    */
-  async abort(): Promise<void> {
+  async abort(): Promise<string[]> {
     if (this.firstError === undefined) this.firstError = new Error('aborted');
     const all = [...this.jobs, ...(this.speculative?.jobs ?? [])];
     for (const job of all) job.cancelled = true;
@@ -480,15 +518,16 @@ class ArtifactWriter {
     clearTimeout(timer);
     if (!settled) this.log('copies still running on S3 after the wait: aborting the upload now, and again while parts remain');
     if (this.creatingUpload) await this.creatingUpload.catch(() => undefined);
-    await this.abortUpload();
+    const leftOpen = await this.abortUpload();
+    return [...this.uploadsLeftOpen, ...(leftOpen ? [leftOpen] : [])];
   }
 
-  private async abortUpload(): Promise<void> {
+  private async abortUpload(): Promise<string | undefined> {
     const uploadId = this.uploadId;
-    if (!uploadId) return;
+    if (!uploadId) return undefined;
     this.uploadId = undefined;
     // Not bound to the abort signal: the cleanup must run even when the work was cancelled.
-    await abortUploadCompletely(this.ops, { ...this.destinationParams(), UploadId: uploadId }, this.log);
+    return abortUploadCompletely(this.ops, { ...this.destinationParams(), UploadId: uploadId }, this.log);
   }
 }
 

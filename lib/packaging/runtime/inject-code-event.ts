@@ -2,18 +2,27 @@ import { REMOVED_STRATEGIES, strategyProblem } from '../engine/strategies';
 import { ByteSource, CodeFile, InjectionOptions, InjectionResult, InjectionStats, StrategyName } from '../engine/types';
 import { WriteArtifactResult, writeArtifact } from './artifact-writer';
 import {
-  AnswerOptions, answerCustomResource, CustomResourceEvent, CustomResourceOutcome, CustomResourceResponse, respondToCustomResource,
+  AnswerOptions, answerCustomResource, CustomResourceEvent, CustomResourceOutcome, CustomResourceResponse, failedCreateMarker,
+  respondToCustomResource,
 } from '../../common/runtime/custom-resource';
 import { oneLine, PutRetryOptions } from '../../common/runtime/presigned-put';
 import { parseS3Uri } from '../../common/s3-uri';
 import { InjectCodeAttributes, InjectCodeProperties as SharedProperties } from '../resource-types';
 import { codeDigest, readZip } from './code-archive';
-import { ARTIFACT_FILE_NAME, ArtifactInputs, MANIFEST_FILE_NAME, artifactMetadata, contentDirectory, metadataMatches } from './content-key';
+import {
+  ARTIFACT_FILE_NAME, ArtifactInputs, MANIFEST_FILE_NAME, artifactMetadata, contentDirectory, inputsOfMetadata, legacyContentDirectory,
+} from './content-key';
+import { CLAIM_FILE_NAME, claimDirectory } from './directory-claim';
+import { withCleanupProblems } from './multipart-abort';
+import {
+  ListedKey, WriterIdentity, deleteOwned, headOrUndefined, ownerOf, ownershipMetadata, writerIdentity, writerOf,
+} from './ownership';
 import { SourceObject, s3ByteSource } from './s3-byte-source';
-import { S3Operations, httpStatusOf, s3Uri } from './s3-operations';
+import { S3Operations, httpStatusOf, isConditionalConflict, s3Uri } from './s3-operations';
 import { CopyLimits, CopyRates } from './prefix-copy-plan';
 import { deleteUnderPrefix } from './prefix-copy';
-import { injectIntoPrefix, ownCopyDirectory } from './uncompressed-injection';
+import { PrefixInjectionManifest, injectIntoPrefix, ownCopyDirectory } from './uncompressed-injection';
+import { writeManifest } from './manifest-write';
 import { checkInjectionTime, InjectionRates, tooLargeReason } from './injection-estimate';
 
 /** The custom resource's properties, checked: the shared shape with the values narrowed. */
@@ -55,6 +64,20 @@ export interface InjectCodeDependencies {
   readonly memoryMiB?: number;
   /** The rates of that estimate. @default MEASURED_RATES */
   readonly injectionRates?: InjectionRates;
+  /** The current time (epoch ms): how old another invocation's claim is. @default Date.now */
+  readonly now?: () => number;
+  /**
+   * How long an invocation waits for another invocation of the same resource that is writing the same content
+   * directory (a duplicate of the request, or a retry) before it fails. @default the time left minus 20 s (60 s
+   * without `timeoutMs`)
+   */
+  readonly claimWaitMs?: number;
+  /** Between two looks at that directory. @default 2000 */
+  readonly claimPollMs?: number;
+  /** After how long a claim whose directory never became complete belongs to a stopped writer. @default WRITER_LIFETIME_MS */
+  readonly writerLifetimeMs?: number;
+  /** This invocation's writer id (tests name two invocations). @default a random UUID */
+  readonly writerId?: string;
 }
 
 /** The custom resource's attributes (`Fn::GetAtt`). */
@@ -73,6 +96,8 @@ export interface InjectionManifest {
   /** Bytes fetched from the original, by the engine and by the writer (short ranges it re-uploads). */
   readonly sourceBytesRead: number;
   readonly write: Omit<WriteArtifactResult, 'parts'> & { readonly parts: number };
+  /** Who wrote it (see ownership.ts). */
+  readonly writtenBy: WriterIdentity;
 }
 
 /**
@@ -112,11 +137,21 @@ export function parseProperties(raw: Record<string, unknown>, forDelete = false)
 }
 
 /**
+ * What a request may leave behind when it fails: the URI its FAILED answer to a Create names as the physical id, so
+ * that the rollback's Delete removes it (only what this resource wrote). Unset: nothing remains (the usual case: a
+ * failure deletes what it wrote), and the id is the failed-Create marker.
+ */
+interface RequestState {
+  leftover?: string;
+}
+
+/**
  * Answers one CloudFormation request. Never throws: every failure becomes FAILED with a one-line reason, and a
  * request that runs past `timeoutMs` is abandoned (upload aborted) and answered FAILED.
  */
 export async function handleEvent(event: CustomResourceEvent, deps: InjectCodeDependencies): Promise<CustomResourceResponse> {
-  return answerCustomResource(event, (signal) => processEvent(event, deps, signal), answerOptions(deps));
+  const state: RequestState = {};
+  return answerCustomResource(event, (signal) => processEvent(event, deps, signal, state), answerOptions(deps, state));
 }
 
 /**
@@ -124,10 +159,11 @@ export async function handleEvent(event: CustomResourceEvent, deps: InjectCodeDe
  * be delivered (then Lambda's retry of the asynchronous invocation tries again, and finds the work done).
  */
 export async function respondToEvent(event: CustomResourceEvent, deps: InjectCodeDependencies, retry: PutRetryOptions = {}): Promise<CustomResourceResponse> {
-  return respondToCustomResource(event, (signal) => processEvent(event, deps, signal), { ...answerOptions(deps), retry });
+  const state: RequestState = {};
+  return respondToCustomResource(event, (signal) => processEvent(event, deps, signal, state), { ...answerOptions(deps, state), retry });
 }
 
-function answerOptions(deps: InjectCodeDependencies): AnswerOptions {
+function answerOptions(deps: InjectCodeDependencies, state: RequestState): AnswerOptions {
   return {
     timeoutMs: deps.timeoutMs,
     graceMs: deps.cleanupGraceMs,
@@ -136,10 +172,11 @@ function answerOptions(deps: InjectCodeDependencies): AnswerOptions {
     ),
     logHint: deps.logHint,
     log: deps.log,
+    failedCreatePhysicalId: (event) => state.leftover ?? failedCreateMarker(event),
   };
 }
 
-async function processEvent(event: CustomResourceEvent, deps: InjectCodeDependencies, signal: AbortSignal): Promise<CustomResourceOutcome> {
+async function processEvent(event: CustomResourceEvent, deps: InjectCodeDependencies, signal: AbortSignal, state: RequestState): Promise<CustomResourceOutcome> {
   if (event.RequestType === 'Delete') {
     let props: InjectCodeProperties;
     try {
@@ -149,18 +186,33 @@ async function processEvent(event: CustomResourceEvent, deps: InjectCodeDependen
       deps.log?.(`Delete with invalid properties (${(error as Error).message}): nothing to delete`);
       return { physicalResourceId: event.PhysicalResourceId ?? '' };
     }
-    await deleteCreated(event.PhysicalResourceId, props, deps);
+    await deleteCreated(event.PhysicalResourceId, props, ownerOf(event), deps);
     return { physicalResourceId: event.PhysicalResourceId ?? '' };
   }
   const props = parseProperties(event.ResourceProperties);
-  const data = props.SourcePrefix !== undefined ? await injectUncompressed(props, deps, signal) : await inject(props, deps, signal);
+  const identity = writerIdentity(event, deps.writerId);
+  const data = props.SourcePrefix !== undefined
+    ? await injectUncompressed(props, deps, identity, signal, state)
+    : await inject(props, deps, identity, signal, state);
   // The physical id is the new object's URI: when an Update changes any input, the key (and so the id) changes
   // and CloudFormation, once the stack update succeeds, sends a Delete for the old id, which removes the old object.
   return { physicalResourceId: data.ArtifactS3Uri, data };
 }
 
+/** How long to wait for another invocation writing the same directory: until shortly before this one's deadline. */
+function claimWaitMs(deps: InjectCodeDependencies, startedAt: number): number {
+  if (deps.claimWaitMs !== undefined) return deps.claimWaitMs;
+  if (deps.timeoutMs === undefined) return 60_000;
+  return Math.max(0, deps.timeoutMs - (Date.now() - startedAt) - 20_000);
+}
+
+/** How many times a write that met S3's 409 (a concurrent conditional write) is made: S3 asks to retry the whole upload. */
+const MAX_CONFLICT_ROUNDS = 3;
+
 /** Copies (or finds) the uncompressed model data with the code, for an original given as a prefix. */
-export async function injectUncompressed(props: InjectCodeProperties, deps: InjectCodeDependencies, signal?: AbortSignal): Promise<InjectCodeData> {
+export async function injectUncompressed(
+  props: InjectCodeProperties, deps: InjectCodeDependencies, identity: WriterIdentity, signal?: AbortSignal, state: RequestState = {},
+): Promise<InjectCodeData> {
   const startedAt = Date.now();
   const code = await readCode(props, deps.ops);
   const outcome = await injectIntoPrefix({
@@ -170,51 +222,111 @@ export async function injectUncompressed(props: InjectCodeProperties, deps: Inje
     outputBucket: props.OutputBucket,
     outputPrefix: props.OutputPrefix,
     code,
+    identity,
     remainingMs: deps.timeoutMs === undefined ? undefined : () => deps.timeoutMs! - (Date.now() - startedAt),
     limits: deps.copyLimits,
     rates: deps.copyRates,
     signal,
     log: deps.log,
     inFlightCopyWaitMs: deps.inFlightCopyWaitMs,
+    claim: { waitMs: claimWaitMs(deps, startedAt), pollMs: deps.claimPollMs, now: deps.now, writerLifetimeMs: deps.writerLifetimeMs },
+    onLeftover: (uri) => (state.leftover = uri),
   });
   return dataOf({ bucket: outcome.bucket, key: outcome.prefix }, 'copy', outcome.reason);
 }
 
-/** Writes (or finds) the artifact for the current inputs. */
-export async function inject(props: InjectCodeProperties, deps: InjectCodeDependencies, signal?: AbortSignal): Promise<InjectCodeData> {
+/**
+ * Writes (or finds) the artifact for the current inputs: claims its content directory (directory-claim.ts), writes
+ * the artifact and then its manifest, both only where no object exists. A failure before the manifest is sent deletes
+ * what this invocation wrote (and only that); once the manifest may exist, nothing is deleted (another invocation of
+ * the same request may have reported it) and a failed Create names the artifact so that the rollback removes it.
+ */
+export async function inject(
+  props: InjectCodeProperties, deps: InjectCodeDependencies, identity: WriterIdentity, signal?: AbortSignal, state: RequestState = {},
+): Promise<InjectCodeData> {
   const startedAt = Date.now();
   const log = deps.log ?? (() => undefined);
   const source = await headSource(props as InjectCodeProperties & { SourceKey: string }, deps.ops);
   const files = await readCode(props, deps.ops);
   const inputs: ArtifactInputs = { sourceEtag: source.etag, sourceSize: source.size, codeSha256: codeDigest(files), strategy: props.Strategy };
-  const directory = contentDirectory(props.OutputPrefix, inputs);
+  const directory = contentDirectory(props.OutputPrefix, inputs, identity.owner);
   const destination = { bucket: props.OutputBucket, key: directory + ARTIFACT_FILE_NAME };
   const manifestKey = directory + MANIFEST_FILE_NAME;
   if (destination.bucket === source.bucket && destination.key === source.key) {
     throw new Error(`the output location ${s3Uri(destination.bucket, destination.key)} is the original artifact; choose another output prefix`);
   }
 
-  const existing = await findExisting(deps.ops, destination, manifestKey, inputs);
-  if (existing.manifest) {
-    log(`${s3Uri(destination.bucket, destination.key)} already holds this artifact: nothing to do`);
-    return dataOf(destination, existing.manifest.strategy, existing.manifest.reason);
+  const claimOptions = {
+    ops: deps.ops,
+    bucket: destination.bucket,
+    directory,
+    identity,
+    manifestKey,
+    checkManifest: (manifest: unknown, listing: readonly ListedKey[]) => completeArtifact(manifest, listing, destination),
+    waitMs: claimWaitMs(deps, startedAt),
+    pollMs: deps.claimPollMs,
+    now: deps.now,
+    writerLifetimeMs: deps.writerLifetimeMs,
+    signal,
+    log,
+  };
+  // A complete artifact is reused as it is; only then may the estimate refuse, before anything is written.
+  const found = await claimDirectory<InjectionManifest>({ ...claimOptions, lookOnly: true });
+  if (found.kind !== 'complete') refuseWhenTooLarge(props, deps, source, startedAt);
+  const claim = found.kind === 'complete' ? found : await claimDirectory<InjectionManifest>(claimOptions);
+  if (claim.kind === 'complete') {
+    log(`${s3Uri(destination.bucket, destination.key)} already holds this artifact (written by request ${claim.manifest.writtenBy.requestId}): nothing to do`);
+    return dataOf(destination, claim.manifest.strategy, claim.manifest.reason);
   }
 
-  refuseWhenTooLarge(props, deps, source, startedAt);
-
-  // What this invocation may have written, so that a failure before SUCCESS leaves nothing behind: the physical id
-  // of a FAILED answer never names the new object, so no Delete would ever remove it (and the construct's bucket,
-  // which has no autoDeleteObjects, could then not be deleted).
-  const written = { artifact: false, manifest: false };
+  // From the claim on, this request may leave objects behind if its cleanup fails: a failed Create names them.
+  state.leftover = s3Uri(destination.bucket, destination.key);
+  const manifest = { sent: false };
   try {
-    const result = await writeAndRecord(props, deps, signal, { source, files, inputs, destination, manifestKey }, written);
-    // The deadline may have struck while the manifest was in flight: the answer is then FAILED, so the artifact goes.
-    signal?.throwIfAborted();
-    return result;
+    for (let round = 1; ; round++) {
+      try {
+        const result = await writeAndRecord(props, deps, identity, signal, { source, files, inputs, destination, manifestKey }, manifest);
+        // The deadline may have struck while the manifest was in flight: the answer is then FAILED, and the complete
+        // directory stays (see above).
+        signal?.throwIfAborted();
+        return result;
+      } catch (error) {
+        if (!isConditionalConflict(error) || manifest.sent || round >= MAX_CONFLICT_ROUNDS) throw error;
+        log(`a concurrent write of ${s3Uri(destination.bucket, destination.key)} (409 ConditionalRequestConflict): writing it again (round ${round + 1})`);
+      }
+    }
   } catch (error) {
-    if (written.artifact) await removeUnanswered(deps, destination, manifestKey, written.manifest, existing.occupant, error);
-    throw error;
+    if (manifest.sent) {
+      log(`keeping ${s3Uri(destination.bucket, directory)} after the failure: its manifest may exist, so another invocation may have reported it`);
+      throw error;
+    }
+    throw await removeOwnWrites(deps, destination.bucket, directory, identity, state, error);
   }
+}
+
+/**
+ * After a failure before the manifest was sent: deletes every object under the content directory that this
+ * invocation wrote (the artifact, were it complete, and the claim last), checked by its metadata and conditioned on
+ * the ETag seen, so nothing another writer put there goes. No invocation has reported the artifact: reporting needs
+ * the manifest. Returns `cause` with any object that could not be deleted named in its message.
+ */
+export async function removeOwnWrites(
+  deps: InjectCodeDependencies, bucket: string, directory: string, identity: WriterIdentity, state: RequestState, cause: unknown,
+): Promise<unknown> {
+  const log = deps.log ?? (() => undefined);
+  let removal;
+  try {
+    removal = await deleteOwned(deps.ops, bucket, directory, (metadata) => writerOf(metadata)?.writer === identity.writer,
+      { first: directory + MANIFEST_FILE_NAME, last: directory + CLAIM_FILE_NAME });
+  } catch (error) {
+    return withCleanupProblems(cause, [`what it wrote under ${s3Uri(bucket, directory)} could not be listed for deletion (${(error as Error).message}): delete it by hand`]);
+  }
+  for (const key of removal.deleted) log(`deleted ${s3Uri(bucket, key)}, written by this attempt, which fails: ${oneLine((cause as Error)?.message ?? String(cause), 300)}`);
+  if (removal.failed.length === 0) {
+    state.leftover = undefined;
+    return cause;
+  }
+  return withCleanupProblems(cause, [`${removal.failed.join(', ')} could not be deleted after the failure: delete ${removal.failed.length > 1 ? 'them' : 'it'} by hand`]);
 }
 
 /**
@@ -246,13 +358,17 @@ interface WritePlan {
   readonly manifestKey: string;
 }
 
-/** Writes the artifact, then its manifest; marks in `written` each object from the moment its request is sent. */
+/**
+ * Writes the artifact, then its manifest; `manifest.sent` is set from the moment the manifest's request is sent
+ * until S3 refuses it (then it was not stored).
+ */
 async function writeAndRecord(
   props: InjectCodeProperties,
   deps: InjectCodeDependencies,
+  identity: WriterIdentity,
   signal: AbortSignal | undefined,
   { source, files, inputs, destination, manifestKey }: WritePlan,
-  written: { artifact: boolean; manifest: boolean },
+  manifestState: { sent: boolean },
 ): Promise<InjectCodeData> {
   const log = deps.log ?? (() => undefined);
   const reader = s3ByteSource(deps.ops, source, { signal, chunkSize: deps.readChunkSize });
@@ -262,12 +378,11 @@ async function writeAndRecord(
     source,
     reader,
     destination,
-    metadata: artifactMetadata(inputs),
+    metadata: { ...artifactMetadata(inputs), ...ownershipMetadata(identity) },
     signal,
     log,
     speculate: deps.speculate,
     copyConcurrency: deps.copyConcurrency,
-    onCommit: () => (written.artifact = true),
     produce: async () => {
       injection = await deps.injectCode(reader, files, { strategy: props.Strategy });
       log(`strategy ${injection.strategy}: ${injection.reason}`);
@@ -287,48 +402,20 @@ async function writeAndRecord(
     stats,
     sourceBytesRead: reader.bytesRead,
     write: { ...write, parts: write.parts.length },
+    writtenBy: identity,
   };
   log(JSON.stringify(manifest));
-  // Written last: its presence tells a retry that the artifact is complete.
-  const body = Buffer.from(JSON.stringify(manifest, null, 2));
-  written.manifest = true;
-  await deps.ops.putObject(
-    { Bucket: destination.bucket, Key: manifestKey, Body: body, ContentLength: body.length, ContentType: 'application/json' },
-    { abortSignal: signal },
-  );
+  // Written last: its presence tells every other invocation that the artifact is complete.
+  await writeManifest(deps.ops, { bucket: destination.bucket, key: manifestKey }, manifest, identity, manifestState);
   return dataOf(destination, result.strategy, result.reason);
 }
 
-/**
- * After a failure that comes once the new artifact may exist: deletes it (and its manifest, if that was sent), so
- * that FAILED leaves nothing behind. Only what this invocation created: an object that was at the key before it
- * and that may be a complete artifact (its manifest could not be read, or its metadata or size differ) may belong
- * to an earlier attempt that succeeded, and is kept. Best effort, not bound to the abort signal (the deadline may
- * be what failed); a delete that fails is logged and the original error stands.
- */
-async function removeUnanswered(
-  deps: InjectCodeDependencies,
-  destination: { bucket: string; key: string },
-  manifestKey: string,
-  manifestSent: boolean,
-  occupant: Occupant,
-  cause: unknown,
-): Promise<void> {
-  const log = deps.log ?? (() => undefined);
-  const uri = s3Uri(destination.bucket, destination.key);
-  if (occupant === 'unverified') {
-    log(`keeping ${uri} after the failure: an object was there before this attempt and may be a complete artifact`);
-    return;
-  }
-  // The manifest first: an artifact without a manifest is never reused, so an interruption between them is safe.
-  for (const key of manifestSent ? [manifestKey, destination.key] : [destination.key]) {
-    try {
-      await deps.ops.deleteObject({ Bucket: destination.bucket, Key: key });
-      log(`deleted ${s3Uri(destination.bucket, key)}, written by this attempt, which fails: ${oneLine((cause as Error)?.message ?? String(cause), 300)}`);
-    } catch (error) {
-      log(`could not delete ${s3Uri(destination.bucket, key)} after the failure (delete it by hand): ${(error as Error)?.message ?? String(error)}`);
-    }
-  }
+/** The manifest, when it is an artifact's and the listing holds that very artifact (the ETag the manifest records). */
+function completeArtifact(manifest: unknown, listing: readonly ListedKey[], destination: { bucket: string; key: string }): InjectionManifest | undefined {
+  const m = manifest as Partial<InjectionManifest> | undefined;
+  if (typeof m?.strategy !== 'string' || typeof m.reason !== 'string' || m.artifact !== s3Uri(destination.bucket, destination.key) || !m.write || !m.writtenBy) return undefined;
+  const artifact = listing.find((item) => item.key === destination.key);
+  return artifact && artifact.etag === m.write.etag && artifact.size === m.write.size ? m as InjectionManifest : undefined;
 }
 
 async function headSource(props: InjectCodeProperties & { SourceKey: string }, ops: S3Operations): Promise<SourceObject> {
@@ -355,46 +442,6 @@ async function readCode(props: InjectCodeProperties, ops: S3Operations): Promise
   return files;
 }
 
-/**
- * What the destination key held before this attempt wrote anything: `absent`; an `orphan` (an artifact made from
- * these inputs whose manifest is definitely missing: an attempt that never answered SUCCESS, since SUCCESS comes
- * after the manifest); or `unverified` (an object that could not be shown to be either, which a failure must not
- * delete).
- */
-type Occupant = 'absent' | 'orphan' | 'unverified';
-
-interface ExistingArtifact {
-  /** Set when the key holds a complete artifact made from the same inputs: it is reused as it is. */
-  readonly manifest?: InjectionManifest;
-  readonly occupant: Occupant;
-}
-
-/** Looks for a complete artifact already written from the same inputs, and says what the key holds otherwise. */
-async function findExisting(
-  ops: S3Operations,
-  destination: { bucket: string; key: string },
-  manifestKey: string,
-  inputs: ArtifactInputs,
-): Promise<ExistingArtifact> {
-  // ListObjectsV2 rather than HeadObject: without s3:ListBucket, HeadObject of a missing key is a 403, not a 404.
-  const listing = await ops.listObjectsV2({ Bucket: destination.bucket, Prefix: destination.key, MaxKeys: 1 });
-  if (listing.Contents?.[0]?.Key !== destination.key) return { occupant: 'absent' };
-  const head = await ops.headObject({ Bucket: destination.bucket, Key: destination.key });
-  if (!metadataMatches(head.Metadata, inputs)) return { occupant: 'unverified' };
-  let manifest: InjectionManifest;
-  try {
-    const response = await ops.getObject({ Bucket: destination.bucket, Key: manifestKey });
-    manifest = JSON.parse(await response.Body!.transformToString()) as InjectionManifest;
-  } catch (error) {
-    // No manifest: a previous attempt stopped between the artifact and its manifest. Write both again. (The function
-    // may list the prefix, so a missing key is a 404; anything else leaves the object's origin unknown.)
-    return { occupant: httpStatusOf(error) === 404 ? 'orphan' : 'unverified' };
-  }
-  if (typeof manifest.strategy !== 'string' || typeof manifest.reason !== 'string') return { occupant: 'unverified' };
-  if (manifest.write && head.ContentLength !== manifest.write.size) return { occupant: 'unverified' };
-  return { manifest, occupant: 'unverified' };
-}
-
 function dataOf(destination: { bucket: string; key: string }, strategy: string, reason: string): InjectCodeData {
   return {
     ArtifactS3Uri: s3Uri(destination.bucket, destination.key),
@@ -406,38 +453,72 @@ function dataOf(destination: { bucket: string; key: string }, strategy: string, 
 }
 
 /**
- * Removes what this resource wrote, and only that: the physical id must name an artifact under the resource's
- * own output prefix. A failed Create's marker id, or anything else, is left alone; so is everything when the
- * removal policy is retain.
+ * Removes what this resource wrote, and only that: the physical id must name an artifact (or a copy) under the
+ * resource's own output prefix, and of what is there only the objects whose metadata names this resource as their
+ * owner are deleted (each conditioned on the ETag it was checked with), the manifest first and the claim last. A
+ * failed Create's marker id, or anything else, is left alone; so is everything when the removal policy is retain.
+ * Objects written by versions before 0.2.0 carry no owner: they are recognised by their keys (see legacyDirectory).
  */
-async function deleteCreated(physicalResourceId: string | undefined, props: InjectCodeProperties, deps: InjectCodeDependencies): Promise<void> {
+async function deleteCreated(physicalResourceId: string | undefined, props: InjectCodeProperties, owner: string, deps: InjectCodeDependencies): Promise<void> {
   const log = deps.log ?? (() => undefined);
   if (props.RemovalPolicy === 'retain') {
     log(`removal policy retain: keeping ${physicalResourceId}`);
     return;
   }
-  const copyDirectory = ownCopyDirectory(physicalResourceId, props.OutputBucket, props.OutputPrefix);
-  if (copyDirectory) {
-    // The manifest first: a copy without a manifest is never reused, so a Delete interrupted here is safe.
-    await deps.ops.deleteObject({ Bucket: props.OutputBucket, Key: copyDirectory + MANIFEST_FILE_NAME });
-    const deleted = await deleteUnderPrefix(deps.ops, props.OutputBucket, copyDirectory, log, true);
-    log(`deleted ${physicalResourceId}: ${deleted} objects and the manifest`);
-    return;
-  }
+  const bucket = props.OutputBucket;
+  const copyDirectory = ownCopyDirectory(physicalResourceId, bucket, props.OutputPrefix);
   const location = parseS3Uri(physicalResourceId);
-  const ours =
+  const artifactDirectory =
     location !== undefined &&
-    location.bucket === props.OutputBucket &&
+    location.bucket === bucket &&
     location.key.startsWith(props.OutputPrefix) &&
     location.key.endsWith(`/${ARTIFACT_FILE_NAME}`) &&
-    !location.key.slice(props.OutputPrefix.length).includes('..');
-  if (!location || !ours) {
+    !location.key.slice(props.OutputPrefix.length).includes('..')
+      ? location.key.slice(0, -ARTIFACT_FILE_NAME.length)
+      : undefined;
+  const directory = copyDirectory ?? artifactDirectory;
+  if (!directory) {
     log(`${physicalResourceId} is not an artifact this resource wrote: nothing to delete`);
     return;
   }
-  const directory = location.key.slice(0, -ARTIFACT_FILE_NAME.length);
-  // The manifest first: an artifact without a manifest is never reused, so a Delete interrupted here is safe.
-  await deps.ops.deleteObject({ Bucket: location.bucket, Key: directory + MANIFEST_FILE_NAME });
-  await deps.ops.deleteObject({ Bucket: location.bucket, Key: location.key });
-  log(`deleted ${physicalResourceId} and its manifest`);
+  const legacy = await legacyDirectory(deps.ops, bucket, directory, props.OutputPrefix, copyDirectory !== undefined, physicalResourceId!);
+  if (legacy === 'prefix') {
+    // A copy made before 0.2.0: its objects carry the original's metadata, not an owner (the old rule).
+    await deps.ops.deleteObject({ Bucket: bucket, Key: directory + MANIFEST_FILE_NAME });
+    const deleted = await deleteUnderPrefix(deps.ops, bucket, directory, log, true);
+    log(`deleted ${physicalResourceId}, written before 0.2.0: ${deleted} objects and the manifest`);
+    return;
+  }
+  const mine = legacy === 'artifact'
+    ? (metadata: Record<string, string>) => writerOf(metadata) === undefined
+    : (metadata: Record<string, string>) => writerOf(metadata)?.owner === owner;
+  const removal = await deleteOwned(deps.ops, bucket, directory, mine, { first: directory + MANIFEST_FILE_NAME, last: directory + CLAIM_FILE_NAME });
+  if (removal.failed.length > 0) {
+    throw new Error(`could not delete ${removal.failed.join(', ')}: the function may lack s3:DeleteObject there; delete ${removal.failed.length > 1 ? 'them' : 'it'} by hand, or retry`);
+  }
+  if (removal.kept.length > 0) {
+    log(`kept ${removal.kept.length} objects under ${s3Uri(bucket, directory)} that this resource did not write: ${removal.kept.slice(0, 5).join(', ')}`);
+  }
+  log(`deleted ${physicalResourceId}: ${removal.deleted.length} objects written by this resource`);
+}
+
+/**
+ * Whether a directory was written by a version before 0.2.0, which recorded no owner: `artifact` when its
+ * model.tar.gz has no owner and sits at the key that version derived from the object's own metadata (so it is an
+ * injection's artifact, not another resource's: any artifact written since carries an owner); `prefix` when it holds
+ * a copy's manifest without an owner and no claim; otherwise undefined.
+ */
+async function legacyDirectory(
+  ops: S3Operations, bucket: string, directory: string, outputPrefix: string, isCopy: boolean, physicalResourceId: string,
+): Promise<'artifact' | 'prefix' | undefined> {
+  if (!isCopy) {
+    const head = await headOrUndefined(ops, bucket, directory + ARTIFACT_FILE_NAME);
+    const inputs = inputsOfMetadata(head?.metadata);
+    return head && !writerOf(head.metadata) && inputs && legacyContentDirectory(outputPrefix, inputs) === directory ? 'artifact' : undefined;
+  }
+  if (await headOrUndefined(ops, bucket, directory + CLAIM_FILE_NAME)) return undefined;
+  const manifest = await headOrUndefined(ops, bucket, directory + MANIFEST_FILE_NAME);
+  if (!manifest || writerOf(manifest.metadata)) return undefined;
+  const body = JSON.parse(await (await ops.getObject({ Bucket: bucket, Key: directory + MANIFEST_FILE_NAME })).Body!.transformToString()) as Partial<PrefixInjectionManifest>;
+  return body.strategy === 'copy' && body.modelData === physicalResourceId ? 'prefix' : undefined;
 }

@@ -151,11 +151,12 @@ export function planViolations(plan: PrefixCopyPlan, limits: CopyLimits = DEFAUL
 export const PREFIX_COPY_FORMAT_VERSION = 'prefix-1';
 
 /**
- * The content directory of a copy: a hash of every listed object (name, size, ETag) and of the code, so that a
- * changed original or changed code gives a new prefix, and the same inputs the same one.
+ * The content directory of a copy: a hash of every listed object (name, size, ETag), of the code and of the resource
+ * that writes it (its owner, see ownership.ts), so that a changed original or changed code gives a new prefix, the
+ * same inputs the same one for the same resource, and another resource never shares it.
  */
-export function prefixCopyDirectory(outputPrefix: string, listing: readonly ListedObject[], codeSha256: string): string {
+export function prefixCopyDirectory(outputPrefix: string, listing: readonly ListedObject[], codeSha256: string, owner: string): string {
   const objects = [...listing].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((o) => [o.name, o.size, o.etag]);
-  const hash = createHash('sha256').update(JSON.stringify([PREFIX_COPY_FORMAT_VERSION, objects, codeSha256])).digest('hex').slice(0, 32);
+  const hash = createHash('sha256').update(JSON.stringify([PREFIX_COPY_FORMAT_VERSION, owner, objects, codeSha256])).digest('hex').slice(0, 32);
   return `${outputPrefix}${hash}/`;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import type { CodeFile } from '../engine/types';
-import { abortUploadCompletely } from './multipart-abort';
+import { abortUploadCompletely, withCleanupProblems } from './multipart-abort';
+import { ForeignObjectError, WriterIdentity, headOrUndefined, ownershipMetadata, writerOf } from './ownership';
 import { CopyLimits, ListedObject, ObjectCopy, PrefixCopyPlan } from './prefix-copy-plan';
 import { CallOptions, S3Operations, copySourceOf, isPreconditionFailed, s3Uri } from './s3-operations';
 import { Semaphore } from './semaphore';
@@ -13,11 +14,8 @@ export interface PrefixCopyOptions {
   readonly destinationBucket: string;
   /** Ends with `/`; the new model data. */
   readonly destinationPrefix: string;
-  /**
-   * Everything under this prefix is removed when the copy fails (the content directory: the model data and its
-   * manifest). Must contain `destinationPrefix`.
-   */
-  readonly cleanupPrefix: string;
+  /** Who writes: every object written gets it as metadata (see ownership.ts). */
+  readonly identity: WriterIdentity;
   readonly plan: PrefixCopyPlan;
   readonly limits: CopyLimits;
   /** Written under `<destinationPrefix>code/`. */
@@ -38,6 +36,13 @@ export interface PrefixCopyResult {
   readonly verifiedObjects: number;
 }
 
+/** What a copy wrote. */
+export interface PrefixCopyOutcome {
+  readonly summary: PrefixCopyResult;
+  /** Every object written (key relative to the destination prefix) with its ETag. */
+  readonly objects: { [name: string]: string };
+}
+
 /** What a destination object must be: its size, and the ETag S3 returned when it was written. */
 interface Expected {
   readonly size: number;
@@ -47,17 +52,20 @@ interface Expected {
 /**
  * Copies the planned objects server side (CopyObject, or UploadPartCopy parts), in parallel, each request
  * conditioned on the source's listed ETag; writes the code files; then lists the destination and checks that it
- * holds exactly the planned keys with their sizes and ETags. On any failure (the deadline included) it waits (bounded)
- * for the copies S3 is running, aborts every multipart upload until none of its parts remain, deletes what it wrote
- * under `cleanupPrefix`, and rethrows.
+ * holds exactly the planned keys with their sizes and ETags. Every object is created only where none exists
+ * (`If-None-Match: *` on CopyObject, CompleteMultipartUpload and PutObject) and carries the writer's metadata
+ * (CopyObject replaces the original's user metadata with it, as a multipart copy never copies metadata): an object
+ * already at a key is this writer's own (a retried request) or a {@link ForeignObjectError}. On any failure (the
+ * deadline included) it waits (bounded) for the copies S3 is running, aborts every multipart upload until none of its
+ * parts remain (an upload it could not abort is named in the error), and rethrows: deleting what it wrote is the
+ * caller's, which knows the whole content directory.
  */
-export async function copyPrefix(options: PrefixCopyOptions): Promise<PrefixCopyResult> {
+export async function copyPrefix(options: PrefixCopyOptions): Promise<PrefixCopyOutcome> {
   const run = new PrefixCopyRun(options);
   try {
     return await run.execute();
   } catch (error) {
-    await run.cleanUp(error);
-    throw error;
+    throw withCleanupProblems(error, await run.cleanUp(error));
   }
 }
 
@@ -81,23 +89,44 @@ class PrefixCopyRun {
     if (options.sourceBucket === options.destinationBucket && options.destinationPrefix.startsWith(options.sourcePrefix)) {
       throw new Error(`the copy ${s3Uri(options.destinationBucket, options.destinationPrefix)} would be inside the original ${s3Uri(options.sourceBucket, options.sourcePrefix)}; choose another output bucket or prefix`);
     }
-    if (!options.destinationPrefix.startsWith(options.cleanupPrefix)) throw new Error('internal error: the destination is outside the cleanup prefix');
+    this.metadata = ownershipMetadata(options.identity);
   }
 
-  async execute(): Promise<PrefixCopyResult> {
+  private readonly metadata: Record<string, string>;
+
+  async execute(): Promise<PrefixCopyOutcome> {
     const { plan } = this.options;
     await Promise.all(plan.copies.map((copy) => this.copyObject(copy)));
     this.throwIfFailed();
     await Promise.all(this.options.code.map((file) => this.slots.run(() => this.putCode(file))));
     const verified = await this.verify();
     return {
-      objectsCopied: plan.objects,
-      bytesCopied: plan.bytes,
-      copyObjectRequests: this.copyObjectRequests,
-      uploadPartCopyRequests: this.uploadPartCopyRequests,
-      codeFiles: this.options.code.length,
-      verifiedObjects: verified,
+      summary: {
+        objectsCopied: plan.objects,
+        bytesCopied: plan.bytes,
+        copyObjectRequests: this.copyObjectRequests,
+        uploadPartCopyRequests: this.uploadPartCopyRequests,
+        codeFiles: this.options.code.length,
+        verifiedObjects: verified,
+      },
+      objects: Object.fromEntries([...this.expected].map(([name, expected]) => [name, expected.etag])),
     };
+  }
+
+  /**
+   * Runs a request that creates `key` only where no object exists. On 412 an object is there: this writer's own when
+   * its metadata names this writer (a retried request S3 had carried out: its ETag is returned), otherwise
+   * {@link ForeignObjectError}.
+   */
+  private async createOnlyIfAbsent(key: string, create: () => Promise<string | undefined>): Promise<string | undefined> {
+    try {
+      return await create();
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+      const head = await headOrUndefined(this.ops, this.options.destinationBucket, key);
+      if (head && writerOf(head.metadata)?.writer === this.options.identity.writer) return head.etag;
+      throw new ForeignObjectError(this.options.destinationBucket, key, head?.metadata);
+    }
   }
 
   /** A request S3 may keep running after the client stops waiting: tracked so that a failure waits for it. */
@@ -136,20 +165,30 @@ class PrefixCopyRun {
     await this.slots.run(async () => {
       this.throwIfFailed();
       this.copyObjectRequests++;
+      const key = this.destinationKey(object.name);
       try {
         // Not bound to the abort signal: S3 would finish the copy anyway; a failure waits for it instead.
-        const response = await this.track(this.ops.copyObject({
-          Bucket: this.options.destinationBucket,
-          Key: this.destinationKey(object.name),
-          CopySource: copySourceOf(this.options.sourceBucket, this.sourceKey(object)),
-          CopySourceIfMatch: object.etag,
-          MetadataDirective: 'COPY',
-        }));
-        const etag = response.CopyObjectResult?.ETag;
+        const etag = await this.createOnlyIfAbsent(key, async () => {
+          try {
+            return (await this.track(this.ops.copyObject({
+              Bucket: this.options.destinationBucket,
+              Key: key,
+              CopySource: copySourceOf(this.options.sourceBucket, this.sourceKey(object)),
+              CopySourceIfMatch: object.etag,
+              MetadataDirective: 'REPLACE',
+              Metadata: this.metadata,
+              IfNoneMatch: '*',
+            }))).CopyObjectResult?.ETag;
+          } catch (error) {
+            // S3 answers 412 for either condition: the original's ETag is told apart by a look at the destination.
+            if (isPreconditionFailed(error) && !(await headOrUndefined(this.ops, this.options.destinationBucket, key))) throw this.changed(object);
+            throw error;
+          }
+        });
         if (!etag) throw new Error(`S3 returned no ETag for the copy of ${object.name}`);
         this.expected.set(object.name, { size: object.size, etag });
       } catch (error) {
-        this.fail(isPreconditionFailed(error) ? this.changed(object) : error);
+        this.fail(error);
       }
     });
   }
@@ -161,7 +200,7 @@ class PrefixCopyRun {
     let uploadId: string;
     try {
       this.throwIfFailed();
-      const created = await this.ops.createMultipartUpload(params, this.call);
+      const created = await this.ops.createMultipartUpload({ ...params, Metadata: this.metadata }, this.call);
       if (!created.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
       uploadId = created.UploadId;
       this.openUploads.set(key, uploadId);
@@ -189,13 +228,13 @@ class PrefixCopyRun {
     })));
     this.throwIfFailed();
     try {
-      const completed = await this.ops.completeMultipartUpload(
-        { ...params, UploadId: uploadId!, MultipartUpload: { Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) } },
+      const etag = await this.createOnlyIfAbsent(key, async () => (await this.ops.completeMultipartUpload(
+        { ...params, UploadId: uploadId!, MultipartUpload: { Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) }, IfNoneMatch: '*' },
         this.call,
-      );
+      )).ETag);
       this.openUploads.delete(key);
-      if (!completed.ETag) throw new Error(`S3 returned no ETag for ${object.name}`);
-      this.expected.set(object.name, { size: object.size, etag: completed.ETag });
+      if (!etag) throw new Error(`S3 returned no ETag for ${object.name}`);
+      this.expected.set(object.name, { size: object.size, etag });
     } catch (error) {
       this.fail(error);
     }
@@ -206,10 +245,14 @@ class PrefixCopyRun {
     const name = `code/${file.path}`;
     const body = Buffer.from(file.data);
     const md5 = createHash('md5').update(body).digest();
-    await this.ops.putObject(
-      { Bucket: this.options.destinationBucket, Key: this.destinationKey(name), Body: body, ContentLength: body.length, ContentMD5: md5.toString('base64') },
+    const key = this.destinationKey(name);
+    await this.createOnlyIfAbsent(key, async () => (await this.ops.putObject(
+      {
+        Bucket: this.options.destinationBucket, Key: key, Body: body, ContentLength: body.length, ContentMD5: md5.toString('base64'),
+        Metadata: this.metadata, IfNoneMatch: '*',
+      },
       this.call,
-    );
+    )).ETag);
     this.expected.set(name, { size: body.length, etag: `"${md5.toString('hex')}"` });
   }
 
@@ -250,8 +293,8 @@ class PrefixCopyRun {
     return found.size;
   }
 
-  /** After a failure: wait for S3's running copies (bounded), abort every upload completely, delete what was written. */
-  async cleanUp(cause: unknown): Promise<void> {
+  /** After a failure: wait for S3's running copies (bounded), abort every upload completely; the uploads left open. */
+  async cleanUp(cause: unknown): Promise<string[]> {
     if (this.failure === undefined) this.failure = cause;
     let timer: NodeJS.Timeout | undefined;
     const settled = await Promise.race([
@@ -260,11 +303,13 @@ class PrefixCopyRun {
     ]);
     clearTimeout(timer);
     if (!settled) this.log('copies still running on S3 after the wait: cleaning up now');
+    const leftOpen: string[] = [];
     for (const [key, uploadId] of this.openUploads) {
-      await abortUploadCompletely(this.ops, { Bucket: this.options.destinationBucket, Key: key, UploadId: uploadId }, this.log);
+      const problem = await abortUploadCompletely(this.ops, { Bucket: this.options.destinationBucket, Key: key, UploadId: uploadId }, this.log);
+      if (problem) leftOpen.push(problem);
     }
     this.openUploads.clear();
-    await deleteUnderPrefix(this.ops, this.options.destinationBucket, this.options.cleanupPrefix, this.log);
+    return leftOpen;
   }
 }
 

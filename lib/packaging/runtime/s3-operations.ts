@@ -105,6 +105,22 @@ export function isPreconditionFailed(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === 'PreconditionFailed' || httpStatusOf(error) === 412;
 }
 
+/**
+ * True when a conditional write lost to a concurrent write of the same key (409 ConditionalRequestConflict): S3 asks
+ * to retry the whole upload.
+ */
+export function isConditionalConflict(error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === 'ConditionalRequestConflict' || httpStatusOf(error) === 409;
+}
+
+/** The error's name and HTTP status, for a reason: `AccessDenied, HTTP 403`. */
+export function describeS3Error(error: unknown): string {
+  const name = (error as { name?: string } | undefined)?.name;
+  const status = httpStatusOf(error);
+  const parts = [name && name !== 'Error' ? name : undefined, status ? `HTTP ${status}` : undefined].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : String((error as Error)?.message ?? error);
+}
+
 /** `bucket/key` for x-amz-copy-source, URL-encoded as S3 requires (slashes of the key kept). */
 export function copySourceOf(bucket: string, key: string): string {
   return `${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;

@@ -3,11 +3,15 @@ import { oneLine } from '../../common/runtime/presigned-put';
 import { parseS3Uri } from '../../common/s3-uri';
 import { codeDigest } from './code-archive';
 import { MANIFEST_FILE_NAME } from './content-key';
-import { copyPrefix, deleteUnderPrefix, PrefixCopyResult } from './prefix-copy';
+import { CLAIM_FILE_NAME, claimDirectory } from './directory-claim';
+import { writeManifest } from './manifest-write';
+import { withCleanupProblems } from './multipart-abort';
+import { ListedKey, WriterIdentity, deleteOwned, writerOf } from './ownership';
+import { copyPrefix, PrefixCopyResult } from './prefix-copy';
 import {
   CopyLimits, CopyRates, DEFAULT_COPY_LIMITS, DEFAULT_COPY_RATES, ListedObject, PrefixCopyPlan, planPrefixCopy, prefixCopyDirectory,
 } from './prefix-copy-plan';
-import { S3Operations, httpStatusOf, s3Uri } from './s3-operations';
+import { S3Operations, httpStatusOf, isConditionalConflict, s3Uri } from './s3-operations';
 
 /** The folder of a content directory that holds the new model data (beside its `injection.json`). */
 export const MODEL_FOLDER = 'model/';
@@ -22,6 +26,15 @@ export interface PrefixInjectionInput {
   readonly outputBucket: string;
   readonly outputPrefix: string;
   readonly code: CodeFile[];
+  /** Who writes (see ownership.ts): part of the content directory's hash, and of every object's metadata. */
+  readonly identity: WriterIdentity;
+  /** How the content directory is claimed (directory-claim.ts). */
+  readonly claim: { readonly waitMs: number; readonly pollMs?: number; readonly now?: () => number; readonly writerLifetimeMs?: number };
+  /**
+   * Called with the URI of the new model data (or undefined) whenever whether a failure leaves objects behind
+   * changes: a failed Create names them as its physical id, so that the rollback's Delete removes them.
+   */
+  readonly onLeftover?: (uri: string | undefined) => void;
   /** Milliseconds of work left; undefined: no deadline. */
   readonly remainingMs?: () => number;
   readonly limits?: CopyLimits;
@@ -48,6 +61,10 @@ export interface PrefixInjectionManifest {
   readonly plan: { readonly objects: number; readonly bytes: number; readonly requests: number; readonly concurrency: number; readonly estimatedSeconds: number };
   readonly replacedCodeObjects: string[];
   readonly result: PrefixCopyResult;
+  /** Every object of the new model data (key relative to it) with its ETag: what makes the directory complete. */
+  readonly objects: { readonly [name: string]: string };
+  /** Who wrote it (see ownership.ts). */
+  readonly writtenBy: WriterIdentity;
 }
 
 /** Lists every object under the prefix (paginated). */
@@ -84,8 +101,10 @@ export function tooSlowReason(plan: PrefixCopyPlan, neededSeconds: number, remai
 /**
  * Writes `<outputPrefix><hash>/model/` = a server-side copy of every object under the original prefix except its
  * `code/`, plus the new `code/` files, then `<outputPrefix><hash>/injection.json`. The hash covers every listed
- * object (name, size, ETag) and the code: the same inputs find the copy already made. Plans first and fails at
- * once when the plan cannot finish before the deadline.
+ * object (name, size, ETag), the code and the resource: the same inputs find the copy already made. Plans first and
+ * fails at once when the plan cannot finish before the deadline. The directory is claimed first (directory-claim.ts)
+ * and every object is created only where none exists; a failure before the manifest is sent deletes what this
+ * invocation wrote, and only that.
  */
 export async function injectIntoPrefix(input: PrefixInjectionInput): Promise<PrefixInjectionOutcome> {
   const log = input.log ?? (() => undefined);
@@ -96,14 +115,26 @@ export async function injectIntoPrefix(input: PrefixInjectionInput): Promise<Pre
     throw new Error(`there are no objects under ${s3Uri(input.sourceBucket, input.sourcePrefix)}: nothing to serve`);
   }
   const codeSha256 = codeDigest(input.code);
-  const directory = prefixCopyDirectory(input.outputPrefix, listing, codeSha256);
+  const directory = prefixCopyDirectory(input.outputPrefix, listing, codeSha256, input.identity.owner);
   const modelPrefix = directory + MODEL_FOLDER;
   const manifestKey = directory + MANIFEST_FILE_NAME;
 
-  const existing = await readManifest(input.ops, input.outputBucket, manifestKey);
-  if (existing) {
+  const claimOptions = {
+    ops: input.ops,
+    bucket: input.outputBucket,
+    directory,
+    identity: input.identity,
+    manifestKey,
+    checkManifest: (manifest: unknown, found: readonly ListedKey[]) => completeCopy(manifest, found, modelPrefix),
+    ...input.claim,
+    signal: input.signal,
+    log,
+  };
+  // Only look first: a plan that cannot finish in time must fail before anything (the claim included) is written.
+  const existing = await claimDirectory<PrefixInjectionManifest>({ ...claimOptions, lookOnly: true });
+  if (existing.kind === 'complete') {
     log(`${s3Uri(input.outputBucket, modelPrefix)} already holds this copy: nothing to do`);
-    return { bucket: input.outputBucket, prefix: modelPrefix, reason: existing.reason };
+    return { bucket: input.outputBucket, prefix: modelPrefix, reason: oneLine(existing.manifest.reason, 300) };
   }
 
   const plan = planPrefixCopy(listing, limits, rates);
@@ -117,55 +148,87 @@ export async function injectIntoPrefix(input: PrefixInjectionInput): Promise<Pre
   const reason = `uncompressed model data: server-side copy of ${plan.objects} objects (${plan.bytes} bytes) and ${input.code.length} code files` +
     (replaced.length > 0 ? `; the original's ${replaced.length} code/ objects replaced` : '');
 
-  const result = await copyPrefix({
-    ops: input.ops,
-    sourceBucket: input.sourceBucket,
-    sourcePrefix: input.sourcePrefix,
-    destinationBucket: input.outputBucket,
-    destinationPrefix: modelPrefix,
-    cleanupPrefix: directory,
-    plan,
-    limits,
-    code: input.code,
-    signal: input.signal,
-    log,
-    inFlightCopyWaitMs: input.inFlightCopyWaitMs,
-  });
-  const manifest: PrefixInjectionManifest = {
-    modelData: s3Uri(input.outputBucket, modelPrefix),
-    source: { uri: s3Uri(input.sourceBucket, input.sourcePrefix), objects: listing.length, bytes: listing.reduce((sum, o) => sum + o.size, 0) },
-    codeSha256,
-    strategy: 'copy',
-    reason,
-    plan: { objects: plan.objects, bytes: plan.bytes, requests: plan.requests, concurrency: plan.concurrency, estimatedSeconds: plan.estimatedSeconds },
-    replacedCodeObjects: replaced,
-    result,
-  };
-  log(JSON.stringify({ ...manifest, replacedCodeObjects: replaced.length }));
-  try {
-    input.signal?.throwIfAborted();
-    const body = Buffer.from(JSON.stringify(manifest, null, 2));
-    // Written last, outside the model prefix (SageMaker copies every object under it into the container): its
-    // presence tells a retry that the copy is complete.
-    await input.ops.putObject(
-      { Bucket: input.outputBucket, Key: manifestKey, Body: body, ContentLength: body.length, ContentType: 'application/json' },
-      { abortSignal: input.signal },
-    );
-    input.signal?.throwIfAborted();
-  } catch (error) {
-    await deleteUnderPrefix(input.ops, input.outputBucket, directory, log);
-    throw error;
+  const claim = await claimDirectory<PrefixInjectionManifest>(claimOptions);
+  if (claim.kind === 'complete') {
+    log(`${s3Uri(input.outputBucket, modelPrefix)} was completed by another invocation of this resource meanwhile`);
+    return { bucket: input.outputBucket, prefix: modelPrefix, reason: oneLine(claim.manifest.reason, 300) };
   }
-  return { bucket: input.outputBucket, prefix: modelPrefix, reason: oneLine(reason, 300) };
+  input.onLeftover?.(s3Uri(input.outputBucket, modelPrefix));
+  const manifestState = { sent: false };
+  try {
+    let result;
+    for (let round = 1; ; round++) {
+      try {
+        result = await copyPrefix({
+          ops: input.ops,
+          sourceBucket: input.sourceBucket,
+          sourcePrefix: input.sourcePrefix,
+          destinationBucket: input.outputBucket,
+          destinationPrefix: modelPrefix,
+          identity: input.identity,
+          plan,
+          limits,
+          code: input.code,
+          signal: input.signal,
+          log,
+          inFlightCopyWaitMs: input.inFlightCopyWaitMs,
+        });
+        break;
+      } catch (error) {
+        // Objects this invocation already wrote are recognised as its own by the next round.
+        if (!isConditionalConflict(error) || round >= MAX_CONFLICT_ROUNDS) throw error;
+        log(`a concurrent write under ${s3Uri(input.outputBucket, modelPrefix)} (409 ConditionalRequestConflict): copying again (round ${round + 1})`);
+      }
+    }
+    const manifest: PrefixInjectionManifest = {
+      modelData: s3Uri(input.outputBucket, modelPrefix),
+      source: { uri: s3Uri(input.sourceBucket, input.sourcePrefix), objects: listing.length, bytes: listing.reduce((sum, o) => sum + o.size, 0) },
+      codeSha256,
+      strategy: 'copy',
+      reason,
+      plan: { objects: plan.objects, bytes: plan.bytes, requests: plan.requests, concurrency: plan.concurrency, estimatedSeconds: plan.estimatedSeconds },
+      replacedCodeObjects: replaced,
+      result: result.summary,
+      objects: result.objects,
+      writtenBy: input.identity,
+    };
+    log(JSON.stringify({ ...manifest, replacedCodeObjects: replaced.length, objects: Object.keys(result.objects).length }));
+    input.signal?.throwIfAborted();
+    // Written last, outside the model prefix (SageMaker copies every object under it into the container): its
+    // presence tells every other invocation that the copy is complete.
+    await writeManifest(input.ops, { bucket: input.outputBucket, key: manifestKey }, manifest, input.identity, manifestState);
+    input.signal?.throwIfAborted();
+    return { bucket: input.outputBucket, prefix: modelPrefix, reason: oneLine(reason, 300) };
+  } catch (error) {
+    if (manifestState.sent) {
+      log(`keeping ${s3Uri(input.outputBucket, directory)} after the failure: its manifest may exist, so another invocation may have reported it`);
+      throw error;
+    }
+    const removal = await deleteOwned(input.ops, input.outputBucket, directory, (metadata) => writerOf(metadata)?.writer === input.identity.writer,
+      { first: manifestKey, last: directory + CLAIM_FILE_NAME })
+      .catch((listError: Error) => ({ deleted: [], kept: [], failed: [`the listing of ${s3Uri(input.outputBucket, directory)} (${listError.message})`] }));
+    if (removal.deleted.length > 0) log(`deleted ${removal.deleted.length} objects under ${s3Uri(input.outputBucket, directory)} written by this attempt, which fails`);
+    if (removal.failed.length === 0) {
+      input.onLeftover?.(undefined);
+      throw error;
+    }
+    const failed = `${removal.failed.slice(0, 3).join(', ')}${removal.failed.length > 3 ? ` and ${removal.failed.length - 3} more` : ''}`;
+    throw withCleanupProblems(error, [`${failed} could not be deleted after the failure: delete what this resource wrote under ${s3Uri(input.outputBucket, directory)} by hand`]);
+  }
 }
 
-async function readManifest(ops: S3Operations, bucket: string, key: string): Promise<PrefixInjectionManifest | undefined> {
-  // The function may list its prefix, so a missing manifest is a 404.
-  const listing = await ops.listObjectsV2({ Bucket: bucket, Prefix: key, MaxKeys: 1 });
-  if (listing.Contents?.[0]?.Key !== key) return undefined;
-  const response = await ops.getObject({ Bucket: bucket, Key: key });
-  const manifest = JSON.parse(await response.Body!.transformToString()) as PrefixInjectionManifest;
-  return typeof manifest.reason === 'string' && manifest.strategy === 'copy' ? manifest : undefined;
+/** How many times a copy that met S3's 409 (a concurrent conditional write) is run. */
+const MAX_CONFLICT_ROUNDS = 3;
+
+/** The manifest, when it is a copy's and the listing holds exactly the objects it records (same keys, same ETags). */
+function completeCopy(manifest: unknown, listing: readonly ListedKey[], modelPrefix: string): PrefixInjectionManifest | undefined {
+  const m = manifest as Partial<PrefixInjectionManifest> | undefined;
+  if (m?.strategy !== 'copy' || typeof m.reason !== 'string' || !m.objects || !m.writtenBy) return undefined;
+  const found = listing.filter((item) => item.key.startsWith(modelPrefix));
+  const expected = Object.entries(m.objects);
+  if (found.length !== expected.length) return undefined;
+  const etags = new Map(found.map((item) => [item.key.slice(modelPrefix.length), item.etag]));
+  return expected.every(([name, etag]) => etags.get(name) === etag) ? m as PrefixInjectionManifest : undefined;
 }
 
 /**

@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     const start = process.hrtime.bigint();
     const outcome = await injectIntoPrefix({
       ops: moto.ops, sourceBucket: SOURCE, sourcePrefix: SOURCE_PREFIX, outputBucket: OUT, outputPrefix: 'bench/', code, limits: LIMITS,
+      identity: { owner: 'bench|Injection', requestId: 'bench', writer: 'bench' }, claim: { waitMs: 0 },
     });
     const copySeconds = secondsSince(start);
     const after = await sequentialCopyLoop(moto, 'baseline-2/');

@@ -70,6 +70,7 @@ async function main() {
         const data = await inject(
           { SourceBucket: 'models', SourceKey: 'model.tar.gz', CodeBucket: 'assets', CodeKey: 'code.zip', Strategy: strategy, OutputBucket: 'output', OutputPrefix: prefix, RemovalPolicy: 'destroy' },
           { ops, injectCode },
+          { owner: 'bench|Injection', requestId: 'bench', writer: `bench-${prefix}` },
         );
         const seconds = secondsSince(start);
         const manifest = JSON.parse((await s3.get('output', data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json')))!.toString()) as InjectionManifest;

@@ -10,7 +10,7 @@
  *   plain tar or already has code/);
  * - `--strategy tail` is a usage error that says it was removed.
  *
- * Used by differential.test.ts (fixed seed, about a minute) and scripts/fuzz.mjs (`npm run fuzz`).
+ * Used by differential.local.test.ts (fixed seed, about a minute) and scripts/fuzz.mjs (`npm run fuzz`).
  */
 import * as fc from 'fast-check';
 import * as fs from 'fs';
