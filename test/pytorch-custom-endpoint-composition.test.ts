@@ -111,7 +111,7 @@ describe('PytorchCustomEndpoint composition', () => {
     const make = (props: any) => () => new PytorchCustomEndpoint(new cdk.Stack(fastApp(), 'S'), 'E', props);
     expect(make({})).toThrow(/Give the model to serve: model .* or training/);
     expect(make({ model: s3Model, training: { sourceDirectory: TRAINING_SOURCE } })).toThrow(/either model .* or training .*, not both/);
-    expect(make({ model: s3Model, codeInjection: { strategy: InjectionStrategy.TAIL } })).toThrow(/set inferenceCode as well, or remove codeInjection/);
+    expect(make({ model: s3Model, codeInjection: { strategy: InjectionStrategy.SCAN } })).toThrow(/set inferenceCode as well, or remove codeInjection/);
     expect(make({ model: s3Model, inferenceCode: code, endpoint: { enableNetworkIsolation: true } }))
       .toThrow(/requirements.txt names packages.*Vendor the packages .* or turn enableNetworkIsolation off/);
     // Issue 10: inference code into an uncompressed prefix is now supported (a server-side copy, see
@@ -119,8 +119,8 @@ describe('PytorchCustomEndpoint composition', () => {
     const prefixModel = (stack: cdk.Stack) => ModelData.fromS3Prefix(s3.Bucket.fromBucketName(stack, 'B', 'my-models'), 'v1/');
     expect(() => {
       const stack = new cdk.Stack(fastApp(), 'S');
-      new PytorchCustomEndpoint(stack, 'E', { model: prefixModel(stack), inferenceCode: code, codeInjection: { strategy: InjectionStrategy.TAIL } });
-    }).toThrow(/strategy tail applies to a compressed model.tar.gz, but the model is uncompressed .* remove strategy/);
+      new PytorchCustomEndpoint(stack, 'E', { model: prefixModel(stack), inferenceCode: code, codeInjection: { strategy: InjectionStrategy.SCAN } });
+    }).toThrow(/strategy scan applies to a compressed model.tar.gz, but the model is uncompressed .* remove strategy/);
   });
 
   test('network isolation with an empty requirements.txt is allowed', () => {

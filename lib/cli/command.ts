@@ -23,6 +23,11 @@ export interface OptionSpec {
   readonly defaultValue?: string;
   /** The accepted values, when they are few. */
   readonly choices?: readonly string[];
+  /**
+   * Says why a value outside `choices` is refused, when that deserves more than the list (a value that was accepted
+   * once); undefined for the usual "must be one of" message.
+   */
+  readonly refuseChoice?: (value: string) => string | undefined;
 }
 
 /** An argument given without an option name, e.g. the DIR of `init DIR`. */
@@ -125,7 +130,7 @@ export function parseCommandArgs(command: Command, args: readonly string[]): Par
     if (option.required && strings[option.name] === undefined) throw new UsageError(`--${option.name} is required (${usageHint(command)})`);
     const value = strings[option.name];
     if (option.choices && value !== undefined && !option.choices.includes(value)) {
-      throw new UsageError(`--${option.name} must be one of ${option.choices.join(', ')}, not ${JSON.stringify(value)}`);
+      throw new UsageError(option.refuseChoice?.(value) ?? `--${option.name} must be one of ${option.choices.join(', ')}, not ${JSON.stringify(value)}`);
     }
   }
   command.validate?.(parsed);

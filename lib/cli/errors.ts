@@ -49,9 +49,11 @@ const ENGINE_ADVICE: { readonly [code in InjectionErrorCode]: string } = {
   CRC_MISMATCH: 'the file is damaged: download or build it again',
   CORRUPT_DATA: 'the file is damaged: download or build it again',
   NOT_TAR: 'its gzip holds no valid tar archive: build it again with tar czf',
+  AMBIGUOUS_ARCHIVE: 'build the archive again from the model directory (tar czf model.tar.gz -C <model dir> .)',
+  UNSUPPORTED_ENTRY: 'build the archive again from the model directory (tar czf model.tar.gz -C <model dir> .)',
   UNSAFE_ENTRY: 'build the archive again with relative names inside it',
   BAD_CODE_FILE: 'fix the code directory',
-  TAIL_UNRESOLVED: '--strategy scan reads the whole archive instead',
+  LIMIT_EXCEEDED: 'build the archive again from the model directory (tar czf model.tar.gz -C <model dir> .)',
   STRATEGY_NOT_APPLICABLE: 'choose another --strategy (auto picks one that applies)',
 };
 

@@ -9,8 +9,9 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { codeDirectoryProblem } from '../common/inference-script';
-import { fileSource, injectCode, InjectionError, InjectionStats, StrategyName } from '../packaging/engine';
+import { fileSource, injectCode, InjectionError, InjectionStats, STRATEGY_NAMES, StrategyName, strategyProblem } from '../packaging/engine';
 import { readCodeOption } from './code-dir';
+import { headCopy, TEMP_COPY_FLAGS } from './head-copy';
 import { Command, ParsedOptions, PROGRAM } from './command';
 import { CliError, describeFileError, describeInjectionError } from './errors';
 import { removeOnInterrupt } from './interrupts';
@@ -73,20 +74,29 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
   const keep = removeOnInterrupt(temp);
   let output: fs.promises.FileHandle | undefined;
   let copyFrom: fs.promises.FileHandle | undefined;
+  // scan's output starts with a copy of the original's head: it is copied while the scan runs (head-copy.ts).
+  const head = headCopy(args.artifact, temp, source, args.strategy !== 'stream');
   try {
-    const result = await injectCode(source, files, { strategy: args.strategy });
+    const result = await injectCode(head.source, files, { strategy: args.strategy });
     let first = true;
     for await (const segment of result.segments) {
       if (first && segment.kind === 'copy' && segment.start === 0) {
-        // The common patch shape (a copy of the original's head, then a small tail): let the kernel copy the file
-        // (copy_file_range or a reflink, no bytes through this process), then cut it where the new tail starts.
-        await fs.promises.copyFile(args.artifact, temp, fs.constants.COPYFILE_EXCL);
+        // The common patch shape (a copy of the original's head, then a small tail): the kernel copies the file
+        // (copy_file_range or a reflink, no bytes through this process), then it is cut where the new tail starts.
+        head.stop();
+        if (head.started()) await head.finished();
+        else await fs.promises.copyFile(args.artifact, temp, TEMP_COPY_FLAGS);
         await fs.promises.truncate(temp, segment.end);
         output = await fs.promises.open(temp, 'a');
         first = false;
         continue;
       }
-      output ??= await fs.promises.open(temp, 'wx');
+      if (!output) {
+        head.stop();
+        await head.finished();
+      }
+      // The temporary name is fresh and created exclusively, unless the head copy created it.
+      output ??= await fs.promises.open(temp, head.started() ? 'w' : 'wx');
       first = false;
       if (segment.kind === 'copy') {
         copyFrom ??= await fs.promises.open(args.artifact, 'r');
@@ -95,7 +105,11 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
         await output.write(segment.bytes);
       }
     }
-    output ??= await fs.promises.open(temp, 'wx');
+    if (!output) {
+      head.stop();
+      await head.finished();
+    }
+    output ??= await fs.promises.open(temp, head.started() ? 'w' : 'wx');
     await output.close();
     output = undefined;
     checkOut(args);
@@ -104,6 +118,9 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
     return { strategy: result.strategy, reason: result.reason, ...result.stats(), seconds };
   } catch (err) {
     await output?.close().catch(() => undefined);
+    // A copy still running could create the temporary file after its removal: stop it from starting, let it end.
+    head.stop();
+    await head.finished().catch(() => undefined);
     await fs.promises.rm(temp, { force: true });
     if (err instanceof CliError) throw err;
     if (err instanceof InjectionError) throw describeInjectionError(err, '--artifact', args.artifact);
@@ -116,7 +133,6 @@ export async function runInjectCode(args: InjectCodeArgs): Promise<InjectCodeRep
   }
 }
 
-const STRATEGIES = ['auto', 'scan', 'tail', 'stream'] as const;
 
 export const INJECT_CODE: Command = {
   name: 'inject-code',
@@ -125,7 +141,15 @@ export const INJECT_CODE: Command = {
     { name: 'artifact', type: 'string', placeholder: 'IN', required: true, description: 'The model.tar.gz to read (never modified).' },
     { name: 'code', type: 'string', placeholder: 'DIR', required: true, description: 'The code directory: inference.py (with model_fn), requirements.txt, helpers.' },
     { name: 'out', type: 'string', placeholder: 'OUT', required: true, description: 'Where to write the new model.tar.gz (its folder must exist).' },
-    { name: 'strategy', type: 'string', placeholder: 'NAME', description: 'How to inject: auto, scan, tail or stream.', defaultValue: 'auto', choices: STRATEGIES },
+    {
+      name: 'strategy',
+      type: 'string',
+      placeholder: 'NAME',
+      description: 'How to inject: auto, scan or stream.',
+      defaultValue: 'auto',
+      choices: STRATEGY_NAMES,
+      refuseChoice: (value) => strategyProblem(value, '--strategy', '--strategy scan (or auto)'),
+    },
     { name: 'no-check', type: 'boolean', description: 'Skip the check synth runs on the code directory (inference.py present, model_fn defined, transform_fn not combined with input_fn/predict_fn/output_fn).' },
   ],
   details: `

@@ -58,7 +58,7 @@ export interface InferenceCodeInjectionOptions {
    * Memory of the injecting function, in MiB; Lambda gives CPU in proportion (one vCPU per 1,769 MiB).
    *
    * @default - 10240 (6 vCPUs) for AUTO and STREAM, whose re-compression uses every core; 3538 (2 vCPUs: one
-   * inflating, one serving the parallel ranged GETs) for SCAN; 1024 for TAIL
+   * inflating, one serving the parallel ranged GETs) for SCAN
    */
   readonly memorySize?: number;
 
@@ -136,7 +136,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
   /** `s3://<bucket>/<key>` of the new artifact (a deploy-time value). */
   public readonly artifactS3Uri: string;
 
-  /** The strategy that ran: `scan`, `tail` or `stream` (a deploy-time value). */
+  /** The strategy that ran: `scan` or `stream` (a deploy-time value). */
   public readonly strategyUsed: string;
 
   /** Why it ran (for AUTO, why AUTO chose it) (a deploy-time value). */
@@ -408,8 +408,6 @@ function defaultMemory(strategy: InjectionStrategy): number {
   switch (strategy.name) {
     case 'scan':
       return 3538;
-    case 'tail':
-      return 1024;
     default:
       return 10240;
   }

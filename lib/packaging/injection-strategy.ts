@@ -1,11 +1,13 @@
 /**
- * How the inference code gets into the model archive. All strategies write a new object and never modify the
- * original; they differ in what they read and what they can see.
+ * How the inference code gets into the model archive. Every strategy reads the whole original, refuses an archive
+ * that GNU tar, Python tarfile and bsdtar would read differently, writes a new object and never modifies the
+ * original; they differ in what they rewrite. (`TAIL`, which read only the end of the archive and could not prove
+ * its output, was removed in 0.2.0: use `SCAN` or `AUTO`.)
  */
 export class InjectionStrategy {
   /**
    * `SCAN` for a gzip archive without a `code/` directory, `STREAM` when the archive already has `code/` (its
-   * entries are replaced, never duplicated) or is a plain tar. The default.
+   * entries are replaced, never duplicated), is a plain tar, or `SCAN` cannot prove its patch. The default.
    */
   public static readonly AUTO = new InjectionStrategy('auto');
 
@@ -16,14 +18,6 @@ export class InjectionStrategy {
    * inflate per core), but nothing of the model is recompressed.
    */
   public static readonly SCAN = new InjectionStrategy('scan');
-
-  /**
-   * Reads only the last few hundred KB to a few MiB of the archive and patches its end: constant time whatever
-   * the model's size. It cannot see a `code/` directory outside that tail nor verify the input's CRC, so use it
-   * only for archives you vouch for (e.g. straight from a training job); it refuses, rather than guesses,
-   * whenever the tail does not resolve.
-   */
-  public static readonly TAIL = new InjectionStrategy('tail');
 
   /**
    * Decompresses, drops any old `code/` entries, adds the new ones and recompresses on every core, never

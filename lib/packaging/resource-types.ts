@@ -13,7 +13,7 @@ export interface InjectCodeProperties {
   readonly SourcePrefix?: string;
   readonly CodeBucket: string;
   readonly CodeKey: string;
-  /** One of `auto`, `scan`, `tail`, `stream`. */
+  /** One of `auto`, `scan`, `stream` (a Delete still accepts `tail`, which 0.1.0 wrote). */
   readonly Strategy: string;
   readonly OutputBucket: string;
   /** Ends with `/`; everything the resource writes is under it. */

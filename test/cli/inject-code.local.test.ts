@@ -50,7 +50,7 @@ const expectedCode = [
 
 const leftovers = (dir: string) => fs.readdirSync(dir).filter((f) => f.includes('.tmp'));
 
-test.each(['auto', 'scan', 'tail', 'stream'])('--strategy %s writes a verified artifact and one JSON object', (strategy) => {
+test.each(['auto', 'scan', 'stream'])('--strategy %s writes a verified artifact and one JSON object', (strategy) => {
   const out = path.join(work, `out-${strategy}.tar.gz`);
   const r = cli(['inject-code', '--artifact', artifact, '--code', codeDir, '--out', out, '--strategy', strategy, '--json']);
   expect(r.stderr).toBe('');
@@ -111,15 +111,11 @@ describe('failures exit non-zero with one line on stderr and leave no OUT behind
     expect(JSON.parse(j.stdout)).toEqual({ error: r.stderr.slice('error: '.length).trim(), code: expect.stringMatching(/^[A-Z_]+$/) });
   });
 
-  test('tail refusing an archive whose tail does not resolve leaves nothing behind', () => {
-    const big = path.join(work, 'biglast');
-    writeTree(big, [{ name: 'a.json', data: Buffer.from('{}') }, { name: 'z.bin', data: makeContent('random', 4_500_000, rng(4)) }]);
-    const input = path.join(work, 'biglast.tar.gz');
-    pythonTar(big, input, { level: 1 });
-    const out = path.join(work, 'biglast.out.tar.gz');
-    const r = cli(['inject-code', '--artifact', input, '--code', codeDir, '--out', out, '--strategy', 'tail']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: --artifact \S+biglast\.tar\.gz: the tail does not resolve .*; --strategy scan reads the whole archive instead\.\n$/);
+  test('--strategy tail, removed in 0.2.0, is refused as bad usage saying why and what to use; nothing is written', () => {
+    const out = path.join(work, 'tail.out.tar.gz');
+    const r = cli(['inject-code', '--artifact', artifact, '--code', codeDir, '--out', out, '--strategy', 'tail']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --strategy tail was removed in 0\.2\.0: it patched the archive from its last few MiB .*; use --strategy scan \(or auto\)\n$/);
     expect(fs.existsSync(out)).toBe(false);
     expect(leftovers(work)).toEqual([]);
   });
@@ -129,7 +125,7 @@ describe('usage errors exit 2 with one line', () => {
   test.each([
     [[], /^error: no command given: use one of init, inject-code, invoke-local \(see cdk-pytorch-sagemaker --help\)\n$/],
     [['inject-code', '--artifact', 'a.tar.gz', '--code', 'code'], /^error: --out is required \(usage: cdk-pytorch-sagemaker inject-code --artifact IN --code DIR --out OUT \[options\]; see cdk-pytorch-sagemaker inject-code --help\)\n$/],
-    [['inject-code', '--artifact', 'a', '--code', 'c', '--out', 'o', '--strategy', 'fast'], /^error: --strategy must be one of auto, scan, tail, stream, not "fast"\n$/],
+    [['inject-code', '--artifact', 'a', '--code', 'c', '--out', 'o', '--strategy', 'fast'], /^error: --strategy must be one of auto, scan, stream, not "fast"\n$/],
     [['inject-code', '--artifact', 'a', '--code', 'c', '--out', 'o', '--force'], /^error: unknown option "--force" \(usage: .*; see cdk-pytorch-sagemaker inject-code --help\)\n$/],
     [['inject-code', '--artifact'], /^error: --artifact needs a value \(usage: /],
     [['inject-code', '--json=yes'], /^error: --json is a flag and takes no value/],

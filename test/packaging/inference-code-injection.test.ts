@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { InferenceCode, InferenceCodeInjection, InjectionStrategy } from '../../lib/packaging';
+import { STRATEGY_NAMES } from '../../lib/packaging/engine/strategies';
 import { checkedApp, expectCleanSynth, fastApp, synthWithChecks } from '../helpers/synth-checks';
 import { HIPAASecurityChecks } from 'cdk-nag';
 
@@ -111,7 +112,10 @@ describe('InferenceCode', () => {
 
 describe('InjectionStrategy', () => {
   test('names match the engine and the command-line tool', () => {
-    expect([InjectionStrategy.AUTO, InjectionStrategy.SCAN, InjectionStrategy.TAIL, InjectionStrategy.STREAM].map(String)).toEqual(['auto', 'scan', 'tail', 'stream']);
+    expect([InjectionStrategy.AUTO, InjectionStrategy.SCAN, InjectionStrategy.STREAM].map(String)).toEqual(['auto', 'scan', 'stream']);
+    expect([InjectionStrategy.AUTO, InjectionStrategy.SCAN, InjectionStrategy.STREAM].map(String)).toEqual([...STRATEGY_NAMES]);
+    // TAIL was removed in 0.2.0 (it could not prove its output).
+    expect('TAIL' in InjectionStrategy).toBe(false);
   });
 });
 
@@ -148,11 +152,10 @@ describe('InferenceCodeInjection', () => {
       stackWith({ strategy, memorySize }).template.findResources('AWS::Lambda::Function');
     const only = (resources: Record<string, any>) => Object.values(resources)[0].Properties.MemorySize;
     expect(only(memory(InjectionStrategy.SCAN))).toBe(3538);
-    expect(only(memory(InjectionStrategy.TAIL))).toBe(1024);
     expect(only(memory(InjectionStrategy.STREAM))).toBe(10240);
     expect(only(memory(InjectionStrategy.SCAN, 2048))).toBe(2048);
-    const { template } = stackWith({ strategy: InjectionStrategy.TAIL });
-    template.hasResourceProperties('Custom::InferenceCodeInjection', { Strategy: 'tail' });
+    const { template } = stackWith({ strategy: InjectionStrategy.STREAM });
+    template.hasResourceProperties('Custom::InferenceCodeInjection', { Strategy: 'stream' });
   });
 
   test('the created bucket is encrypted, SSL-only, private, and goes away with the stack', () => {

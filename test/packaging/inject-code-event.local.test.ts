@@ -172,11 +172,7 @@ describe('Create', () => {
     await expectOriginalsUntouched();
   });
 
-  test('tail strategy, and auto on an archive that already has code/ (stream replaces it)', async () => {
-    const tail = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'tail' }));
-    expect(tail.Data.Strategy).toBe('tail');
-    expectCodeInside(await download(tail.Data.ArtifactS3Uri), INFERENCE_V1);
-
+  test('auto on an archive that already has code/ (stream replaces it)', async () => {
     const replaced = await run(event('Create', { SourceKey: 'jobs/with-code/model.tar.gz' }));
     expect(replaced.Data.Strategy).toBe('stream');
     const members = expectCodeInside(await download(replaced.Data.ArtifactS3Uri), INFERENCE_V1, ['code/old_helper.py']);
@@ -222,14 +218,14 @@ describe('Create', () => {
 
 describe('Update and Delete', () => {
   test('an update that changes the code writes a new key; the Delete of the old id removes only the old object', async () => {
-    const created = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'tail' }));
-    const updated = await run(event('Update', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'tail', CodeKey: 'v2.zip' }, created.PhysicalResourceId));
+    const created = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'scan' }));
+    const updated = await run(event('Update', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'scan', CodeKey: 'v2.zip' }, created.PhysicalResourceId));
     expect(updated.Status).toBe('SUCCESS');
     expect(updated.PhysicalResourceId).not.toBe(created.PhysicalResourceId);
     expectCodeInside(await download(updated.Data.ArtifactS3Uri), INFERENCE_V2);
 
     // CloudFormation's cleanup: Delete of the old physical id, with the old properties.
-    const deleted = await run(event('Delete', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'tail' }, created.PhysicalResourceId));
+    const deleted = await run(event('Delete', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'scan' }, created.PhysicalResourceId));
     expect(deleted).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: created.PhysicalResourceId });
     expect(await s3.head(OUT, created.Data.ArtifactKey)).toBeUndefined();
     expect(await s3.head(OUT, created.Data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json'))).toBeUndefined();
@@ -289,10 +285,23 @@ describe('failures answer FAILED with a one-line reason, abort the upload, and l
 
   test('invalid properties and a code asset without inference.py', async () => {
     const bad = await run(event('Create', { Strategy: 'fastest' }));
-    expect(bad.Reason).toBe('custom resource property Strategy must be one of auto, scan, tail, stream, got fastest');
+    expect(bad.Reason).toBe('custom resource property Strategy must be one of auto, scan, stream, not "fastest"');
     await s3.put(ASSETS, 'no-entry.zip', zipDirectory(path.join(work, 'code-v1', 'lib'), path.join(work, 'no-entry.zip')));
     const noEntry = await run(event('Create', { CodeKey: 'no-entry.zip' }));
     expect(noEntry.Reason).toBe(`the inference code asset s3://${ASSETS}/no-entry.zip has no inference.py at its root`);
+  });
+
+  test('the removed tail strategy: Create and Update fail saying so; a Delete still removes what 0.1.0 wrote with it', async () => {
+    const created = await run(event('Create', { Strategy: 'scan', CodeKey: 'v1.zip' }));
+    for (const type of ['Create', 'Update'] as const) {
+      const answer = await run(event(type, { Strategy: 'tail', CodeKey: 'v1.zip' }, type === 'Update' ? created.PhysicalResourceId : undefined));
+      expect(answer.Status).toBe('FAILED');
+      expect(answer.Reason).toMatch(/^custom resource property Strategy tail was removed in 0\.2\.0: .*could not see an earlier code\/.*; use InjectionStrategy\.SCAN or AUTO/);
+    }
+    // A stack deployed with 0.1.0 and TAIL: CloudFormation's Delete carries Strategy tail.
+    const deleted = await run(event('Delete', { Strategy: 'tail', CodeKey: 'v1.zip' }, created.PhysicalResourceId));
+    expect(deleted.Status).toBe('SUCCESS');
+    expect(await s3.head(OUT, created.Data.ArtifactKey)).toBeUndefined();
   });
 
   describe('an artifact too large for the time left fails at once, naming the options that apply', () => {
@@ -325,23 +334,23 @@ describe('failures answer FAILED with a one-line reason, abort the upload, and l
       return { answer, ms: Date.now() - started, writes: spy.writes, strategies, sourceBytesRead };
     }
 
-    test('auto on an archive whose tail resolves: uncompressed model data or TAIL; more memory would not help', async () => {
+    test('auto: uncompressed model data; more memory would not help', async () => {
       const { answer, ms, writes, strategies, sourceBytesRead } = await tooLarge('jobs/large/model.tar.gz', 'auto', 3538);
       expect(answer.Status).toBe('FAILED');
       expect(answer.Reason).toMatch(/^the model artifact s3:\/\/training-output\/jobs\/large\/model.tar.gz is too large to inject in time: \d+ MB by auto \(which runs scan\)/);
       expect(answer.Reason).toContain('ModelData.fromS3Prefix');
-      expect(answer.Reason).toContain('use strategy TAIL');
+      expect(answer.Reason).not.toMatch(/TAIL|tail/);
       expect(answer.Reason).not.toContain('memorySize');
-      // At once: only tail's analysis ran (at most 4 MiB read), nothing written, no multipart upload.
-      expect(strategies).toEqual(['tail']);
-      expect(sourceBytesRead).toBeLessThanOrEqual(4 * 1024 * 1024);
+      // At once: the engine never ran, nothing was read from the artifact, nothing written, no multipart upload.
+      expect(strategies).toEqual([]);
+      expect(sourceBytesRead).toBe(0);
       expect(writes).toEqual([]);
       expect(s3.openUploads(OUT)).toEqual([]);
       expect(ms).toBeLessThan(10_000);
       await expectOriginalsUntouched();
     });
 
-    test('stream on an archive whose last member is larger than tail\'s window: more memory, never TAIL', async () => {
+    test('stream: more memory when some would do', async () => {
       const file = path.join(work, 'big-last.tar.gz');
       makeModelArchive(file, { 'config.json': '{}', 'model.safetensors': 6 * 1024 * 1024 }, { level: 1 });
       await s3.put(MODELS, 'jobs/big-last/model.tar.gz', fs.readFileSync(file));
@@ -349,9 +358,8 @@ describe('failures answer FAILED with a one-line reason, abort the upload, and l
       expect(answer.Status).toBe('FAILED');
       expect(answer.Reason).toMatch(/by stream needs about/);
       expect(answer.Reason).toMatch(/memorySize \(codeInjection.memorySize\) of at least \d+ MiB, up to 10,240/);
-      expect(answer.Reason).not.toContain('use strategy TAIL');
-      expect(answer.Reason).toContain('TAIL does not apply');
-      expect(strategies).toEqual(['tail']);
+      expect(answer.Reason).not.toMatch(/TAIL|tail/);
+      expect(strategies).toEqual([]);
       expect(writes).toEqual([]);
       expect(s3.openUploads(OUT)).toEqual([]);
     });
@@ -467,7 +475,7 @@ describe('a failure before the manifest deletes what this attempt wrote, and onl
   const claimOf = (artifactKey: string) => artifactKey.replace(/model\.tar\.gz$/, 'claim.json');
 
   test.each([
-    ['PutObject', 'jobs/small/model.tar.gz', 'tail'],
+    ['PutObject', 'jobs/small/model.tar.gz', 'scan'],
     ['multipart', 'jobs/large/model.tar.gz', 'scan'],
   ])('S3 refuses the manifest after a %s artifact: FAILED, the artifact and the claim deleted, no upload open, the original intact', async (method, sourceKey, strategy) => {
     const before = await outputKeys();
@@ -576,7 +584,7 @@ describe('a failure before the manifest deletes what this attempt wrote, and onl
   });
 
   test('an error reading an existing manifest fails the request, and nothing is written or deleted', async () => {
-    const first = await run(event('Create', { Strategy: 'tail', CodeKey: 'v2.zip' }));
+    const first = await run(event('Create', { Strategy: 'scan', CodeKey: 'v2.zip' }));
     const manifestKey = first.Data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json');
     const before = await outputKeys();
     const { ops: spy, writes } = spied(s3.ops);
@@ -584,7 +592,7 @@ describe('a failure before the manifest deletes what this attempt wrote, and onl
       ...spy,
       getObject: async (input, options) => (input.Key === manifestKey ? internalError() : s3.ops.getObject(input, options)),
     };
-    const answer = await run(event('Create', { Strategy: 'tail', CodeKey: 'v2.zip' }), deps({ ops }));
+    const answer = await run(event('Create', { Strategy: 'scan', CodeKey: 'v2.zip' }), deps({ ops }));
     expect(answer).toMatchObject({ Status: 'FAILED', Reason: 'We encountered an internal error. Please try again.' });
     expect(writes).toEqual([]);
     expect(await outputKeys()).toEqual(before);

@@ -1,11 +1,12 @@
 /**
  * A pure-JS DEFLATE decoder for the last stretch of a gzip file, starting at an arbitrary bit offset.
  *
- * Native zlib cannot start mid-stream and does not report block boundaries; the tail patch needs both. Bytes that
- * a back-reference copies from before the decode start are unknown: they are tracked byte by byte (`unknown[i] = 1`)
- * rather than guessed. Decoding continues across gzip member boundaries, so the caller learns where each member ends
- * and its trailer. A decode is accepted only when a final block ends exactly 8 bytes (one trailer) before the end of
- * the buffer: that is what rejects false block starts.
+ * Native zlib cannot start mid-stream and does not report block boundaries; the tail patch needs both. A byte that
+ * a back-reference copies from before the decode start is not guessed: it is recorded as "the history byte k before
+ * the start" (`fromHistory[i] = k`), so a caller that knows the real content can check it, or resolve it. Decoding
+ * continues across gzip member boundaries, so the caller learns where each member ends and its trailer. A decode is
+ * accepted only when a final block ends exactly 8 bytes (one trailer) before the end of the buffer: that is what
+ * rejects most false block starts.
  */
 import { gzipHeaderLength, readUint32LE } from './gzip-format';
 import {
@@ -21,6 +22,10 @@ export interface BlockRecord {
   /** Index into {@link TailDecoding.members}. */
   readonly member: number;
   readonly final: boolean;
+  /** BTYPE: 0 stored, 1 fixed Huffman, 2 dynamic Huffman. */
+  readonly type: number;
+  /** The first block of a gzip member (right after its header), reached by decoding through the previous trailer. */
+  readonly memberStart: boolean;
 }
 
 /** A gzip member, or the end part of one, covered by the decode. */
@@ -39,9 +44,10 @@ export interface MemberRecord {
 }
 
 export interface TailDecoding {
-  /** Decoded bytes [0, length); bytes with `unknown[i] === 1` came from before the decode start. */
+  /** Decoded bytes [0, length); where `fromHistory[i] > 0`, `out[i]` is not known (0). */
   readonly out: Uint8Array;
-  readonly unknown: Uint8Array;
+  /** 0: `out[i]` is known; k > 0: byte i is a copy of the byte k bytes before the decode start (1 <= k <= 32768). */
+  readonly fromHistory: Uint16Array;
   readonly length: number;
   readonly blocks: BlockRecord[];
   readonly members: MemberRecord[];
@@ -59,8 +65,9 @@ export interface BlockSymbols {
  * Why a decode failed. `truncated`: it ran into the last 8 bytes (where the trailer must be) or past the end
  * without finishing a final block; `after-trailer`: a member ended, but what follows its trailer is neither the end
  * nor a gzip header; `invalid`: an invalid code or block; `history`: a reference before a member start;
- * `too-large`: the output would exceed `maxOut`. The first three depend only on the bits from a block start on,
- * so a block start that failed with them fails the same way from any earlier start (see {@link DecodeOptions.dead}).
+ * `too-large`: the output would exceed `maxOut` (or the blocks `maxBlocks`). The first three depend only on the bits
+ * from a block start on, so a block start that failed with them fails the same way from any earlier start (see
+ * {@link DecodeOptions.dead}); `too-large` from a start holds for any decode that reaches that start from before it.
  */
 export type DecodeFailure = 'truncated' | 'after-trailer' | 'invalid' | 'history' | 'too-large';
 
@@ -71,6 +78,8 @@ export interface DecodeTrace {
   blockBits: number[];
   /** How many of those blocks after the first had a header that random bits rarely pass (dynamic or stored). */
   strongHeaders: number;
+  /** Bytes it decoded before failing (the work it cost). */
+  produced?: number;
 }
 
 export interface DecodeOptions {
@@ -85,6 +94,13 @@ export interface DecodeOptions {
   readonly dead?: ReadonlyMap<number, DecodeFailure>;
   /** Filled in with the failure and the blocks seen, when the decode fails. */
   readonly trace?: DecodeTrace;
+  /**
+   * The real bytes just before the start (its last byte is the one right before), when known: references into them
+   * decode to known bytes instead of history markers.
+   */
+  readonly history?: Uint8Array;
+  /** Give up (as `too-large`) once a decode went through more blocks than this. @default 100,000 */
+  readonly maxBlocks?: number;
 }
 
 /** True for the failures that depend only on the bits from a block start on (memoizable). */
@@ -175,7 +191,9 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
   const end = buf.length;
   let capacity = Math.min(options.maxOut, 1 << 16);
   let out = new Uint8Array(capacity);
-  let unknown = new Uint8Array(capacity);
+  let fromHistory = new Uint16Array(capacity);
+  const history = options.history ?? new Uint8Array(0);
+  const maxBlocks = options.maxBlocks ?? 100_000;
   let o = 0;
   const blocks: BlockRecord[] = [];
   const members: MemberRecord[] = [];
@@ -191,6 +209,7 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
       options.trace.failure = failure;
       options.trace.blockBits = blocks.map((b) => b.bit);
       options.trace.strongHeaders = strongHeaders;
+      options.trace.produced = o;
     }
     return undefined;
   };
@@ -205,22 +224,25 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
     next = Math.min(next, options.maxOut);
     const o2 = new Uint8Array(next);
     o2.set(out.subarray(0, o));
-    const u2 = new Uint8Array(next);
-    u2.set(unknown.subarray(0, o));
+    const u2 = new Uint16Array(next);
+    u2.set(fromHistory.subarray(0, o));
     out = o2;
-    unknown = u2;
+    fromHistory = u2;
     capacity = next;
     return true;
   };
 
+  let memberStart = options.atMemberStart === true;
   for (;;) {
     if (bit + 3 > trailerBits) return fail('truncated');
     const known = blocks.length > 0 ? options.dead?.get(bit) : undefined;
     if (known) return fail(known);
+    if (blocks.length >= maxBlocks) return fail('too-large');
     const header = bitsAt(buf, bit, 3);
     const final = (header & 1) === 1;
     const type = header >> 1;
-    blocks.push({ bit, out: o, member: members.length, final });
+    blocks.push({ bit, out: o, member: members.length, final, type, memberStart });
+    memberStart = false;
     if (type === 0) {
       const p = Math.ceil((bit + 3) / 8);
       if (p + 4 > end - 8) return fail('truncated');
@@ -231,7 +253,7 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
       if (blocks.length > 1) strongHeaders++;
       if (!grow(o + len)) return fail('too-large');
       out.set(buf.subarray(p + 4, p + 4 + len), o);
-      unknown.fill(0, o, o + len);
+      fromHistory.fill(0, o, o + len);
       o += len;
       bit = (p + 4 + len) * 8;
     } else if (type === 3) {
@@ -283,7 +305,7 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
         if (sym < 256) {
           if (o >= capacity && !grow(o + 1)) return fail('too-large');
           out[o] = sym;
-          unknown[o] = 0;
+          fromHistory[o] = 0;
           o++;
           continue;
         }
@@ -320,11 +342,16 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
         if (o + length > capacity && !grow(o + length)) return fail('too-large');
         for (let k = 0; k < length; k++, o++, from++) {
           if (from < 0) {
-            out[o] = 0;
-            unknown[o] = 1;
+            if (-from <= history.length) {
+              out[o] = history[history.length + from];
+              fromHistory[o] = 0;
+            } else {
+              out[o] = 0;
+              fromHistory[o] = -from;
+            }
           } else {
             out[o] = out[from];
-            unknown[o] = unknown[from];
+            fromHistory[o] = fromHistory[from];
           }
         }
       }
@@ -344,19 +371,23 @@ export function decodeToEnd(buf: Uint8Array, startBit: number, options: DecodeOp
       isize: readUint32LE(buf, trailer + 4),
     });
     if (trailer + 8 === end) {
-      return { out, unknown, length: o, blocks, members };
+      return { out, fromHistory, length: o, blocks, members };
     }
     const headerLength = gzipHeaderLength(buf, trailer + 8);
     if (headerLength < 0) return fail('after-trailer');
     memberDeflateStart = trailer + 8 + headerLength;
     memberOutStart = o;
     historyFloor = o;
+    memberStart = true;
     bit = memberDeflateStart * 8;
   }
 }
 
-/** The LZ77 symbols of the (non-stored) block whose header starts at `bit`. */
-export function readBlockSymbols(buf: Uint8Array, bit: number): BlockSymbols | undefined {
+/**
+ * The LZ77 symbols of the block whose header starts at `bit` (a stored block's bytes as literals), to its end, or
+ * only until they produced `stopAfter` bytes.
+ */
+export function readBlockSymbols(buf: Uint8Array, bit: number, stopAfter = Infinity): BlockSymbols | undefined {
   const type = bitsAt(buf, bit, 3) >> 1;
   let lit: DecodeTable;
   let dist: DecodeTable;
@@ -377,13 +408,16 @@ export function readBlockSymbols(buf: Uint8Array, bit: number): BlockSymbols | u
     if (p + 4 > buf.length) return undefined;
     const len = buf[p] | (buf[p + 1] << 8);
     if (p + 4 + len > buf.length) return undefined;
-    return { lengths: new Array<number>(len).fill(0), values: Array.from(buf.subarray(p + 4, p + 4 + len)), endBit: (p + 4 + len) * 8 };
+    const n = Math.min(len, stopAfter);
+    return { lengths: new Array<number>(n).fill(0), values: Array.from(buf.subarray(p + 4, p + 4 + n)), endBit: (p + 4 + len) * 8 };
   } else {
     return undefined;
   }
   const lengths: number[] = [];
   const values: number[] = [];
+  let produced = 0;
   for (;;) {
+    if (produced >= stopAfter) return { lengths, values, endBit: b };
     if (b > buf.length * 8) return undefined;
     const e = symbolAt(buf, b, lit);
     if (e < 0) return undefined;
@@ -392,6 +426,7 @@ export function readBlockSymbols(buf: Uint8Array, bit: number): BlockSymbols | u
     if (sym < 256) {
       lengths.push(0);
       values.push(sym);
+      produced++;
       continue;
     }
     if (sym === 256) return { lengths, values, endBit: b };
@@ -407,5 +442,6 @@ export function readBlockSymbols(buf: Uint8Array, bit: number): BlockSymbols | u
     b += DIST_EXTRA[ds];
     lengths.push(length);
     values.push(distance);
+    produced += length;
   }
 }

@@ -15,6 +15,11 @@ export class BitWriter {
     this.count = bitCount;
   }
 
+  /** Bits written so far, the initial ones included. */
+  get position(): number {
+    return this.bytes.length * 8 + this.count;
+  }
+
   /** Writes `n` (<= 16) bits of `value`, LSB first. */
   bits(value: number, n: number): void {
     this.acc |= (value & ((1 << n) - 1)) << this.count;

@@ -5,15 +5,16 @@
 import * as os from 'os';
 import { looksLikeGzip } from './gzip-format';
 import { scanAndPatch } from './scan';
+import { strategyProblem } from './strategies';
 import { streamRewrite } from './stream';
-import { tailPatch } from './tail';
-import { parseHeader } from './tar-format';
+import { BLOCK, isZeroBlock, looksLikeTarHeader } from './tar-format';
 import { buildCodeEntries } from './tar-writer';
 import {
   ByteSource, CodeFile, ConcreteStrategy, InjectionError, InjectionOptions, InjectionResult, InjectionStats, OutputSegment,
 } from './types';
 
 export * from './types';
+export { REMOVED_STRATEGIES, STRATEGY_NAMES, strategyProblem } from './strategies';
 export { bufferSource, fileSource } from './source-reader';
 export { buildCodeEntries, validateCodePath, CODE_MTIME } from './tar-writer';
 
@@ -27,7 +28,9 @@ async function detectInput(source: ByteSource, stats: InjectionStats): Promise<I
     if (source.size < 20) throw new InjectionError(`truncated gzip file: only ${source.size} bytes`, 'TRUNCATED');
     return 'gzip';
   }
-  if (head.length === 512 && parseHeader(head)) return 'tar';
+  // A tar header, or a zero block: an empty archive (GNU tar, Python tarfile and bsdtar list no member; the walker
+  // then checks that only zeros follow).
+  if (looksLikeTarHeader(head) || (head.length === BLOCK && isZeroBlock(head))) return 'tar';
   throw new InjectionError('not a gzip or tar file: the input starts with neither a gzip header nor a tar header', 'NOT_GZIP_OR_TAR');
 }
 
@@ -53,30 +56,35 @@ function streamResult(source: ByteSource, kind: InputKind, entries: ReturnType<t
 }
 
 /**
- * Plans the new artifact: the original `source` plus `files` under `code/`.
+ * Plans the new artifact: the original `source` plus `files` under `code/`. Every strategy reads the input whole and
+ * strictly: an archive GNU tar, Python tarfile and bsdtar would read differently (AMBIGUOUS_ARCHIVE: a PAX global
+ * header with per-member keys, a link with a size, data after the end-of-archive marker, ...) is refused.
  *
  * - `scan`: verifies the whole input (CRC-32, ISIZE, every tar header) in one native inflate pass, then patches only
- *   the tail; refuses (STRATEGY_NOT_APPLICABLE) when `code/` already exists or the input is a plain tar.
- * - `tail`: patches from at most 4 MiB at the end; refuses (TAIL_UNRESOLVED) whenever that does not resolve.
+ *   the tail, and checks what it wrote; refuses (STRATEGY_NOT_APPLICABLE) when `code/` already exists, the input
+ *   is a plain tar, or the cut cannot be proven within the search's bounds.
  * - `stream`: rewrites the whole archive, replacing old `code/` entries, with parallel deflate.
- * - `auto`: `scan`, or `stream` when the archive already has `code/` or is a plain tar.
+ * - `auto`: `scan`, or `stream` where `scan` does not apply.
+ *
+ * (`tail`, which patched from the last few MiB alone and could not prove its output, was removed in 0.2.0.)
  */
 export async function injectCode(source: ByteSource, files: CodeFile[], options: InjectionOptions): Promise<InjectionResult> {
+  const problem = strategyProblem(String(options.strategy), 'strategy', 'scan (or auto)');
+  if (problem) throw new InjectionError(problem, 'STRATEGY_NOT_APPLICABLE');
   const entries = buildCodeEntries(files);
   const stats: InjectionStats = { bytesRead: 0, bytesInflated: 0, bytesDeflated: 0, bytesCopied: 0, bytesWritten: 0, entries: entries.names };
   const kind = await detectInput(source, stats);
   switch (options.strategy) {
     case 'stream':
       return streamResult(source, kind, entries, 'requested', options, stats);
-    case 'scan':
-    case 'tail': {
+    case 'scan': {
       if (kind === 'tar') {
-        throw new InjectionError(`${options.strategy} needs a gzip-compressed archive; this is a plain tar (use stream)`, 'STRATEGY_NOT_APPLICABLE');
+        throw new InjectionError('scan needs a gzip-compressed archive; this is a plain tar (use stream)', 'STRATEGY_NOT_APPLICABLE');
       }
-      const patch = options.strategy === 'scan' ? await scanAndPatch(source, entries, stats) : await tailPatch(source, entries, stats);
-      return patchResult(options.strategy, 'requested', source.size, patch.keep, patch.bytes, stats);
+      const patch = await scanAndPatch(source, entries, stats);
+      return patchResult('scan', 'requested', source.size, patch.keep, patch.bytes, stats);
     }
-    case 'auto': {
+    default: {
       if (kind === 'tar') {
         return streamResult(source, kind, entries, 'the input is a plain tar: stream writes it gzip-compressed, as SageMaker expects', options, stats);
       }
@@ -88,7 +96,5 @@ export async function injectCode(source: ByteSource, files: CodeFile[], options:
         return streamResult(source, kind, entries, `scan does not apply (${err.message}); stream rewrites the archive`, options, stats);
       }
     }
-    default:
-      throw new InjectionError(`unknown strategy ${JSON.stringify(options.strategy)}: use auto, scan, tail or stream`, 'STRATEGY_NOT_APPLICABLE');
   }
 }

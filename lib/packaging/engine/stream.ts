@@ -8,9 +8,9 @@ import * as zlib from 'zlib';
 import { GZIP_HEADER, gzipTrailer } from './gzip-format';
 import { ParallelDeflater } from './parallel-deflate';
 import { readChunks } from './source-reader';
-import { isCodeEntry, RECORD, safeEntryName } from './tar-format';
+import { isCodeEntry, quote, RECORD, safeEntryName } from './tar-format';
 import { TarWalker } from './tar-walker';
-import { archiveTail, CodeEntries } from './tar-writer';
+import { archiveTail, checkArchiveTail, CodeEntries } from './tar-writer';
 import { ByteSource, InjectionError, InjectionStats, OutputSegment } from './types';
 import { gunzipError, trailingBytesError } from './zlib-errors';
 
@@ -26,7 +26,7 @@ export async function* streamRewrite(source: ByteSource, entries: CodeEntries, o
       if (isCodeEntry(entry.normalizedName)) return false;
       // A hard link to an old code/ file would dangle once that file is dropped.
       if (entry.typeflag === '1' && isCodeEntry(safeEntryName(entry.linkname))) {
-        throw new InjectionError(`cannot replace code/: the hard link ${JSON.stringify(entry.name)} points to ${JSON.stringify(entry.linkname)}`, 'STRATEGY_NOT_APPLICABLE');
+        throw new InjectionError(`cannot replace code/: the hard link ${quote(entry.name)} points to ${quote(entry.linkname)}`, 'STRATEGY_NOT_APPLICABLE');
       }
       return true;
     },
@@ -64,7 +64,9 @@ export async function* streamRewrite(source: ByteSource, entries: CodeEntries, o
   }
   if (gunzip && gunzip.bytesWritten < source.size) throw trailingBytesError(source.size - gunzip.bytesWritten);
   walker.finish();
-  deflater.write(archiveTail(entries, deflater.length % RECORD));
+  const tail = archiveTail(entries, deflater.length % RECORD);
+  checkArchiveTail(tail, entries, deflater.length);
+  deflater.write(tail);
   deflater.end();
   stats.bytesDeflated = deflater.length;
   for (let job = deflater.next(); job; job = deflater.next()) yield emit(await job);

@@ -4,6 +4,7 @@
  * header only for a name that ustar cannot hold.
  */
 import { BLOCK } from './tar-format';
+import { TarWalker } from './tar-walker';
 import { CodeFile, InjectionError } from './types';
 
 /** 2000-01-01T00:00:00Z: a fixed, plausible mtime (some tools warn about 0). */
@@ -149,4 +150,20 @@ export function archiveTail(entries: CodeEntries, startMod: number, record = 102
   const out = new Uint8Array(total);
   out.set(entries.bytes);
   return out;
+}
+
+/**
+ * Checks bytes from {@link archiveTail} as every reader will meet them, `start` bytes into the archive: a chain of
+ * valid headers naming exactly `entries` in order, then the end-of-archive marker and zeros only, ending on a record
+ * boundary. A guard against any writer mistake (it throws an internal error).
+ */
+export function checkArchiveTail(bytes: Uint8Array, entries: CodeEntries, start: number, record = 10240): void {
+  const names: string[] = [];
+  const walker = new TarWalker({ onEntry: (entry) => (names.push(entry.typeflag === '5' ? `${entry.normalizedName}/` : entry.normalizedName), true) });
+  walker.push(bytes);
+  walker.finish();
+  const fail = (why: string) => new Error(`internal error: the new end of the archive is wrong (${why})`);
+  if (names.join('\n') !== entries.names.join('\n')) throw fail(`it holds ${names.join(' ')}`);
+  if (walker.endOfArchive !== entries.bytes.length) throw fail('the end-of-archive marker is not right after the entries');
+  if ((start + bytes.length) % record !== 0) throw fail('it does not end on a record boundary');
 }

@@ -29,8 +29,8 @@ export interface CodeFile {
   readonly executable?: boolean;
 }
 
-export type StrategyName = 'auto' | 'scan' | 'tail' | 'stream';
-export type ConcreteStrategy = 'scan' | 'tail' | 'stream';
+export type StrategyName = 'auto' | 'scan' | 'stream';
+export type ConcreteStrategy = 'scan' | 'stream';
 
 /** Copy bytes [start, end) of the original unchanged. */
 export interface CopySegment {
@@ -75,7 +75,7 @@ export interface InjectionResult {
   /** Why it ran (for `auto`: why auto chose it). */
   readonly reason: string;
   /**
-   * The new artifact, in order. Consume it exactly once. For `scan` and `tail` this is one copy segment
+   * The new artifact, in order. Consume it exactly once. For `scan` this is one copy segment
    * followed by one small data segment; for `stream` it is a sequence of data segments.
    */
   readonly segments: AsyncIterable<OutputSegment>;
@@ -98,7 +98,12 @@ export type InjectionErrorCode =
   /** The compressed data is invalid (a deflate error other than a checksum). */
   | 'CORRUPT_DATA'
   | 'NOT_TAR'
+  /** GNU tar, Python tarfile and bsdtar would read the archive differently (the message names what was found). */
+  | 'AMBIGUOUS_ARCHIVE'
+  /** A member type the engine does not pass through (sparse files, volume labels, ...). */
+  | 'UNSUPPORTED_ENTRY'
   | 'UNSAFE_ENTRY'
   | 'BAD_CODE_FILE'
-  | 'TAIL_UNRESOLVED'
+  /** Past a bound the engine keeps on memory or work (an extended header over 1 MiB, ...). */
+  | 'LIMIT_EXCEEDED'
   | 'STRATEGY_NOT_APPLICABLE';

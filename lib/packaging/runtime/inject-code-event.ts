@@ -1,4 +1,5 @@
-import { ByteSource, CodeFile, InjectionError, InjectionOptions, InjectionResult, InjectionStats, StrategyName } from '../engine/types';
+import { REMOVED_STRATEGIES, strategyProblem } from '../engine/strategies';
+import { ByteSource, CodeFile, InjectionOptions, InjectionResult, InjectionStats, StrategyName } from '../engine/types';
 import { WriteArtifactResult, writeArtifact } from './artifact-writer';
 import {
   AnswerOptions, answerCustomResource, CustomResourceEvent, CustomResourceOutcome, CustomResourceResponse, failedCreateMarker,
@@ -22,7 +23,7 @@ import { CopyLimits, CopyRates } from './prefix-copy-plan';
 import { deleteUnderPrefix } from './prefix-copy';
 import { PrefixInjectionManifest, injectIntoPrefix, ownCopyDirectory } from './uncompressed-injection';
 import { writeManifest } from './manifest-write';
-import { checkInjectionTime, InjectionRates, TailAnalysis, tooLargeReason } from './injection-estimate';
+import { checkInjectionTime, InjectionRates, tooLargeReason } from './injection-estimate';
 
 /** The custom resource's properties, checked: the shared shape with the values narrowed. */
 export interface InjectCodeProperties extends SharedProperties {
@@ -99,17 +100,19 @@ export interface InjectionManifest {
   readonly writtenBy: WriterIdentity;
 }
 
-const STRATEGIES: readonly string[] = ['auto', 'scan', 'tail', 'stream'];
-
-/** Checks the properties, with messages that name the property. */
-export function parseProperties(raw: Record<string, unknown>): InjectCodeProperties {
+/**
+ * Checks the properties, with messages that name the property. `forDelete`: a removed strategy (`tail`) is accepted,
+ * so that a Delete removes what an older version of the construct wrote with it.
+ */
+export function parseProperties(raw: Record<string, unknown>, forDelete = false): InjectCodeProperties {
   const text = (name: keyof SharedProperties): string => {
     const value = raw[name];
     if (typeof value !== 'string' || value.length === 0) throw new Error(`custom resource property ${name} must be a non-empty string`);
     return value;
   };
   const strategy = text('Strategy');
-  if (!STRATEGIES.includes(strategy)) throw new Error(`custom resource property Strategy must be one of ${STRATEGIES.join(', ')}, got ${strategy}`);
+  const problem = strategyProblem(strategy, 'custom resource property Strategy', 'InjectionStrategy.SCAN or AUTO (strategy scan or auto)');
+  if (problem && !(forDelete && REMOVED_STRATEGIES[strategy] !== undefined)) throw new Error(problem);
   const removalPolicy = text('RemovalPolicy');
   if (removalPolicy !== 'destroy' && removalPolicy !== 'retain') {
     throw new Error(`custom resource property RemovalPolicy must be destroy or retain, got ${removalPolicy}`);
@@ -165,7 +168,7 @@ function answerOptions(deps: InjectCodeDependencies, state: RequestState): Answe
     timeoutMs: deps.timeoutMs,
     graceMs: deps.cleanupGraceMs,
     timeoutError: (seconds) => new Error(
-      `the code injection did not finish within ${seconds} s, the function's time budget: give the construct more memory (more CPU and network) or use strategy TAIL`,
+      `the code injection did not finish within ${seconds} s, the function's time budget: give the construct more memory (more CPU and network), or serve the model uncompressed`,
     ),
     logHint: deps.logHint,
     log: deps.log,
@@ -177,7 +180,7 @@ async function processEvent(event: CustomResourceEvent, deps: InjectCodeDependen
   if (event.RequestType === 'Delete') {
     let props: InjectCodeProperties;
     try {
-      props = parseProperties(event.ResourceProperties);
+      props = parseProperties(event.ResourceProperties, true);
     } catch (error) {
       // Properties this invalid never wrote anything (their Create failed): a Delete must not get stuck on them.
       deps.log?.(`Delete with invalid properties (${(error as Error).message}): nothing to delete`);
@@ -269,7 +272,7 @@ export async function inject(
   };
   // A complete artifact is reused as it is; only then may the estimate refuse, before anything is written.
   const found = await claimDirectory<InjectionManifest>({ ...claimOptions, lookOnly: true });
-  if (found.kind !== 'complete') await refuseWhenTooLarge(props, deps, source, files, startedAt, signal);
+  if (found.kind !== 'complete') refuseWhenTooLarge(props, deps, source, startedAt);
   const claim = found.kind === 'complete' ? found : await claimDirectory<InjectionManifest>(claimOptions);
   if (claim.kind === 'complete') {
     log(`${s3Uri(destination.bucket, destination.key)} already holds this artifact (written by request ${claim.manifest.writtenBy.requestId}): nothing to do`);
@@ -328,17 +331,9 @@ export async function removeOwnWrites(
 
 /**
  * Fails at once, before anything is written, when the estimated time of `auto`, `scan` or `stream` on this artifact
- * exceeds the time left; the reason names the options that apply, `TAIL` only after its bounded analysis (at most
- * 4 MiB read) resolved this archive.
+ * exceeds the time left; the reason names the options that apply.
  */
-async function refuseWhenTooLarge(
-  props: InjectCodeProperties,
-  deps: InjectCodeDependencies,
-  source: SourceObject,
-  files: CodeFile[],
-  startedAt: number,
-  signal: AbortSignal | undefined,
-): Promise<void> {
+function refuseWhenTooLarge(props: InjectCodeProperties, deps: InjectCodeDependencies, source: SourceObject, startedAt: number): void {
   if (deps.memoryMiB === undefined || deps.timeoutMs === undefined) return;
   const check = {
     strategy: props.Strategy,
@@ -352,19 +347,7 @@ async function refuseWhenTooLarge(
     if (verdict.estimateSeconds !== undefined) deps.log?.(`estimated ${Math.round(verdict.estimateSeconds)} s for ${props.Strategy} on ${source.size} bytes with ${deps.memoryMiB} MiB`);
     return;
   }
-  throw new Error(tooLargeReason(s3Uri(source.bucket, source.key), check, verdict, await analyzeTail(deps, source, files, signal)));
-}
-
-/** Runs `tail`'s analysis alone (its patch is built but never written): does it resolve this archive? */
-async function analyzeTail(deps: InjectCodeDependencies, source: SourceObject, files: CodeFile[], signal: AbortSignal | undefined): Promise<TailAnalysis> {
-  const reader = s3ByteSource(deps.ops, source, { signal, chunkSize: deps.readChunkSize });
-  try {
-    const result = await deps.injectCode(reader, files, { strategy: 'tail' });
-    return { resolves: true, bytesRead: result.stats().bytesRead };
-  } catch (error) {
-    if (!(error instanceof InjectionError)) throw error;
-    return { resolves: false, why: error.message };
-  }
+  throw new Error(tooLargeReason(s3Uri(source.bucket, source.key), check, verdict));
 }
 
 interface WritePlan {

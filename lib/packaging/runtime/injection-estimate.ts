@@ -40,7 +40,7 @@ export const MEASURED_RATES: InjectionRates = {
   fixedSeconds: 10,
 };
 
-/** The strategies whose time grows with the archive (`tail` reads at most 4 MiB: constant). */
+/** The strategies an estimate distinguishes (`auto` runs `scan`). */
 export type SizedStrategy = 'scan' | 'stream';
 
 export function vcpusFor(memoryMiB: number): number {
@@ -66,11 +66,9 @@ export function maxArchiveBytes(strategy: SizedStrategy, seconds: number, memory
 
 /**
  * The strategy whose time the estimate uses: what `scan` and `stream` run; `auto` runs `scan` (it falls back to
- * `stream` only when the scan finds `code/`, a plain tar, or data after the marker, which its size cannot tell);
- * undefined for `tail`, whose time does not grow with the archive.
+ * `stream` only when the scan finds `code/` or a plain tar, which its size cannot tell).
  */
-export function sizedStrategy(strategy: StrategyName): SizedStrategy | undefined {
-  if (strategy === 'tail') return undefined;
+export function sizedStrategy(strategy: StrategyName): SizedStrategy {
   return strategy === 'stream' ? 'stream' : 'scan';
 }
 
@@ -96,7 +94,6 @@ export type TimeVerdict =
 /** Decides from the size alone whether the work can finish in time. */
 export function checkInjectionTime(check: TimeCheck): TimeVerdict {
   const sized = sizedStrategy(check.strategy);
-  if (!sized) return { fits: true };
   const rates = check.rates ?? MEASURED_RATES;
   const seconds = estimateSeconds(sized, check.sizeBytes, check.memoryMiB, rates);
   const available = check.remainingMs / 1000;
@@ -119,21 +116,12 @@ function leastMemory(strategy: SizedStrategy, sizeBytes: number, seconds: number
   return undefined;
 }
 
-/** What `tail`'s bounded analysis (at most 4 MiB read) said about this archive. */
-export type TailAnalysis = { readonly resolves: true; readonly bytesRead: number } | { readonly resolves: false; readonly why: string };
-
 /**
  * The FAILED reason for an artifact too large for the time left: the figures, then the options that apply to
- * this archive (uncompressed model data always; more memory when some memory up to 10,240 MiB would do; `TAIL`
- * only when its analysis resolved this archive).
+ * this archive (uncompressed model data always; more memory when some memory up to 10,240 MiB would do).
  */
-export function tooLargeReason(
-  artifactUri: string,
-  check: TimeCheck,
-  verdict: Extract<TimeVerdict, { fits: false }>,
-  tail: TailAnalysis,
-): string {
-  const sized = sizedStrategy(check.strategy)!;
+export function tooLargeReason(artifactUri: string, check: TimeCheck, verdict: Extract<TimeVerdict, { fits: false }>): string {
+  const sized = sizedStrategy(check.strategy);
   const ran = check.strategy === 'auto' ? 'auto (which runs scan)' : check.strategy;
   const options = [
     'serve the model uncompressed (ModelData.fromS3Prefix, or a training job with modelOutputCompression: ModelOutputCompression.NONE), which is copied server side',
@@ -141,12 +129,8 @@ export function tooLargeReason(
   if (verdict.memoryNeededMiB !== undefined) {
     options.push(`give the injection more memory (more vCPUs): memorySize (codeInjection.memorySize) of at least ${verdict.memoryNeededMiB} MiB, up to 10,240`);
   }
-  if (tail.resolves) {
-    options.push(`use strategy TAIL (its analysis resolved this archive's end from ${tail.bytesRead} bytes; it does not verify the input's CRC)`);
-  }
   const notes = [
     verdict.memoryNeededMiB === undefined ? `even 10,240 MiB would need about ${minutes(estimateSeconds(sized, check.sizeBytes, MAX_MEMORY_MIB, check.rates))}` : undefined,
-    tail.resolves ? undefined : `TAIL does not apply: ${tail.why}`,
   ].filter((note): note is string => note !== undefined);
   return (
     `the model artifact ${artifactUri} is too large to inject in time: ${gigabytes(check.sizeBytes)} by ${ran} needs about ` +

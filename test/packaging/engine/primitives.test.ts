@@ -88,11 +88,17 @@ describe('block finder and unknown-window decoder', () => {
     expect(part.length).toBe(data.length - mid.out);
     let known = 0;
     for (let i = 0; i < part.length; i++) {
-      if (part.unknown[i]) continue;
-      known++;
-      if (part.out[i] !== data[mid.out + i]) throw new Error(`byte ${i} differs`);
+      const k = part.fromHistory[i];
+      // A byte from history names the byte it copies, k before the decode start: it must be that real byte.
+      const real = k === 0 ? part.out[i] : data[mid.out - k];
+      if (k === 0) known++;
+      if (real !== data[mid.out + i]) throw new Error(`byte ${i} differs`);
     }
     expect(known).toBeGreaterThan(part.length / 2);
+    // With the real history given, every byte is known.
+    const withHistory = decodeToEnd(gz, mid.bit, { maxOut: 1 << 24, history: data.subarray(Math.max(0, mid.out - 32768), mid.out) })!;
+    expect(withHistory.fromHistory.every((k) => k === 0)).toBe(true);
+    expect(Buffer.from(withHistory.out.subarray(0, withHistory.length)).equals(data.subarray(mid.out))).toBe(true);
   });
 
   test('a decode that does not end exactly at the trailer is rejected', () => {

@@ -80,7 +80,7 @@ describe.each(Object.entries(archives))('%s', (_name, make) => {
   });
 
   // auto on a gzip archive without code/ is scan (auto's other choices have their own tests).
-  test.each(['scan', 'tail', 'stream'] as const)('%s writes the original plus code/', async (strategy) => {
+  test.each(['scan', 'stream'] as const)('%s writes the original plus code/', async (strategy) => {
     const out = path.join(work, `${path.basename(input)}.${strategy}.out.tar.gz`);
     const result = await runEngine(input, CODE, strategy, out);
     expect(result.strategy).toBe(strategy);
@@ -99,7 +99,6 @@ describe.each(Object.entries(archives))('%s', (_name, make) => {
       expect(stats.bytesCopied).toBeGreaterThan(size - 300_000);
       expect(stats.bytesDeflated).toBeLessThan(1024 * 1024);
     }
-    if (strategy === 'tail') expect(stats.bytesRead).toBeLessThanOrEqual(4 * 1024 * 1024);
     if (strategy === 'scan') {
       expect(stats.bytesRead).toBeGreaterThanOrEqual(size);
       expect(v.tarSize! % 10240).toBe(0);
@@ -107,18 +106,17 @@ describe.each(Object.entries(archives))('%s', (_name, make) => {
   });
 });
 
-test('the same inputs give the same bytes, and scan and tail agree on a 10240-aligned archive', async () => {
+test('the same inputs give the same bytes', async () => {
   const input = path.join(work, 'determinism.tar.gz');
   pythonTar(tree, input);
   const outs: Buffer[] = [];
-  for (const [i, strategy] of (['scan', 'scan', 'tail', 'stream', 'stream'] as const).entries()) {
+  for (const [i, strategy] of (['scan', 'scan', 'stream', 'stream'] as const).entries()) {
     const out = path.join(work, `det-${i}.tar.gz`);
     await runEngine(input, CODE, strategy, out);
     outs.push(fs.readFileSync(out));
   }
   expect(outs[1].equals(outs[0])).toBe(true);
-  expect(outs[2].equals(outs[0])).toBe(true);
-  expect(outs[4].equals(outs[3])).toBe(true);
+  expect(outs[3].equals(outs[2])).toBe(true);
   // stream's bytes do not depend on how many deflate jobs run at once.
   const { bufferSource, injectCode } = await import('../../../lib/packaging/engine');
   const streamed: Buffer[] = [];
@@ -128,8 +126,8 @@ test('the same inputs give the same bytes, and scan and tail agree on a 10240-al
     for await (const s of result.segments) if (s.kind === 'data') parts.push(Buffer.from(s.bytes));
     streamed.push(Buffer.concat(parts));
   }
-  expect(streamed[0].equals(outs[3])).toBe(true);
-  expect(streamed[1].equals(outs[3])).toBe(true);
+  expect(streamed[0].equals(outs[2])).toBe(true);
+  expect(streamed[1].equals(outs[2])).toBe(true);
   // Code files given in another order give the same archive.
   const out = path.join(work, 'det-reversed.tar.gz');
   await runEngine(input, [...CODE].reverse(), 'scan', out);

@@ -1,0 +1,90 @@
+/**
+ * `npm run fuzz -- [--seed S] [--runs N] [--jobs J] [--path P]`: a differential fuzzing campaign of inject-code
+ * (campaign.ts) outside jest. Prints the seed first, then progress, then what the campaign covered and how long it
+ * took; on a failure, fast-check's report (seed, path, shrunk case, problems) and the kept archive, exit 1.
+ *
+ * --jobs J runs J processes, process j with seed S + j and its share of the runs (replay a failure with the seed and
+ * path it prints). --path P replays one case of a seed (from a report). The bundle (assets/cli/main.js) is rebuilt
+ * first, as jest's global setup does.
+ */
+import { spawn, spawnSync } from 'child_process';
+import * as path from 'path';
+import * as fc from 'fast-check';
+import { caseArb, closeContext, createContext, runCase, runCampaign } from './campaign';
+import { requireTools } from './readers';
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const seed = Number(option('seed') ?? Math.floor(Math.random() * 2 ** 31));
+const runs = Number(option('runs') ?? 1000);
+const jobs = Number(option('jobs') ?? 1);
+const replay = option('path');
+const child = args.includes('--child');
+
+async function single(): Promise<number> {
+  const context = createContext();
+  const started = Date.now();
+  try {
+    if (replay !== undefined) {
+      const [spec] = fc.sample(caseArb, { seed, path: replay, numRuns: 1 });
+      console.log(JSON.stringify(spec));
+      const problems = await runCase(spec, context);
+      console.log(problems.length === 0 ? 'passed' : problems.join('\n'));
+      return problems.length === 0 ? 0 : 1;
+    }
+    const cases = await runCampaign(context, {
+      seed,
+      runs,
+      onCase: (n) => {
+        if (!child && n % 50 === 0) console.log(`${n} cases, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      },
+    });
+    const seconds = (Date.now() - started) / 1000;
+    if (child) console.log(`COVERAGE ${JSON.stringify([...context.coverage.counts])}`);
+    else console.log(`\n${cases} cases passed in ${seconds.toFixed(0)} s (seed ${seed})\ncovered:\n${context.coverage.report()}`);
+    return 0;
+  } catch (error) {
+    const cause = (error as Error & { cause?: unknown }).cause;
+    console.error(`\nFAILED (seed ${seed}):\n${(error as Error).message}${cause ? `\n\nproblems of the case:\n${(cause as Error).message ?? cause}` : ''}`);
+    return 1;
+  } finally {
+    closeContext(context);
+  }
+}
+
+async function parallel(): Promise<number> {
+  const started = Date.now();
+  const share = Math.ceil(runs / jobs);
+  const totals = new Map<string, number>();
+  const results = await Promise.all(Array.from({ length: jobs }, (_, j) => new Promise<number>((resolve) => {
+    const p = spawn(process.execPath, [...process.execArgv, __filename, '--child', '--seed', String(seed + j), '--runs', String(share)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('COVERAGE '));
+      if (line) for (const [k, n] of JSON.parse(line.slice(9)) as [string, number][]) totals.set(k, (totals.get(k) ?? 0) + n);
+      else process.stdout.write(out);
+      console.log(`job ${j} (seed ${seed + j}, ${share} runs) ${code === 0 ? 'passed' : 'FAILED'} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      resolve(code ?? 1);
+    });
+  })));
+  const seconds = (Date.now() - started) / 1000;
+  const report = [...totals.entries()].sort().reduce((acc, [k, n]) => {
+    const [group, rest] = k.split(':', 2);
+    acc.set(group, [...(acc.get(group) ?? []), `${rest} ${n}`]);
+    return acc;
+  }, new Map<string, string[]>());
+  console.log(`\n${jobs} jobs, ${share * jobs} cases requested, ${results.every((c) => c === 0) ? 'all passed' : 'FAILURES (see above)'} in ${seconds.toFixed(0)} s (seeds ${seed}..${seed + jobs - 1})`);
+  console.log(`covered:\n${[...report.entries()].map(([g, items]) => `  ${g}: ${items.join(', ')}`).join('\n')}`);
+  return results.every((c) => c === 0) ? 0 : 1;
+}
+
+requireTools(['tar', 'gzip', 'pigz', 'bsdtar', 'python3', 'mkfifo']);
+if (!child) {
+  spawnSync(process.execPath, [path.join(__dirname, '..', '..', '..', 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
+  console.log(`seed ${seed}, ${runs} runs, ${jobs} job(s)`);
+}
+(jobs > 1 && !child && replay === undefined ? parallel() : single()).then((code) => process.exit(code));
