@@ -5,8 +5,8 @@ import { MODEL_DATA } from '../core/expected-types';
 import { InferenceCode } from './inference-code';
 import { InjectionStrategy } from './injection-strategy';
 
-/** `strategy: 'scan'` -> `InjectionStrategy.SCAN`. */
-const STRATEGIES = ['auto', 'scan', 'tail', 'stream'];
+/** `strategy: 'scan'` -> `InjectionStrategy.SCAN`; any other string (`'tail'`, removed in 0.2.0, included) -> `AUTO`. */
+const STRATEGIES = ['auto', 'scan', 'stream'];
 
 /** `InferenceCodeInjectionOptions`: what `PytorchCustomEndpoint` takes as `codeInjection`. */
 export const INJECTION_OPTION_TYPES: PropTypes = {

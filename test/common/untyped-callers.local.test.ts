@@ -136,6 +136,9 @@ describe('every prop that takes a factory-made object', () => {
       "inferenceCode: expected an InferenceCode (e.g. InferenceCode.fromDirectory('serving')), got the string 'serving'."],
     ['codeInjection.strategy', () => new PytorchCustomEndpoint(stack(), 'E', { model: ModelData.fromS3Uri('s3://models/m.tar.gz'), inferenceCode: InferenceCode.fromDirectory(servingDir), codeInjection: { strategy: untyped('scan') } }),
       "codeInjection.strategy: expected an InjectionStrategy (e.g. InjectionStrategy.SCAN), got the string 'scan'."],
+    // TAIL was removed in 0.2.0: the hint must name a strategy that exists.
+    ['codeInjection.strategy (removed)', () => new PytorchCustomEndpoint(stack(), 'E', { model: ModelData.fromS3Uri('s3://models/m.tar.gz'), inferenceCode: InferenceCode.fromDirectory(servingDir), codeInjection: { strategy: untyped('tail') } }),
+      "codeInjection.strategy: expected an InjectionStrategy (e.g. InjectionStrategy.AUTO), got the string 'tail'."],
     ['training.maxRuntime', () => new PytorchCustomEndpoint(stack(), 'E', { training: { sourceDirectory: trainingDir, maxRuntime: untyped(Duration.hours(2).toSeconds()) } }),
       'training.maxRuntime: expected a Duration (e.g. Duration.seconds(7200) if you meant seconds), got the number 7200.'],
     ['training.inputs.train', () => new PytorchCustomEndpoint(stack(), 'E', { training: { sourceDirectory: trainingDir, inputs: untyped({ train: 's3://data/train/' }) } }),
