@@ -24,8 +24,8 @@ module.exports = {
   // Builds the handler bundles (only when a source changed) and finds the real python3: once per run, for every tier.
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',
-  // A worker that holds the shared validator's WebAssembly memory takes about half a second to exit, just over
-  // jest's 500 ms default, after which jest kills it and reports a leak that is not one. A test that really leaks a
+  // A worker that holds the shared validator's WebAssembly memory can take longer to exit than jest's 500 ms default,
+  // after which jest kills it and reports a leak that is not one. A test that really leaks a
   // handle keeps its worker alive for good and is still reported, 2 s later.
   workerGracefulExitTimeout: 2000,
   testTimeout: 120000,

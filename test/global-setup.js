@@ -9,8 +9,8 @@ const { staleCompiledFiles } = require('../scripts/stale-build.js');
 
 /**
  * The directory of the interpreter `python3` runs, when `python3` on the PATH is a launcher in another directory
- * (a pyenv shim: it picks the version on every start, about 0.4 s here against 0.1 s for the interpreter, and the
- * tests start Python several hundred times). Workers inherit this process's PATH, so every `python3` the tests and
+ * (a pyenv shim: it picks the version on every start, several times the interpreter's own start-up, and the tests
+ * start Python several hundred times; CONTRIBUTING.md has the figures). Workers inherit this process's PATH, so every `python3` the tests and
  * the code under test start is then the interpreter the shim would have run, without the detour.
  */
 function pythonBehindShim() {
