@@ -24,8 +24,10 @@ module.exports = {
   // Builds the handler bundles (only when a source changed) and finds the real python3: once per run, for every tier.
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',
-  // A worker that holds the shared validator's WebAssembly memory takes about half a second to exit, just over
-  // jest's 500 ms default, after which jest kills it and reports a leak that is not one. A test that really leaks a
+  // jest's order, with the files that wait for the package build last (see the file).
+  testSequencer: '<rootDir>/test/sequencer.js',
+  // A worker that holds the shared validator's WebAssembly memory can take longer to exit than jest's 500 ms default,
+  // after which jest kills it and reports a leak that is not one. A test that really leaks a
   // handle keeps its worker alive for good and is still reported, 2 s later.
   workerGracefulExitTimeout: 2000,
   testTimeout: 120000,
@@ -36,6 +38,7 @@ module.exports = {
     // local tier tests it (test/core/synth-time-reads.local.test.ts) and every other tier runs it.
     { ...base, displayName: 'unit', testRegex: '^(?!.*\\.(local|package)\\.test\\.ts$).*\\.test\\.ts$', setupFiles: [...base.setupFiles, '<rootDir>/test/setup-unit.js'] },
     { ...base, displayName: 'local', testMatch: ['**/*.local.test.ts'] },
-    { ...base, displayName: 'package', testMatch: ['**/*.package.test.ts'] },
+    // The package build starts in the background as soon as this tier runs (test/package-setup.js).
+    { ...base, displayName: 'package', testMatch: ['**/*.package.test.ts'], globalSetup: '<rootDir>/test/package-setup.js' },
   ],
 };

@@ -2,8 +2,8 @@
 //
 // aws-cdk-lib's built-in validation ("CloudFormation Validate", which checkedApp() turns strict) runs the WebAssembly
 // engine of @aws/cloudformation-validate. Jest gives each test file fresh modules, so each file used to load its own
-// WebAssembly instance, and the first engine built in a fresh instance spends about 2.5 s (4 s with both workers
-// busy) initializing what every later engine of that instance reuses (the next ones take about 0.2 s). Nineteen test
+// WebAssembly instance, and the first engine built in a fresh instance spends seconds initializing what every later
+// engine of that instance reuses (the next ones take a tenth of that; CONTRIBUTING.md has the figures). Many test
 // files synthesize with the validation. Here the module is loaded once per worker, outside the test files' module
 // registries, and test/helpers/shared-cfn-validate.js (what `@aws/cloudformation-validate` resolves to in the tests,
 // see jest.config.js) hands aws-cdk-lib engines built by it. Same package, same engine configuration, same

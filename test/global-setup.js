@@ -3,14 +3,14 @@
 // handler, and put the real python3 ahead of a version-manager shim on the PATH.
 const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const { staleCompiledFiles } = require('../scripts/stale-build.js');
+const { testRunDir } = require('./run-dir');
 
 /**
  * The directory of the interpreter `python3` runs, when `python3` on the PATH is a launcher in another directory
- * (a pyenv shim: it picks the version on every start, about 0.4 s here against 0.1 s for the interpreter, and the
- * tests start Python several hundred times). Workers inherit this process's PATH, so every `python3` the tests and
+ * (a pyenv shim: it picks the version on every start, several times the interpreter's own start-up, and the tests
+ * start Python several hundred times; CONTRIBUTING.md has the figures). Workers inherit this process's PATH, so every `python3` the tests and
  * the code under test start is then the interpreter the shim would have run, without the detour.
  */
 function pythonBehindShim() {
@@ -35,7 +35,6 @@ module.exports = async () => {
   execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
   const python = pythonBehindShim();
   if (python !== undefined) process.env.PATH = `${python}${path.delimiter}${process.env.PATH}`;
-  // This run's scratch directory, for what is built once per run and shared by test files (the packaged copy of
-  // test/helpers/package-build.ts); workers inherit the variable, test/global-teardown.js removes the directory.
-  process.env.TEST_RUN_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-pytorch-sagemaker-test-run-'));
+  // This run's scratch directory (test/run-dir.js); workers inherit the variable.
+  testRunDir();
 };

@@ -4,13 +4,16 @@
  * `npm run package` (bundles, jsii, jsii-docgen, jsii-rosetta, jsii-pacmak, the wheel and the sdist) runs in a copy of
  * the repository without any build output (a stale `build/` must not make a test pass), with the clutter of a
  * developer's tree planted in it. It is the slowest step of the suite, and two test files need its output (the
- * dist test, and the init test that installs the tarball), so the first to ask builds it and the others wait for it:
- * the copy lives in the run's directory (`TEST_RUN_DIR`, made by test/global-setup.js, removed by
- * test/global-teardown.js), so every run builds from the sources as they are.
+ * dist test, and the init test that installs the tarball): the package tier's global setup (test/package-setup.js)
+ * starts it in the background when the run begins, test/sequencer.js runs those two files last, and they wait for
+ * it. The copy lives in the run's directory (`TEST_RUN_DIR`, test/run-dir.js, removed by test/global-teardown.js),
+ * so every run builds from the sources as they are.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { BUILDER_LOG, BUILDER_PID } = require('../run-dir') as { BUILDER_LOG: string; BUILDER_PID: string };
 
 export const ROOT = path.join(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -120,34 +123,61 @@ function packageInto(dir: string): void {
   }
 }
 
-/**
- * The copy of the repository in which `npm run package` ran (its dist/ holds the npm tarball, the wheel and the
- * sdist), built by the first test file of the run that asks, awaited by the others. A failed build fails every test
- * file that asks, with the build's output.
- */
-export function packagedCopy(): string {
+/** The run's directory (test/run-dir.js, made by the jest global setup). */
+function runDirectory(): string {
   const runDir = process.env.TEST_RUN_DIR;
   if (!runDir || !fs.existsSync(runDir)) throw new Error('TEST_RUN_DIR is not set: the jest global setup (test/global-setup.js) makes it');
+  return runDir;
+}
+
+/**
+ * Builds the packaged copy in the run's directory unless another process already does (the first to ask builds):
+ * the background build that test/package-setup.js starts, or, without it, the first test file that asks.
+ */
+export function buildPackagedCopy(runDir = runDirectory()): void {
+  try {
+    fs.mkdirSync(path.join(runDir, 'packaged'));   // atomic: exactly one process gets to build
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw e;
+  }
+  let outcome: { error?: string } = {};
+  try {
+    packageInto(path.join(runDir, 'packaged'));
+  } catch (e) {
+    outcome = { error: (e as Error).message };
+  }
+  fs.writeFileSync(path.join(runDir, 'packaged.json'), JSON.stringify(outcome));
+}
+
+/** Whether the background builder (test/package-setup.js) was started and has exited. */
+function builderGone(runDir: string): boolean {
+  const pidFile = path.join(runDir, BUILDER_PID);
+  if (!fs.existsSync(pidFile)) return false;
+  try {
+    process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The copy of the repository in which `npm run package` ran (its dist/ holds the npm tarball, the wheel and the
+ * sdist), built once per run in the background (test/package-setup.js) or by the first test file that asks, and
+ * awaited by the others. A failed build fails every test file that asks, with the build's output.
+ */
+export function packagedCopy(): string {
+  const runDir = runDirectory();
   const dir = path.join(runDir, 'packaged');
   const done = path.join(runDir, 'packaged.json');
-  let builder = false;
-  try {
-    fs.mkdirSync(dir);                      // atomic: exactly one test file gets to build
-    builder = true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  }
-  if (builder) {
-    let outcome: { error?: string } = {};
-    try {
-      packageInto(dir);
-    } catch (e) {
-      outcome = { error: (e as Error).message };
-    }
-    fs.writeFileSync(done, JSON.stringify(outcome));
-  }
+  buildPackagedCopy(runDir);
   const giveUpAt = Date.now() + BUILD_WAIT_MS;
   while (!fs.existsSync(done)) {
+    if (builderGone(runDir) && !fs.existsSync(done)) {
+      const log = path.join(runDir, BUILDER_LOG);
+      throw new Error(`the background package build (test/package-setup.js) stopped without a result:\n${fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : ''}`);
+    }
     if (Date.now() > giveUpAt) throw new Error(`the package build in ${dir} did not finish within ${BUILD_WAIT_MS / 60_000} minutes`);
     sleepSync(500);
   }
@@ -162,3 +192,6 @@ export function npmTarballIn(dir: string): string {
   if (tarballs.length !== 1) throw new Error(`expected one npm tarball in ${dir}/dist/js, found ${tarballs.join(', ') || 'none'}`);
   return path.join(dir, 'dist', 'js', tarballs[0]);
 }
+
+// The background build of test/package-setup.js: `tsx test/helpers/package-build.ts`.
+if (require.main === module) buildPackagedCopy();

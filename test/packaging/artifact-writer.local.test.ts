@@ -5,7 +5,8 @@ import { s3ByteSource, SourceObject } from '../../lib/packaging/runtime/s3-byte-
 import { MiB, S3_MIN_PART_SIZE } from '../../lib/packaging/runtime/s3-limits';
 import { S3Operations } from '../../lib/packaging/runtime/s3-operations';
 import { withEmulatedUploadPartCopy } from './helpers/copy-emulation';
-import { LocalS3, randomBytes, startLocalS3 } from './helpers/s3-server';
+import { randomBytes } from './helpers/random-bytes';
+import { LocalS3, startLocalS3 } from './helpers/s3-server';
 
 const BUCKET = 'artifacts';
 let s3: LocalS3;

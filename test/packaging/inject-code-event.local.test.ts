@@ -8,7 +8,8 @@ import { CustomResourceEvent, failedCreateMarker as failedCreatePhysicalId, send
 import { InjectCodeDependencies, InjectCodeFunction, respondToEvent } from '../../lib/packaging/runtime/inject-code-event';
 import { CallOptions, S3Operations } from '../../lib/packaging/runtime/s3-operations';
 import { checkWithGnuTools, makeModelArchive, ResponseReceiver, sha256, startResponseReceiver, tarMembers, zipDirectory } from './helpers/artifacts';
-import { LocalS3, randomBytes, startLocalS3 } from './helpers/s3-server';
+import { randomBytes } from './helpers/random-bytes';
+import { LocalS3, startLocalS3 } from './helpers/s3-server';
 
 const MODELS = 'training-output';
 const ASSETS = 'cdk-assets';

@@ -16,7 +16,7 @@ import { s3ByteSource } from '../../lib/packaging/runtime/s3-byte-source';
 import { checkWithGnuTools, makeModelArchive, sha256, tarMembers, zipDirectory } from './helpers/artifacts';
 import { gatedCopies } from './helpers/gated-copies';
 import { MotoS3, startMotoS3 } from './helpers/moto-server';
-import { randomBytes } from './helpers/s3-server';
+import { randomBytes } from './helpers/random-bytes';
 
 // Buckets of their own for each test (one moto server per file): no reset of the whole server between tests.
 let MODELS = 'training-output';

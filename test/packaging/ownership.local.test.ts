@@ -27,7 +27,7 @@ import { checkWithGnuTools, makeModelArchive, sha256, tarMembers, zipDirectory }
 import { localS3Client } from './helpers/local-s3-client';
 import { MotoS3, startMotoS3 } from './helpers/moto-server';
 import { S3Proxy, startS3Proxy } from './helpers/s3-proxy';
-import { randomBytes } from './helpers/s3-server';
+import { randomBytes } from './helpers/random-bytes';
 
 const STACK = 'arn:aws:cloudformation:eu-west-1:111111111111:stack/S/1';
 const PREFIX = 'shared/artifacts/';

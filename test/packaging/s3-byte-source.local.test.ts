@@ -1,13 +1,15 @@
 import { s3ByteSource } from '../../lib/packaging/runtime/s3-byte-source';
 import { S3Operations } from '../../lib/packaging/runtime/s3-operations';
-import { LocalS3, randomBytes, startLocalS3 } from './helpers/s3-server';
+import { MotoS3, startMotoS3 } from './helpers/moto-server';
+import { randomBytes } from './helpers/random-bytes';
 
-let s3: LocalS3;
+// moto's S3: ranged GETs pinned to the ETag with If-Match, as S3 answers them.
+let s3: MotoS3;
 const bytes = randomBytes(5 * 1024 * 1024 + 123, 42);
 let etag: string;
 
 beforeAll(async () => {
-  s3 = await startLocalS3();
+  s3 = await startMotoS3();
   await s3.createBucket('src');
   etag = await s3.put('src', 'a/model.tar.gz', bytes);
 });

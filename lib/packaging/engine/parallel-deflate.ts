@@ -3,9 +3,9 @@
  * with the previous 32 KiB as its dictionary and ended with Z_SYNC_FLUSH (byte-aligned, not final); the last chunk
  * ends with Z_FINISH. Concatenated in order, the pieces form one valid raw deflate stream.
  *
- * Strategy: Z_RLE. Measured on weight-like data (research/repack-performance.md) it is as fast as huffman-only
- * (12.9 s vs 12.7 s per GB on 2 cores, both about 2x faster than level 1) with the same ratio, and unlike
- * huffman-only it still compresses runs (zero padding, zero-initialised or sparse tensors) well.
+ * Strategy: Z_RLE. Measured on weight-like data (research/repack-performance.md has the figures) it is as fast as
+ * huffman-only, both about 2x faster than level 1, with the same ratio, and unlike huffman-only it still compresses
+ * runs (zero padding, zero-initialised or sparse tensors) well.
  */
 import * as zlib from 'zlib';
 import { crc32 } from './crc32';

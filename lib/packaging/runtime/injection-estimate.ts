@@ -28,9 +28,9 @@ export interface InjectionRates {
 }
 
 /**
- * Measured on this project's 2-vCPU machine (Node 20): native inflate ~215 MB/s of input (`scan` is one such pass;
- * its server-side copy runs beside it); `stream` 76 MB/s of input on 2 vCPUs (12.8 s per GB), i.e. ~38 MB/s per
- * vCPU. Estimates for Lambda, not measured there.
+ * Measured with 2 vCPUs (how: CONTRIBUTING.md, Measurements): native inflate ~215 MB/s of input (`scan` is one such
+ * pass; its server-side copy runs beside it); `stream` 76 MB/s of input on 2 vCPUs, i.e. ~38 MB/s per vCPU.
+ * Estimates for Lambda, not measured there.
  */
 export const MEASURED_RATES: InjectionRates = {
   scanBytesPerSecond: 215e6,

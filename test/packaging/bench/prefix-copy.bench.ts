@@ -20,7 +20,7 @@ import { MiB } from '../../../lib/packaging/runtime/s3-limits';
 import { injectIntoPrefix, listPrefix, PrefixInjectionManifest } from '../../../lib/packaging/runtime/uncompressed-injection';
 import { zipDirectory } from '../helpers/artifacts';
 import { startMotoS3, MotoS3 } from '../helpers/moto-server';
-import { randomBytes } from '../helpers/s3-server';
+import { randomBytes } from '../helpers/random-bytes';
 
 const SOURCE = 'training-output';
 const OUT = 'injected';

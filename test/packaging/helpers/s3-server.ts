@@ -9,7 +9,14 @@ import { localS3Client } from './local-s3-client';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver');
 
-/** A real S3 server (s3rver) on 127.0.0.1, a client for it, and a look into its store. */
+/**
+ * A real S3 server (s3rver) on 127.0.0.1, a client for it, and a look into its store.
+ *
+ * moto's S3 (helpers/moto-server.ts) is the S3 of the tests: it has UploadPartCopy, ListParts, ListMultipartUploads
+ * and conditional writes. s3rver stays only where its one difference is what a test is about: a real store that
+ * answers UploadPartCopy with NotImplemented, as some S3-compatible stores do, so that the streamed-copy fallback
+ * runs against a real server's answer (artifact-writer, inject-code-event, the bundle's first half).
+ */
 export interface LocalS3 {
   readonly client: S3Client;
   readonly ops: S3Operations;
@@ -93,18 +100,4 @@ export async function startLocalS3(): Promise<LocalS3> {
       fs.rmSync(directory, { recursive: true, force: true });
     },
   };
-}
-
-/** Deterministic pseudo-random bytes (weights do not compress; neither do these). */
-export function randomBytes(length: number, seed = 1): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i + 4 <= length; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out.writeUInt32LE(x >>> 0, i);
-  }
-  for (let i = length - (length % 4); i < length; i++) out[i] = i & 0xff;
-  return out;
 }
