@@ -4,7 +4,6 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { AsyncInferenceLocations, AsyncInferenceOptions } from './async-inference-options';
-import { AsyncScalingSettings } from './serving-mode-rules';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 
 /** What binding async inference gives the endpoint config. */
@@ -22,7 +21,7 @@ const PREFIX = /^[A-Za-z0-9!_.*'()\-/]+\/$/;
 export function bindAsyncInference(
   scope: Construct,
   options: AsyncInferenceOptions,
-  scaling: AsyncScalingSettings,
+  scaling: { readonly maxConcurrentInvocationsPerInstance?: number },
   role: iam.IRole,
 ): BoundAsyncInference {
   const inputPrefix = prefix('inputPrefix', options.inputPrefix ?? 'async-inference/input/');

@@ -85,7 +85,7 @@ export function bindDataCapture(
   grantee: iam.IGrantable,
 ): sagemaker.CfnEndpointConfig.DataCaptureConfigProperty {
   const samplingPercentage = options.samplingPercentage ?? 20;
-  validateIntegerInRange('dataCapture.samplingPercentage', samplingPercentage, 0, 100, 'percent');
+  validateIntegerInRange('dataCapture.samplingPercentage', samplingPercentage, 0, 100, { unit: 'percent' });
   const captureModes = [
     ...(options.captureInput ?? true ? ['Input'] : []),
     ...(options.captureOutput ?? true ? ['Output'] : []),
