@@ -1,11 +1,11 @@
-import { Resource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { aws_sagemaker as sagemakerRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { ModelData } from './core';
-import { AsyncInferenceLocations, EndpointDashboardOptions, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
+import {
+  AsyncInferenceLocations, AsyncInferenceMetrics, EndpointBase, EndpointDashboardOptions, EndpointMetrics, InferenceComponentMetrics,
+  RealtimeEndpoint, RealtimeEndpointOptions,
+} from './hosting';
 import { InferenceCode, InferenceCodeInjection, InferenceCodeInjectionOptions } from './packaging';
 import { TrainingJob, TrainingJobProps } from './training';
 import { checkPropTypes, optionsOf, PropTypes } from './common/validation';
@@ -77,15 +77,18 @@ export interface PytorchCustomEndpointProps {
  * endpoint.grantInvoke(myFunction);
  * ```
  *
- * It is an aws-cdk-lib `sagemaker.IEndpoint` (e.g. `new apigateway.SagemakerIntegration(endpoint)`).
+ * It is an aws-cdk-lib `sagemaker.IEndpoint` (e.g. `new apigateway.SagemakerIntegration(endpoint)`), with the endpoint's
+ * `metric*` methods and, in the modes that have them, `inferenceComponentMetrics` and `asyncMetrics`.
  */
-export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoint, ec2.IConnectable {
+export class PytorchCustomEndpoint extends EndpointBase implements ec2.IConnectable {
   /** The endpoint serving the model. */
   public readonly endpoint: RealtimeEndpoint;
   /** The endpoint name, for `InvokeEndpoint`. */
   public readonly endpointName: string;
   /** The endpoint ARN. */
   public readonly endpointArn: string;
+  /** The CloudWatch metrics of the endpoint's variant; the `metric*` methods delegate to it. */
+  public readonly metrics: EndpointMetrics;
   /** The training job, when `training` is given. */
   public readonly trainingJob?: TrainingJob;
   /** The code injection, when `inferenceCode` is given. */
@@ -110,6 +113,18 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
    * @default - undefined in other serving modes
    */
   public readonly asyncInference?: AsyncInferenceLocations;
+  /**
+   * The inference component's metrics, with `endpoint.servingMode: ServingMode.realtimeScaleToZero()`.
+   *
+   * @default - undefined in other serving modes
+   */
+  public readonly inferenceComponentMetrics?: InferenceComponentMetrics;
+  /**
+   * The asynchronous endpoint's metrics, with `endpoint.servingMode: ServingMode.asynchronous()`.
+   *
+   * @default - undefined in other serving modes
+   */
+  public readonly asyncMetrics?: AsyncInferenceMetrics;
 
   constructor(scope: Construct, id: string, props: PytorchCustomEndpointProps) {
     super(scope, id);
@@ -148,11 +163,9 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
     this.dashboardUrl = this.endpoint.dashboardUrl;
     this.inferenceComponentName = this.endpoint.inferenceComponentName;
     this.asyncInference = this.endpoint.asyncInference;
-  }
-
-  /** The endpoint as aws-cdk-lib's generated reference interfaces see it. */
-  public get endpointRef(): sagemakerRefs.EndpointReference {
-    return this.endpoint.endpointRef;
+    this.metrics = this.endpoint.metrics;
+    this.inferenceComponentMetrics = this.endpoint.inferenceComponentMetrics;
+    this.asyncMetrics = this.endpoint.asyncMetrics;
   }
 
   /** The model's network connections (security groups), when the endpoint is in a VPC. */
@@ -160,7 +173,7 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
     return this.endpoint.connections;
   }
 
-  /** Grants `sagemaker:InvokeEndpoint` on this endpoint, and nothing else. */
+  /** Grants what `RealtimeEndpoint.grantInvoke` grants on the endpoint. */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return this.endpoint.grantInvoke(grantee);
   }
@@ -173,22 +186,11 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
     return this.endpoint.grantInvokeAsync(grantee);
   }
 
-  /**
-   * The endpoint's dashboard shows the training job below the endpoint, with the metrics of its `metricDefinitions`,
-   * unless the user chose otherwise.
-   */
+  /** The endpoint's dashboard shows the training job below the endpoint, after any widgets the user gave. */
   private dashboardOptions(props: PytorchCustomEndpointProps): EndpointDashboardOptions | undefined {
     const dashboard = props.endpoint?.dashboard;
-    if (!this.trainingJob || props.endpoint?.enableDashboard === false || dashboard?.trainingJob) return dashboard;
-    return {
-      ...dashboard,
-      trainingJob: {
-        trainingJobName: this.trainingJob.trainingJobName,
-        instanceCount: props.training?.instanceCount,
-        // The metrics SageMaker extracts from the job's logs are graphed too.
-        metricNames: props.training?.metricDefinitions?.map((definition) => definition.name),
-      },
-    };
+    if (!this.trainingJob || props.endpoint?.enableDashboard === false) return dashboard;
+    return { ...dashboard, widgets: [...dashboard?.widgets ?? [], ...this.trainingJob.dashboardWidgets()] };
   }
 }
 
