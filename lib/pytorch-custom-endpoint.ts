@@ -8,7 +8,7 @@ import {
 } from './hosting';
 import { InferenceCode, InferenceCodeInjection, InferenceCodeInjectionOptions } from './packaging';
 import { TrainingJob, TrainingJobProps } from './training';
-import { checkPropTypes, optionsOf, PropTypes } from './common/validation';
+import { checkPropTypes, optionsOf, PropTypes, ValidationError } from './common/validation';
 import { MODEL_DATA } from './core/expected-types';
 import { REALTIME_ENDPOINT_OPTION_TYPES } from './hosting/endpoint-prop-types';
 import { INFERENCE_CODE, INJECTION_OPTION_TYPES } from './packaging/injection-prop-types';
@@ -129,7 +129,7 @@ export class PytorchCustomEndpoint extends EndpointBase implements ec2.IConnecta
   constructor(scope: Construct, id: string, props: PytorchCustomEndpointProps) {
     super(scope, id);
     // A JavaScript caller may give no props at all: the same message as for {}.
-    checkProps(props ?? {});
+    checkProps(this, props ?? {});
 
     if (props.training) {
       this.trainingJob = new TrainingJob(this, 'Training', props.training);
@@ -203,24 +203,23 @@ const PROP_TYPES: PropTypes = {
   endpoint: optionsOf(REALTIME_ENDPOINT_OPTION_TYPES),
 };
 
-function checkProps(props: PytorchCustomEndpointProps): void {
+function checkProps(scope: Construct, props: PytorchCustomEndpointProps): void {
   checkPropTypes('', props, PROP_TYPES);
   if (props.model && props.training) {
-    throw new Error('Give either model (an artifact you have) or training (train it during the deploy), not both.');
+    throw new ValidationError('Give either model (an artifact you have) or training (train it during the deploy), not both.', scope);
   }
   if (!props.model && !props.training) {
-    throw new Error('Give the model to serve: model (e.g. ModelData.fromAsset(\'model.tar.gz\')) or training (a training job).');
+    throw new ValidationError('Give the model to serve: model (e.g. ModelData.fromAsset(\'model.tar.gz\')) or training (a training job).', scope);
   }
   if (props.codeInjection && !props.inferenceCode) {
-    throw new Error('codeInjection configures the injection of inferenceCode: set inferenceCode as well, or remove codeInjection.');
+    throw new ValidationError('codeInjection configures the injection of inferenceCode: set inferenceCode as well, or remove codeInjection.', scope);
   }
   // The serving container pip-installs code/requirements.txt before it starts, and a failed install stops it: with
   // network isolation there is no index to install from, so the endpoint would never become healthy.
   if (props.endpoint?.enableNetworkIsolation && props.inferenceCode?.hasRequirements) {
-    throw new Error(
+    throw new ValidationError(
       `endpoint.enableNetworkIsolation is on, but ${props.inferenceCode.directory}/requirements.txt names packages: the container ` +
       'installs them with pip at start-up and cannot reach a package index when isolated. Vendor the packages into ' +
-      'the code directory and empty requirements.txt, or turn enableNetworkIsolation off.',
-    );
+      'the code directory and empty requirements.txt, or turn enableNetworkIsolation off.', scope);
   }
 }
