@@ -234,6 +234,23 @@ export class RealtimeEndpoint extends EndpointBase implements ec2.IConnectable {
   }
 
   /**
+   * Grants `sagemaker:InvokeEndpoint` on this endpoint and, when it hosts its model as an inference component
+   * (`ServingMode.realtimeScaleToZero()`), on that component: every request to such an endpoint names the component,
+   * and the Service Authorization Reference lists `inference-component` as a resource type of
+   * `sagemaker:InvokeEndpoint` besides `endpoint`, so IAM may check the request against the component's ARN as well;
+   * a grant on the endpoint alone could be denied (AWS's own solutions grant both). The component's ARN is listed with
+   * its name as given and lower-cased (SageMaker writes names in ARNs in lower case), so the grant holds either way and
+   * still names only this component. Nothing else is granted.
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:InvokeEndpoint'],
+      resourceArns: [this.endpointArn, ...this.servingMode.invokeResourceArns()],
+    });
+  }
+
+  /**
    * Grants `sagemaker:InvokeEndpointAsync` on this endpoint, writing request payloads under the input prefix, and
    * reading the results and failures (plus the bucket key's use). Only for `ServingMode.asynchronous()`.
    */

@@ -9,7 +9,7 @@ import { DeploymentGuardrails } from '../deployment/deployment-guardrails';
 import { renderComponentDeploymentConfig } from '../deployment/render-component-deployment-config';
 import { BoundServingMode, EndpointConfigModeParts, ServingModeContext, ServingModeResources } from './binding';
 import { endpointLogGroups } from '../execution-role';
-import { inferenceComponentNameOf, renderInferenceComponent } from '../inference-component';
+import { inferenceComponentArns, inferenceComponentNameOf, renderInferenceComponent } from '../inference-component';
 import { instanceCapacity } from '../instance-capacity';
 import { CopyCountPublisher } from '../monitoring/copy-count-publisher';
 import { EndpointAlarms } from '../monitoring/endpoint-alarms';
@@ -174,9 +174,13 @@ export class ScaleToZeroServingMode implements BoundServingMode {
     }
   }
 
-  /** A request to this endpoint names the component, which IAM authorizes as well (`inferenceComponentArns`). */
+  /**
+   * A request to this endpoint names the component (`InferenceComponentName`), and `sagemaker:InvokeEndpoint` lists
+   * `inference-component` as a resource type besides `endpoint`: IAM may authorize the request against both ARNs, so
+   * the grant names this one component too (as given and lower-cased, `inferenceComponentArns`).
+   */
   public invokeResourceArns(): string[] {
-    return [];
+    return inferenceComponentArns(this.context.scope, this.inferenceComponentName);
   }
 
   public grantInvokeAsync(_grantee: iam.IGrantable, _endpointArn: string): iam.Grant {
