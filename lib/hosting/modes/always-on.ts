@@ -1,10 +1,9 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { ValidationError } from '../../common/validation';
 import { DeploymentGuardrails } from '../deployment/deployment-guardrails';
 import { renderDeploymentConfig } from '../deployment/render-deployment-config';
-import { BoundServingMode, EndpointConfigModeParts, ServingModeContext, ServingModeResources } from './binding';
+import { BoundServingMode, EndpointConfigModeParts, ServingModeContext, ServingModeResources, noAsyncInvocation } from './binding';
 import { endpointLogGroups } from '../execution-role';
 import { VariantAutoScaling } from '../scaling/variant-auto-scaling';
 
@@ -66,7 +65,6 @@ export class AlwaysOnServingMode implements BoundServingMode {
   }
 
   public grantInvokeAsync(_grantee: iam.IGrantable, _endpointArn: string): iam.Grant {
-    throw new ValidationError('grantInvokeAsync needs servingMode: ServingMode.asynchronous(); use grantInvoke ' +
-      'for a real-time endpoint.', this.context.scope);
+    throw noAsyncInvocation(this.context.scope);
   }
 }

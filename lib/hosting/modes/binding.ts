@@ -2,6 +2,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { ValidationError } from '../../common/validation';
 import { AsyncInferenceLocations } from '../async-inference-options';
 import { DeploymentGuardrails } from '../deployment/deployment-guardrails';
 import { EndpointSettings } from '../endpoint-settings-values';
@@ -85,4 +86,10 @@ export interface BoundServingMode extends ServingModeOutputs {
   invokeResourceArns(): string[];
   /** `grantInvokeAsync`, or a `ValidationError` in a mode without asynchronous invocation. */
   grantInvokeAsync(grantee: iam.IGrantable, endpointArn: string): iam.Grant;
+}
+
+/** What `grantInvokeAsync` says in a mode without asynchronous invocation. */
+export function noAsyncInvocation(scope: Construct): ValidationError {
+  return new ValidationError('grantInvokeAsync needs servingMode: ServingMode.asynchronous(); use grantInvoke ' +
+    'for a real-time endpoint.', scope);
 }

@@ -7,7 +7,7 @@ import { isLiteral, validateIntegerInRange, ValidationError } from '../../common
 import { keepCopyCountAcrossUpdates } from '../copy-count-at-deploy';
 import { DeploymentGuardrails } from '../deployment/deployment-guardrails';
 import { renderComponentDeploymentConfig } from '../deployment/render-component-deployment-config';
-import { BoundServingMode, EndpointConfigModeParts, ServingModeContext, ServingModeResources } from './binding';
+import { BoundServingMode, EndpointConfigModeParts, ServingModeContext, ServingModeResources, noAsyncInvocation } from './binding';
 import { endpointLogGroups } from '../execution-role';
 import { inferenceComponentArns, inferenceComponentNameOf, renderInferenceComponent } from '../inference-component';
 import { instanceCapacity } from '../instance-capacity';
@@ -184,8 +184,7 @@ export class ScaleToZeroServingMode implements BoundServingMode {
   }
 
   public grantInvokeAsync(_grantee: iam.IGrantable, _endpointArn: string): iam.Grant {
-    throw new ValidationError('grantInvokeAsync needs servingMode: ServingMode.asynchronous(); use grantInvoke ' +
-      'for a real-time endpoint.', this.context.scope);
+    throw noAsyncInvocation(this.context.scope);
   }
 }
 
