@@ -1,14 +1,14 @@
-import { Resource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { aws_sagemaker as sagemakerRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { ModelData } from './core';
-import { AsyncInferenceLocations, EndpointDashboardOptions, RealtimeEndpoint, RealtimeEndpointOptions } from './hosting';
+import {
+  AsyncInferenceLocations, AsyncInferenceMetrics, EndpointBase, EndpointDashboardOptions, EndpointMetrics, InferenceComponentMetrics,
+  RealtimeEndpoint, RealtimeEndpointOptions,
+} from './hosting';
 import { InferenceCode, InferenceCodeInjection, InferenceCodeInjectionOptions } from './packaging';
 import { TrainingJob, TrainingJobProps } from './training';
-import { checkPropTypes, optionsOf, PropTypes } from './common/validation';
+import { checkPropTypes, optionsOf, PropTypes, ValidationError } from './common/validation';
 import { MODEL_DATA } from './core/expected-types';
 import { REALTIME_ENDPOINT_OPTION_TYPES } from './hosting/endpoint-prop-types';
 import { INFERENCE_CODE, INJECTION_OPTION_TYPES } from './packaging/injection-prop-types';
@@ -77,15 +77,18 @@ export interface PytorchCustomEndpointProps {
  * endpoint.grantInvoke(myFunction);
  * ```
  *
- * It is an aws-cdk-lib `sagemaker.IEndpoint` (e.g. `new apigateway.SagemakerIntegration(endpoint)`).
+ * It is an aws-cdk-lib `sagemaker.IEndpoint` (e.g. `new apigateway.SagemakerIntegration(endpoint)`), with the endpoint's
+ * `metric*` methods and, in the modes that have them, `inferenceComponentMetrics` and `asyncMetrics`.
  */
-export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoint, ec2.IConnectable {
+export class PytorchCustomEndpoint extends EndpointBase implements ec2.IConnectable {
   /** The endpoint serving the model. */
   public readonly endpoint: RealtimeEndpoint;
   /** The endpoint name, for `InvokeEndpoint`. */
   public readonly endpointName: string;
   /** The endpoint ARN. */
   public readonly endpointArn: string;
+  /** The CloudWatch metrics of the endpoint's variant; the `metric*` methods delegate to it. */
+  public readonly metrics: EndpointMetrics;
   /** The training job, when `training` is given. */
   public readonly trainingJob?: TrainingJob;
   /** The code injection, when `inferenceCode` is given. */
@@ -110,11 +113,23 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
    * @default - undefined in other serving modes
    */
   public readonly asyncInference?: AsyncInferenceLocations;
+  /**
+   * The inference component's metrics, with `endpoint.servingMode: ServingMode.realtimeScaleToZero()`.
+   *
+   * @default - undefined in other serving modes
+   */
+  public readonly inferenceComponentMetrics?: InferenceComponentMetrics;
+  /**
+   * The asynchronous endpoint's metrics, with `endpoint.servingMode: ServingMode.asynchronous()`.
+   *
+   * @default - undefined in other serving modes
+   */
+  public readonly asyncMetrics?: AsyncInferenceMetrics;
 
   constructor(scope: Construct, id: string, props: PytorchCustomEndpointProps) {
     super(scope, id);
     // A JavaScript caller may give no props at all: the same message as for {}.
-    checkProps(props ?? {});
+    checkProps(this, props ?? {});
 
     if (props.training) {
       this.trainingJob = new TrainingJob(this, 'Training', props.training);
@@ -148,11 +163,9 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
     this.dashboardUrl = this.endpoint.dashboardUrl;
     this.inferenceComponentName = this.endpoint.inferenceComponentName;
     this.asyncInference = this.endpoint.asyncInference;
-  }
-
-  /** The endpoint as aws-cdk-lib's generated reference interfaces see it. */
-  public get endpointRef(): sagemakerRefs.EndpointReference {
-    return this.endpoint.endpointRef;
+    this.metrics = this.endpoint.metrics;
+    this.inferenceComponentMetrics = this.endpoint.inferenceComponentMetrics;
+    this.asyncMetrics = this.endpoint.asyncMetrics;
   }
 
   /** The model's network connections (security groups), when the endpoint is in a VPC. */
@@ -160,7 +173,7 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
     return this.endpoint.connections;
   }
 
-  /** Grants `sagemaker:InvokeEndpoint` on this endpoint, and nothing else. */
+  /** Grants what `RealtimeEndpoint.grantInvoke` grants on the endpoint. */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return this.endpoint.grantInvoke(grantee);
   }
@@ -173,22 +186,11 @@ export class PytorchCustomEndpoint extends Resource implements sagemaker.IEndpoi
     return this.endpoint.grantInvokeAsync(grantee);
   }
 
-  /**
-   * The endpoint's dashboard shows the training job below the endpoint, with the metrics of its `metricDefinitions`,
-   * unless the user chose otherwise.
-   */
+  /** The endpoint's dashboard shows the training job below the endpoint, after any widgets the user gave. */
   private dashboardOptions(props: PytorchCustomEndpointProps): EndpointDashboardOptions | undefined {
     const dashboard = props.endpoint?.dashboard;
-    if (!this.trainingJob || props.endpoint?.enableDashboard === false || dashboard?.trainingJob) return dashboard;
-    return {
-      ...dashboard,
-      trainingJob: {
-        trainingJobName: this.trainingJob.trainingJobName,
-        instanceCount: props.training?.instanceCount,
-        // The metrics SageMaker extracts from the job's logs are graphed too.
-        metricNames: props.training?.metricDefinitions?.map((definition) => definition.name),
-      },
-    };
+    if (!this.trainingJob || props.endpoint?.enableDashboard === false) return dashboard;
+    return { ...dashboard, widgets: [...dashboard?.widgets ?? [], ...this.trainingJob.dashboardWidgets()] };
   }
 }
 
@@ -201,24 +203,23 @@ const PROP_TYPES: PropTypes = {
   endpoint: optionsOf(REALTIME_ENDPOINT_OPTION_TYPES),
 };
 
-function checkProps(props: PytorchCustomEndpointProps): void {
+function checkProps(scope: Construct, props: PytorchCustomEndpointProps): void {
   checkPropTypes('', props, PROP_TYPES);
   if (props.model && props.training) {
-    throw new Error('Give either model (an artifact you have) or training (train it during the deploy), not both.');
+    throw new ValidationError('Give either model (an artifact you have) or training (train it during the deploy), not both.', scope);
   }
   if (!props.model && !props.training) {
-    throw new Error('Give the model to serve: model (e.g. ModelData.fromAsset(\'model.tar.gz\')) or training (a training job).');
+    throw new ValidationError('Give the model to serve: model (e.g. ModelData.fromAsset(\'model.tar.gz\')) or training (a training job).', scope);
   }
   if (props.codeInjection && !props.inferenceCode) {
-    throw new Error('codeInjection configures the injection of inferenceCode: set inferenceCode as well, or remove codeInjection.');
+    throw new ValidationError('codeInjection configures the injection of inferenceCode: set inferenceCode as well, or remove codeInjection.', scope);
   }
   // The serving container pip-installs code/requirements.txt before it starts, and a failed install stops it: with
   // network isolation there is no index to install from, so the endpoint would never become healthy.
   if (props.endpoint?.enableNetworkIsolation && props.inferenceCode?.hasRequirements) {
-    throw new Error(
+    throw new ValidationError(
       `endpoint.enableNetworkIsolation is on, but ${props.inferenceCode.directory}/requirements.txt names packages: the container ` +
       'installs them with pip at start-up and cannot reach a package index when isolated. Vendor the packages into ' +
-      'the code directory and empty requirements.txt, or turn enableNetworkIsolation off.',
-    );
+      'the code directory and empty requirements.txt, or turn enableNetworkIsolation off.', scope);
   }
 }

@@ -106,7 +106,11 @@ describe('the npm tarball contains', () => {
     ]));
     expect(assembly.types['cdk-pytorch-sagemaker.RealtimeEndpoint'].methods.map((m: any) => m.name))
       .toEqual(expect.arrayContaining(['grantInvoke', 'grantInvokeAsync']));
-    expect(assembly.types['cdk-pytorch-sagemaker.RealtimeEndpoint'].interfaces).toEqual(expect.arrayContaining(['aws-cdk-lib.aws_sagemaker.IEndpoint']));
+    // RealtimeEndpoint, PytorchCustomEndpoint and the imported endpoint are IEndpoints through their base.
+    expect(assembly.types['cdk-pytorch-sagemaker.EndpointBase'].interfaces).toEqual(expect.arrayContaining(['aws-cdk-lib.aws_sagemaker.IEndpoint']));
+    for (const name of ['RealtimeEndpoint', 'PytorchCustomEndpoint', 'ImportedEndpoint']) {
+      expect(assembly.types[`cdk-pytorch-sagemaker.${name}`].base).toBe('cdk-pytorch-sagemaker.EndpointBase');
+    }
     const api = fs.readFileSync(path.join(unpacked, 'package', 'API.md'), 'utf8');
     const classes = Object.values(assembly.types as { [fqn: string]: { kind: string; name: string } })
       .filter((t) => t.kind === 'class').map((t) => t.name);

@@ -1,43 +1,76 @@
 import { Duration, Size, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { SAGEMAKER_MAX_NAME_LENGTH, SAGEMAKER_NAME_PATTERN } from './sagemaker-names';
 
 /**
  * Synth-time checks shared by every construct of the library.
  *
- * Each check skips unresolved tokens (their value is known only at deploy time) and throws an `Error` whose
- * message names the offending property, the value, and what to change, so `cdk synth` fails before CloudFormation
- * ever sees the template.
+ * One rule for deploy-time values: a check skips a value that is an unresolved token (it is known only at deploy
+ * time; CloudFormation or the service checks it then), and checks every literal. `isLiteral` is that rule. A check
+ * throws a `ValidationError` whose message names the construct (when it has one), the offending property, the value
+ * and what to change, so `cdk synth` fails before CloudFormation ever sees the template.
  */
+
+/**
+ * An error in what a construct was given, raised at synth time. With a `scope`, the message starts with the
+ * construct's path (`MyStack/Classifier/Endpoint: instanceCount must be ...`), so that with several endpoints in one
+ * stack the user finds which one is meant. The library's small equivalent of aws-cdk-lib's internal
+ * `ValidationError(message, scope)`.
+ */
+export class ValidationError extends Error {
+  constructor(message: string, scope?: IConstruct) {
+    super(scope ? `${scope.node.path}: ${message}` : message);
+    this.name = 'ValidationError';
+    Object.setPrototypeOf(this, ValidationError.prototype);
+  }
+}
+
+/** Whether `value` is known at synth time: given, and not an unresolved token. The checks skip everything else. */
+export function isLiteral<T>(value: T | undefined): value is T {
+  return value !== undefined && !Token.isUnresolved(value);
+}
 
 /**
  * Throws unless `name` is a valid SageMaker resource name (`what` says which, e.g. 'endpointName').
  * Tokens pass unchecked.
  */
-export function validateSageMakerName(what: string, name: string, pattern: RegExp = SAGEMAKER_NAME_PATTERN): void {
-  if (Token.isUnresolved(name)) {
+export function validateSageMakerName(what: string, name: string, pattern: RegExp = SAGEMAKER_NAME_PATTERN, scope?: IConstruct): void {
+  if (!isLiteral(name)) {
     return;
   }
   if (name.length < 1 || name.length > SAGEMAKER_MAX_NAME_LENGTH) {
-    throw new Error(`${what} '${name}' is ${name.length} characters long; SageMaker accepts 1 to ${SAGEMAKER_MAX_NAME_LENGTH}.`);
+    throw new ValidationError(`${what} '${name}' is ${name.length} characters long; SageMaker accepts 1 to ${SAGEMAKER_MAX_NAME_LENGTH}.`, scope);
   }
   if (!pattern.test(name)) {
-    throw new Error(
+    throw new ValidationError(
       `${what} '${name}' is not a valid SageMaker name: use only letters, digits and hyphens, ` +
-      'starting and ending with a letter or digit.',
+      'starting and ending with a letter or digit.', scope,
     );
   }
 }
 
-/** Throws unless `value` is an integer in [min, max]. Tokens pass unchecked. */
-export function validateIntegerInRange(what: string, value: number, min: number, max: number, unit = ''): void {
-  if (Token.isUnresolved(value)) {
+/** The options of `validateIntegerInRange` besides the range. */
+export interface IntegerRangeOptions {
+  /** The unit shown after the numbers, e.g. 'seconds'. */
+  readonly unit?: string;
+  /** The construct whose prop it is: its path starts the message. */
+  readonly scope?: IConstruct;
+}
+
+/**
+ * Throws unless `value` is an integer in [min, max] (no upper bound when `max` is omitted: the message then says
+ * "from <min>"). Tokens pass unchecked.
+ */
+export function validateIntegerInRange(what: string, value: number, min: number, max?: number, options: IntegerRangeOptions = {}): void {
+  if (!isLiteral(value)) {
     return;
   }
-  const suffix = unit ? ` ${unit}` : '';
-  if (!Number.isInteger(value) || value < min || value > max) {
+  const suffix = options.unit ? ` ${options.unit}` : '';
+  if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
     // A JavaScript caller may pass '2': say it is a string, not "got 2".
     const given = typeof value === 'number' ? `${value}${suffix}` : describeValue(value);
-    throw new Error(`${what} must be a whole number from ${min} to ${max}${suffix}, got ${given}.`);
+    const range = max !== undefined ? `from ${min} to ${max}${suffix}` : `from ${min}`;
+    throw new ValidationError(`${what} must be a whole number ${range}, got ${given}.`, options.scope);
   }
 }
 

@@ -3,8 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { ValidationError } from '../common/validation';
 import { AsyncInferenceLocations, AsyncInferenceOptions } from './async-inference-options';
-import { AsyncScalingSettings } from './serving-mode-rules';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 
 /** What binding async inference gives the endpoint config. */
@@ -22,21 +22,21 @@ const PREFIX = /^[A-Za-z0-9!_.*'()\-/]+\/$/;
 export function bindAsyncInference(
   scope: Construct,
   options: AsyncInferenceOptions,
-  scaling: AsyncScalingSettings,
+  scaling: { readonly maxConcurrentInvocationsPerInstance?: number },
   role: iam.IRole,
 ): BoundAsyncInference {
-  const inputPrefix = prefix('inputPrefix', options.inputPrefix ?? 'async-inference/input/');
-  const outputPrefix = prefix('outputPrefix', options.outputPrefix ?? 'async-inference/output/');
-  const failurePrefix = prefix('failurePrefix', options.failurePrefix ?? 'async-inference/failure/');
+  const inputPrefix = prefix(scope, 'inputPrefix', options.inputPrefix ?? 'async-inference/input/');
+  const outputPrefix = prefix(scope, 'outputPrefix', options.outputPrefix ?? 'async-inference/output/');
+  const failurePrefix = prefix(scope, 'failurePrefix', options.failurePrefix ?? 'async-inference/failure/');
   for (const [a, b] of [[inputPrefix, outputPrefix], [inputPrefix, failurePrefix]]) {
     if (a.startsWith(b) || b.startsWith(a)) {
-      throw new Error(`asynchronous inputPrefix '${inputPrefix}' overlaps '${b === inputPrefix ? a : b}': callers could ` +
-        'overwrite results, and the invoke grant would cover them. Use separate prefixes.');
+      throw new ValidationError(`asynchronous inputPrefix '${inputPrefix}' overlaps '${b === inputPrefix ? a : b}': callers could ` +
+        'overwrite results, and the invoke grant would cover them. Use separate prefixes.', scope);
     }
   }
   if (options.bucket && options.resultRetention) {
-    throw new Error('asynchronous resultRetention applies to the bucket the construct creates; with your own bucket set ' +
-      'a lifecycle rule on it instead, and remove resultRetention.');
+    throw new ValidationError('asynchronous resultRetention applies to the bucket the construct creates; with your own bucket set ' +
+      'a lifecycle rule on it instead, and remove resultRetention.', scope);
   }
   const bucket = options.bucket ?? new s3.Bucket(scope, 'AsyncInferenceBucket', {
     encryption: options.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
@@ -103,14 +103,14 @@ export function bindAsyncInference(
 }
 
 /** A key prefix: letters, digits and S3's safe characters, ending with `/`, at most 400 characters. */
-function prefix(name: string, value: string): string {
+function prefix(scope: Construct, name: string, value: string): string {
   if (Token.isUnresolved(value)) {
-    throw new Error(`asynchronous ${name} must be a literal: the grants and paths are built from it at synth time.`);
+    throw new ValidationError(`asynchronous ${name} must be a literal: the grants and paths are built from it at synth time.`, scope);
   }
   if (!PREFIX.test(value) || value.startsWith('/') || value.length > 400) {
-    throw new Error(`asynchronous ${name} '${value}' must be a key prefix of S3's safe characters (letters, digits, ` +
+    throw new ValidationError(`asynchronous ${name} '${value}' must be a key prefix of S3's safe characters (letters, digits, ` +
       '! _ . * \' ( ) - /) that ends with "/" and does not start with it, at most 400 characters (S3OutputPath is ' +
-      'limited to 512).');
+      'limited to 512).', scope);
   }
   return value;
 }

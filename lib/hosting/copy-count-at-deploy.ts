@@ -2,6 +2,7 @@ import { CustomResource, Duration, Lazy, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { ValidationError } from '../common/validation';
 import { handlerFunction } from '../common/handler-code';
 import { inferenceComponentArns } from './inference-component';
 
@@ -25,7 +26,7 @@ export const COPY_COUNT_AT_DEPLOY_RESOURCE_TYPE = 'Custom::InferenceComponentCop
  */
 export function keepCopyCountAcrossUpdates(scope: Construct, component: sagemaker.CfnInferenceComponent, initialCopyCount: number): CustomResource {
   const name = component.inferenceComponentName;
-  if (name === undefined) throw new Error('the inference component needs a name set at synth time');
+  if (name === undefined) throw new ValidationError('the inference component needs a name set at synth time', scope);
   const fn = handlerFunction(scope, 'CopyCountAtDeploy', 'copy-count-at-deploy',
     `Reads the copy count of SageMaker inference component ${name} before CloudFormation updates it`, Duration.seconds(60), 256);
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeInferenceComponent'], resources: inferenceComponentArns(scope, name) }));

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
-import { validateIntegerInRange } from '../common/validation';
+import { ValidationError, validateIntegerInRange } from '../common/validation';
 
 /**
  * Data capture: SageMaker copies a sample of the requests and responses of the endpoint to S3, as JSON Lines
@@ -85,24 +85,24 @@ export function bindDataCapture(
   grantee: iam.IGrantable,
 ): sagemaker.CfnEndpointConfig.DataCaptureConfigProperty {
   const samplingPercentage = options.samplingPercentage ?? 20;
-  validateIntegerInRange('dataCapture.samplingPercentage', samplingPercentage, 0, 100, 'percent');
+  validateIntegerInRange('dataCapture.samplingPercentage', samplingPercentage, 0, 100, { unit: 'percent', scope });
   const captureModes = [
     ...(options.captureInput ?? true ? ['Input'] : []),
     ...(options.captureOutput ?? true ? ['Output'] : []),
   ];
   if (captureModes.length === 0) {
-    throw new Error('dataCapture captures nothing: captureInput and captureOutput are both false. Set one of them, ' +
-      'or remove dataCapture.');
+    throw new ValidationError('dataCapture captures nothing: captureInput and captureOutput are both false. Set one of them, ' +
+      'or remove dataCapture.', scope);
   }
-  const keyPrefix = normalizePrefix(options.keyPrefix ?? 'data-capture');
+  const keyPrefix = normalizePrefix(scope, options.keyPrefix ?? 'data-capture');
   const destinationS3Uri = options.bucket.s3UrlForObject(keyPrefix);
   if (!Token.isUnresolved(destinationS3Uri) && destinationS3Uri.length > MAX_DESTINATION_URI_LENGTH) {
-    throw new Error(`dataCapture destination '${destinationS3Uri}' is ${destinationS3Uri.length} characters long; ` +
-      `SageMaker accepts at most ${MAX_DESTINATION_URI_LENGTH}. Use a shorter keyPrefix.`);
+    throw new ValidationError(`dataCapture destination '${destinationS3Uri}' is ${destinationS3Uri.length} characters long; ` +
+      `SageMaker accepts at most ${MAX_DESTINATION_URI_LENGTH}. Use a shorter keyPrefix.`, scope);
   }
   const contentTypes = {
-    jsonContentTypes: contentTypeList('jsonContentTypes', options.jsonContentTypes),
-    csvContentTypes: contentTypeList('csvContentTypes', options.csvContentTypes),
+    jsonContentTypes: contentTypeList(scope, 'jsonContentTypes', options.jsonContentTypes),
+    csvContentTypes: contentTypeList(scope, 'csvContentTypes', options.csvContentTypes),
   };
 
   const objects = options.bucket.arnForObjects(`${keyPrefix}/*`);
@@ -125,31 +125,31 @@ export function bindDataCapture(
 }
 
 /** A key prefix without leading or trailing slashes; empty or rooted prefixes would open the whole bucket. */
-function normalizePrefix(prefix: string): string {
+function normalizePrefix(scope: Construct, prefix: string): string {
   if (Token.isUnresolved(prefix)) {
     return prefix;
   }
   if (prefix.startsWith('/')) {
-    throw new Error(`dataCapture.keyPrefix '${prefix}' must not start with '/': S3 keys have no leading slash.`);
+    throw new ValidationError(`dataCapture.keyPrefix '${prefix}' must not start with '/': S3 keys have no leading slash.`, scope);
   }
   const trimmed = prefix.replace(/\/+$/, '');
   if (trimmed.length === 0) {
-    throw new Error('dataCapture.keyPrefix must not be empty: give a prefix such as \'data-capture\', so that the ' +
-      'execution role may write there and nowhere else in the bucket.');
+    throw new ValidationError('dataCapture.keyPrefix must not be empty: give a prefix such as \'data-capture\', so that the ' +
+      'execution role may write there and nowhere else in the bucket.', scope);
   }
   return trimmed;
 }
 
-function contentTypeList(what: string, types: string[] | undefined): string[] | undefined {
+function contentTypeList(scope: Construct, what: string, types: string[] | undefined): string[] | undefined {
   if (types === undefined) {
     return undefined;
   }
   if (types.length < 1 || types.length > 10) {
-    throw new Error(`dataCapture.${what} has ${types.length} entries; SageMaker accepts 1 to 10 (omit it for none).`);
+    throw new ValidationError(`dataCapture.${what} has ${types.length} entries; SageMaker accepts 1 to 10 (omit it for none).`, scope);
   }
   for (const type of types) {
     if (!Token.isUnresolved(type) && (type.length > 256 || !CONTENT_TYPE_PATTERN.test(type))) {
-      throw new Error(`dataCapture.${what} entry '${type}' is not a content type such as 'application/json'.`);
+      throw new ValidationError(`dataCapture.${what} entry '${type}' is not a content type such as 'application/json'.`, scope);
     }
   }
   return types;

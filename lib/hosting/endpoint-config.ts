@@ -4,20 +4,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { bindDataCapture } from './data-capture';
-import { EndpointSettings } from './endpoint-settings';
+import { EndpointSettings } from './endpoint-settings-values';
+import { EndpointConfigModeParts } from './modes/binding';
 import { renderInstanceVariant } from './production-variant';
 import { RealtimeEndpointOptions } from './realtime-endpoint-props';
-
-/**
- * What a serving mode other than the always-on real-time one puts into the endpoint config (`serving-mode-config.ts`).
- */
-export interface EndpointConfigModeParts {
-  readonly productionVariant?: sagemaker.CfnEndpointConfig.ProductionVariantProperty;
-  readonly executionRoleArn?: string;
-  readonly asyncInferenceConfig?: sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty;
-  readonly vpcConfig?: sagemaker.CfnEndpointConfig.VpcConfigProperty;
-  readonly enableNetworkIsolation?: boolean;
-}
 
 /**
  * The `AWS::SageMaker::EndpointConfig`: binds data capture and the volume key (granting `role` their use) and renders

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ContainerImage } from '../core/container-image';
-import { EndpointSettings } from './endpoint-settings';
+import { EndpointSettings } from './endpoint-settings-values';
 import { bindModelNetwork } from './model-network';
 import { RealtimeEndpointProps } from './realtime-endpoint-props';
 

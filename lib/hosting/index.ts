@@ -4,6 +4,7 @@ export * from './realtime-endpoint';
 export * from './realtime-endpoint-props';
 export * from './scaling';
 export * from './monitoring';
+export * from './endpoint-base';
 export * from './imported-endpoint';
 export * from './deployment';
 export * from './async-inference-options';

@@ -1,8 +1,16 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { EndpointSettings } from './endpoint-settings';
-import { ScaleToZeroSettings } from './serving-mode-rules';
+import { EndpointSettings } from './endpoint-settings-values';
+
+/** What each copy of the model reserves, and how many copies start (the plain values of a scale-to-zero mode). */
+export interface InferenceComponentCopies {
+  readonly initialCopyCount: number;
+  /** Undefined on an instance without accelerators. */
+  readonly acceleratorsPerCopy?: number;
+  readonly cpuCoresPerCopy: number;
+  readonly memoryPerCopyInMb: number;
+}
 
 /**
  * The `AWS::SageMaker::InferenceComponent` that hosts the model on a scale-to-zero endpoint: one model, the compute
@@ -11,7 +19,7 @@ import { ScaleToZeroSettings } from './serving-mode-rules';
 export function renderInferenceComponent(
   scope: Construct,
   settings: EndpointSettings,
-  scaleToZero: ScaleToZeroSettings,
+  scaleToZero: InferenceComponentCopies,
   model: sagemaker.CfnModel,
   endpoint: sagemaker.CfnEndpoint,
 ): sagemaker.CfnInferenceComponent {

@@ -2,6 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { ValidationError } from '../common/validation';
 import {
   networkInterfaceStatements, placeInVpc, SAGEMAKER_DESCRIBE_ACTIONS, SAGEMAKER_PLACEMENT_ACTIONS, VpcPlacementRules,
 } from '../common/vpc-placement';
@@ -40,7 +41,7 @@ const MODEL_PLACEMENT: VpcPlacementRules = {
 export function bindModelNetwork(scope: Construct, props: ModelNetworkProps, grantee: iam.IGrantable): ModelNetwork | undefined {
   if (!props.vpc) {
     if (props.vpcSubnets || props.securityGroups) {
-      throw new Error('vpcSubnets and securityGroups place the model in a VPC: set vpc as well.');
+      throw new ValidationError('vpcSubnets and securityGroups place the model in a VPC: set vpc as well.', scope);
     }
     return undefined;
   }

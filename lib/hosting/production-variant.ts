@@ -1,5 +1,5 @@
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { EndpointSettings } from './endpoint-settings';
+import { EndpointSettings } from './endpoint-settings-values';
 
 /**
  * The endpoint config's one production variant: the model on a fixed (or autoscaled) number of dedicated instances,

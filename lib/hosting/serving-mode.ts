@@ -1,6 +1,10 @@
 import { AsyncInferenceOptions } from './async-inference-options';
 import { ScaleToZeroOptions } from './scale-to-zero-options';
 import { checkPropTypes } from '../common/validation';
+import { AlwaysOnServingMode } from './modes/always-on';
+import { AsynchronousServingMode } from './modes/asynchronous';
+import { BoundServingMode, ServingModeContext } from './modes/binding';
+import { ScaleToZeroServingMode } from './modes/scale-to-zero';
 import { ASYNC_OPTION_TYPES, SCALE_TO_ZERO_OPTION_TYPES } from './option-types';
 
 /**
@@ -15,6 +19,9 @@ export enum ServingModeKind {
   ASYNCHRONOUS = 'ASYNCHRONOUS',
 }
 
+/** Binds a mode to one endpoint: the class of `modes/` that owns the mode's rules and resources. */
+type ModeBinder = (context: ServingModeContext) => BoundServingMode;
+
 /**
  * How an endpoint serves its model, and what it costs when idle. The model, image, inference code, VPC, KMS, data
  * capture and alarms options are the same in every mode.
@@ -23,11 +30,15 @@ export enum ServingModeKind {
  * - `realtimeScaleToZero()`: `InvokeEndpoint` as usual; up to about 25 minutes after the last request no instance runs, and
  *   the first request after that fails while an instance starts (several minutes).
  * - `asynchronous()`: `InvokeEndpointAsync` with payloads in S3; requests queue while an instance starts.
+ *
+ * Each mode binds itself to the endpoint (as `ModelData` and `ContainerImage` do): one class per mode under
+ * `lib/hosting/modes/` owns its settings rules, its production variant, scaling, alarms, dashboard widgets, grants
+ * and metrics.
  */
 export class ServingMode {
   /** Today's real-time endpoint: dedicated instances that always run. The template is unchanged. */
   public static realtime(): ServingMode {
-    return new ServingMode(ServingModeKind.REALTIME);
+    return new ServingMode(ServingModeKind.REALTIME, false, (context) => new AlwaysOnServingMode(context));
   }
 
   /**
@@ -37,7 +48,9 @@ export class ServingMode {
    * copy back.
    */
   public static realtimeScaleToZero(options: ScaleToZeroOptions = {}): ServingMode {
-    return new ServingMode(ServingModeKind.REALTIME_SCALE_TO_ZERO, options, undefined);
+    checkPropTypes('ServingMode.realtimeScaleToZero: ', options, SCALE_TO_ZERO_OPTION_TYPES);
+    return new ServingMode(ServingModeKind.REALTIME_SCALE_TO_ZERO, true,
+      (context) => new ScaleToZeroServingMode(context, options ?? {}), options, undefined);
   }
 
   /**
@@ -45,23 +58,29 @@ export class ServingMode {
    * on its backlog down to 0 instances and woken by the `HasBacklogWithoutCapacity` alarm.
    */
   public static asynchronous(options: AsyncInferenceOptions = {}): ServingMode {
-    return new ServingMode(ServingModeKind.ASYNCHRONOUS, undefined, options);
+    checkPropTypes('ServingMode.asynchronous: ', options, ASYNC_OPTION_TYPES);
+    return new ServingMode(ServingModeKind.ASYNCHRONOUS, true,
+      (context) => new AsynchronousServingMode(context, options ?? {}), undefined, options);
   }
 
   private constructor(
-    /** Which kind of endpoint this mode makes. */
+    /** Which kind of endpoint this mode makes (for reading; the endpoint itself never asks). */
     public readonly kind: ServingModeKind,
+    /** Whether this mode lets the endpoint run no instance at all while idle. */
+    public readonly scalesToZero: boolean,
+    private readonly binder: ModeBinder,
     /** The options of `realtimeScaleToZero()`, else undefined. */
     public readonly scaleToZero?: ScaleToZeroOptions,
     /** The options of `asynchronous()`, else undefined. */
     public readonly asyncInference?: AsyncInferenceOptions,
-  ) {
-    checkPropTypes('ServingMode.realtimeScaleToZero: ', scaleToZero, SCALE_TO_ZERO_OPTION_TYPES);
-    checkPropTypes('ServingMode.asynchronous: ', asyncInference, ASYNC_OPTION_TYPES);
-  }
+  ) {}
 
-  /** Whether this mode lets the endpoint run no instance at all while idle. */
-  public get scalesToZero(): boolean {
-    return this.kind !== ServingModeKind.REALTIME;
+  /**
+   * Checks the mode's settings against the endpoint's and returns the mode bound to it.
+   *
+   * @internal
+   */
+  public _bind(context: ServingModeContext): BoundServingMode {
+    return this.binder(context);
   }
 }

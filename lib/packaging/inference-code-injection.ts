@@ -13,7 +13,7 @@ import { ModelData } from '../core/model-data';
 import { InferenceCode } from './inference-code';
 import { InjectionStrategy } from './injection-strategy';
 import { INJECTION_PROP_TYPES } from './injection-prop-types';
-import { checkPropTypes } from '../common/validation';
+import { checkPropTypes, ValidationError } from '../common/validation';
 import { INFERENCE_CODE_INJECTION_RESOURCE_TYPE, injectCodeAttribute, InjectCodeProperties } from './resource-types';
 
 /** How an {@link InferenceCodeInjection} injects and where it writes: everything but what it injects into. */
@@ -162,28 +162,26 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
     const source = resolveSource(this, props.modelData);
     this.uncompressed = source.prefix !== undefined;
     if (this.uncompressed && props.strategy && props.strategy !== InjectionStrategy.AUTO) {
-      throw new Error(
+      throw new ValidationError(
         `InferenceCodeInjection: strategy ${props.strategy.name} applies to a compressed model.tar.gz, but the model is uncompressed ` +
-        '(an S3 prefix), whose objects are copied server side: remove strategy.',
-      );
+        '(an S3 prefix), whose objects are copied server side: remove strategy.', this);
     }
     const strategy = props.strategy ?? InjectionStrategy.AUTO;
     // A local archive is read now: what the injection function would refuse at deploy time is refused at synth.
     props.modelData._checkInjection(strategy.name);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
-      throw new Error(`InferenceCodeInjection: removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}.`);
+      throw new ValidationError(`InferenceCodeInjection: removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}.`, this);
     }
-    this.outputPrefix = normalizePrefix(props.outputPrefix ?? `inference-code-injection/${this.node.addr}/`);
+    this.outputPrefix = normalizePrefix(this, props.outputPrefix ?? `inference-code-injection/${this.node.addr}/`);
     // The uncompressed copy runs on S3's side: the function only sends requests.
     const memorySize = props.memorySize ?? (this.uncompressed ? 1024 : defaultMemory(strategy));
     if (!Token.isUnresolved(memorySize) && !(Number.isInteger(memorySize) && memorySize >= 128 && memorySize <= 10240)) {
-      throw new Error(`InferenceCodeInjection: memorySize must be an integer from 128 to 10240 MiB, got ${memorySize}.`);
+      throw new ValidationError(`InferenceCodeInjection: memorySize must be an integer from 128 to 10240 MiB, got ${memorySize}.`, this);
     }
     if (props.outputBucket && (props.serverAccessLogsBucket || props.encryptionKey)) {
-      throw new Error(
-        'InferenceCodeInjection: serverAccessLogsBucket and encryptionKey apply only to the bucket the construct creates; configure your outputBucket itself instead.',
-      );
+      throw new ValidationError(
+        'InferenceCodeInjection: serverAccessLogsBucket and encryptionKey apply only to the bucket the construct creates; configure your outputBucket itself instead.', this);
     }
 
     const network = this.resolveNetwork(props);
@@ -266,7 +264,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
    */
   public get connections(): ec2.Connections {
     if (!this.functionConnections) {
-      throw new Error(`${this.node.path}: only an injection whose function is in a VPC has security groups: set vpc.`);
+      throw new ValidationError('only an injection whose function is in a VPC has security groups: set vpc.', this);
     }
     return this.functionConnections;
   }
@@ -276,7 +274,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
     if (!props.vpc) {
       const given = [props.vpcSubnets ? 'vpcSubnets' : undefined, props.securityGroups ? 'securityGroups' : undefined].filter(Boolean);
       if (given.length > 0) {
-        throw new Error(`InferenceCodeInjection: ${given.join(' and ')} place the function in a VPC: set vpc as well, or remove ${given.join(' and ')}.`);
+        throw new ValidationError(`InferenceCodeInjection: ${given.join(' and ')} place the function in a VPC: set vpc as well, or remove ${given.join(' and ')}.`, this);
       }
       return undefined;
     }
@@ -349,7 +347,7 @@ function resolveSource(scope: Construct, modelData: ModelData): ResolvedSource {
   if (archive) return { bucket: archive.bucket, key: archive.key };
   const prefix = modelData.prefixLocation(scope);
   if (prefix) return { bucket: prefix.bucket, prefix: prefix.keyPrefix };
-  throw new Error('InferenceCodeInjection: the model data is neither a model.tar.gz nor an S3 prefix; give ModelData.fromBucket() or ModelData.fromS3Prefix().');
+  throw new ValidationError('InferenceCodeInjection: the model data is neither a model.tar.gz nor an S3 prefix; give ModelData.fromBucket() or ModelData.fromS3Prefix().', scope);
 }
 
 /**
@@ -413,23 +411,21 @@ function defaultMemory(strategy: InjectionStrategy): number {
   }
 }
 
-function normalizePrefix(prefix: string): string {
+function normalizePrefix(scope: Construct, prefix: string): string {
   if (Token.isUnresolved(prefix)) {
-    throw new Error('InferenceCodeInjection: outputPrefix must be a literal string, not a token: the IAM policy is scoped to it.');
+    throw new ValidationError('InferenceCodeInjection: outputPrefix must be a literal string, not a token: the IAM policy is scoped to it.', scope);
   }
   const withSlash = prefix.endsWith('/') ? prefix : `${prefix}/`;
   if (withSlash === '/' || withSlash.startsWith('/') || withSlash.split('/').some((part) => part === '..' || part === '.') || withSlash.includes('//') || withSlash.includes('*')) {
-    throw new Error(
-      `InferenceCodeInjection: outputPrefix '${prefix}' is not a usable key prefix: use a non-empty relative path such as 'artifacts/my-model/', without '..', '//' or '*'.`,
-    );
+    throw new ValidationError(
+      `InferenceCodeInjection: outputPrefix '${prefix}' is not a usable key prefix: use a non-empty relative path such as 'artifacts/my-model/', without '..', '//' or '*'.`, scope);
   }
   // The artifact's s3:// URI (prefix + 64-character hash + /model.tar.gz) is the resource's physical id, which
   // CloudFormation caps at 1 KB, and it is repeated in the response, capped at 4 KB: keep the prefix well inside.
   if (Buffer.byteLength(withSlash) > MAX_OUTPUT_PREFIX_BYTES) {
-    throw new Error(
+    throw new ValidationError(
       `InferenceCodeInjection: outputPrefix is ${Buffer.byteLength(withSlash)} bytes long; use at most ${MAX_OUTPUT_PREFIX_BYTES} ` +
-      '(the artifact URI becomes the custom resource\'s physical id, which CloudFormation limits to 1 KB).',
-    );
+      '(the artifact URI becomes the custom resource\'s physical id, which CloudFormation limits to 1 KB).', scope);
   }
   return withSlash;
 }

@@ -6,3 +6,4 @@ export * from './training-input';
 export * from './training-job';
 export * from './training-job-props';
 export * from './metric-definitions';
+export * from './training-job-metrics';

@@ -10,7 +10,7 @@ import { TrainingDistribution } from './training-distribution';
 import { TRAINING_INSTANCE_TYPES } from './training-instance-types';
 import { TrainingJobProps } from './training-job-props';
 import { TRAINING_JOB_PROP_TYPES } from './training-prop-types';
-import { checkPropTypes } from '../common/validation';
+import { ValidationError, checkPropTypes, isLiteral } from '../common/validation';
 
 /** The plain values of a TrainingJob's props, defaults applied and checked: what the later steps build from. */
 export interface TrainingJobSettings {
@@ -44,52 +44,52 @@ export function resolveSettings(scope: Construct, props: TrainingJobProps): Trai
   checkPropTypes('', props, TRAINING_JOB_PROP_TYPES);
   const entryPoint = props.entryPoint ?? 'train.py';
   const networkIsolation = props.enableNetworkIsolation ?? false;
-  checkSourceDirectory(props.sourceDirectory, entryPoint);
-  checkIsolatedRequirements(props.sourceDirectory, networkIsolation);
+  checkSourceDirectory(scope, props.sourceDirectory, entryPoint);
+  checkIsolatedRequirements(scope, props.sourceDirectory, networkIsolation);
   const instanceType = props.instanceType ?? InstanceType.ML_G5_XLARGE;
   if (!props.allowUnlistedInstanceType && !TRAINING_INSTANCE_TYPES.includes(instanceType.name)) {
-    throw new Error(`Instance type ${instanceType.name} is not a SageMaker training instance type (CreateTrainingJob's TrainingInstanceType list). Pick one such as ml.g5.xlarge, or set allowUnlistedInstanceType if it is newer than this library.`);
+    throw new ValidationError(`Instance type ${instanceType.name} is not a SageMaker training instance type (CreateTrainingJob's TrainingInstanceType list). Pick one such as ml.g5.xlarge, or set allowUnlistedInstanceType if it is newer than this library.`, scope);
   }
   const instanceCount = props.instanceCount ?? 1;
-  if (!Number.isInteger(instanceCount) || instanceCount < 1) {
-    throw new Error(`instanceCount must be a whole number of at least 1 (got ${instanceCount}).`);
+  if (isLiteral(instanceCount) && !(Number.isInteger(instanceCount) && instanceCount >= 1)) {
+    throw new ValidationError(`instanceCount must be a whole number of at least 1 (got ${instanceCount}).`, scope);
   }
   const volumeSizeInGb = (props.volumeSize ?? Size.gibibytes(30)).toGibibytes({ rounding: SizeRoundingBehavior.NONE });
   if (!Number.isInteger(volumeSizeInGb) || volumeSizeInGb < 1) {
-    throw new Error(`volumeSize must be a whole number of GiB, at least 1 (got ${volumeSizeInGb}).`);
+    throw new ValidationError(`volumeSize must be a whole number of GiB, at least 1 (got ${volumeSizeInGb}).`, scope);
   }
   if (props.volumeEncryptionKey && instanceType.hasLocalNvmeStorage) {
-    throw new Error(`volumeEncryptionKey cannot be used with ${instanceType.name}: its local NVMe storage is encrypted by the instance's hardware and SageMaker rejects a VolumeKmsKeyId for it. Remove the key or pick an instance type without local storage.`);
+    throw new ValidationError(`volumeEncryptionKey cannot be used with ${instanceType.name}: its local NVMe storage is encrypted by the instance's hardware and SageMaker rejects a VolumeKmsKeyId for it. Remove the key or pick an instance type without local storage.`, scope);
   }
-  const timing = resolveTiming(props);
+  const timing = resolveTiming(scope, props);
   const distribution = props.distribution ?? (instanceCount > 1 ? TrainingDistribution.TORCH_DISTRIBUTED : TrainingDistribution.NONE);
   const jobNamePrefix = props.jobNamePrefix ?? defaultJobNamePrefix(scope);
-  checkJobNamePrefix(jobNamePrefix);
-  const outputPrefix = checkKeyPrefix('outputPrefix', props.outputPrefix ?? 'training', 'training');
+  checkJobNamePrefix(scope, jobNamePrefix);
+  const outputPrefix = checkKeyPrefix(scope, 'outputPrefix', props.outputPrefix ?? 'training', 'training');
   const environment = props.environment ?? {};
-  checkEnvironment(environment);
+  checkEnvironment(scope, environment);
   const tags = props.tags ?? {};
-  checkTags(tags);
+  checkTags(scope, tags);
   const channelNames = Object.keys(props.inputs ?? {}).sort();
-  checkChannels(channelNames, networkIsolation);
+  checkChannels(scope, channelNames, networkIsolation);
   if (props.securityGroups && !props.vpc) {
-    throw new Error('securityGroups need a vpc: set vpc as well, or remove securityGroups.');
+    throw new ValidationError('securityGroups need a vpc: set vpc as well, or remove securityGroups.', scope);
   }
   if (props.vpcSubnets && !props.vpc) {
-    throw new Error('vpcSubnets need a vpc: set vpc as well, or remove vpcSubnets.');
+    throw new ValidationError('vpcSubnets need a vpc: set vpc as well, or remove vpcSubnets.', scope);
   }
   if (props.containerLogLevel !== undefined && !Number.isInteger(props.containerLogLevel)) {
-    throw new Error(`containerLogLevel must be a Python logging level such as 10, 20 or 30 (got ${props.containerLogLevel}).`);
+    throw new ValidationError(`containerLogLevel must be a Python logging level such as 10, 20 or 30 (got ${props.containerLogLevel}).`, scope);
   }
   if (props.outputBucket && props.serverAccessLogsBucket) {
-    throw new Error('serverAccessLogsBucket applies only to the output bucket the construct creates: remove it, or remove outputBucket.');
+    throw new ValidationError('serverAccessLogsBucket applies only to the output bucket the construct creates: remove it, or remove outputBucket.', scope);
   }
   // Spot jobs checkpoint to the output bucket by default.
   if (props.checkpointPrefix !== undefined && !props.checkpointBucket && !props.spotInstances) {
-    throw new Error('checkpointPrefix needs a checkpoint bucket: set checkpointBucket, or enable spotInstances (which checkpoints to the output bucket).');
+    throw new ValidationError('checkpointPrefix needs a checkpoint bucket: set checkpointBucket, or enable spotInstances (which checkpoints to the output bucket).', scope);
   }
   const checkpointPrefix = props.checkpointPrefix !== undefined
-    ? `${checkKeyPrefix('checkpointPrefix', props.checkpointPrefix, 'checkpoints/my-run')}/`
+    ? `${checkKeyPrefix(scope, 'checkpointPrefix', props.checkpointPrefix, 'checkpoints/my-run')}/`
     : undefined;
   return {
     entryPoint, instanceType, instanceCount, volumeSizeInGb, timing, distribution, jobNamePrefix, outputPrefix, checkpointPrefix,

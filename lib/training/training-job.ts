@@ -27,7 +27,7 @@ import { TrainingInput } from './training-input';
 import { createTrainingJobLifecycle, HandlerOnlyProperties } from './training-job-lifecycle';
 import { TrainingJobProps } from './training-job-props';
 import { resolveSettings, TrainingJobSettings } from './training-job-settings';
-import { TrainingJobMetrics } from '../common/training-job-metrics';
+import { TrainingJobMetrics, TrainingJobWidgetsOptions } from './training-job-metrics';
 
 /** Hex characters of the inputs hash in job names and logical ids. */
 const INPUTS_HASH_LENGTH = 16;
@@ -82,6 +82,11 @@ export class TrainingJob extends Construct {
   public readonly lifecycleFunction: lambda.IFunction;
   /** The Lambda function that signals the wait condition from SageMaker's events. */
   public readonly signalFunction: lambda.IFunction;
+  /** The job's CloudWatch metrics (instance and algorithm metrics); the `metric*` methods delegate to it. */
+  public readonly metrics: TrainingJobMetrics;
+
+  /** The job's instance count and metric names, for its dashboard widgets. */
+  private readonly widgetOptions: TrainingJobWidgetsOptions;
 
   constructor(scope: Construct, id: string, props: TrainingJobProps) {
     super(scope, id);
@@ -129,6 +134,11 @@ export class TrainingJob extends Construct {
     this.lifecycleFunction = lifecycle.lifecycleFunction;
     this.signalFunction = lifecycle.signalFunction;
     this.trainingJobName = lifecycle.trainingJobName;
+    this.metrics = new TrainingJobMetrics(this.trainingJobName);
+    this.widgetOptions = {
+      instanceCount: settings.instanceCount,
+      metricNames: props.metricDefinitions?.map((definition) => definition.name),
+    };
     this.completion = lifecycle.completion;
     this.modelArtifactBucketName = lifecycle.result.getAttString('ModelArtifactBucket');
     this.modelArtifactKey = lifecycle.result.getAttString('ModelArtifactKey');
@@ -238,7 +248,7 @@ export class TrainingJob extends Construct {
    * @default - statistic Average, period 5 minutes
    */
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new TrainingJobMetrics(this.trainingJobName).algorithmMetric(metricName, props);
+    return this.metrics.algorithmMetric(metricName, props);
   }
 
   /**
@@ -248,7 +258,7 @@ export class TrainingJob extends Construct {
    * @default - statistic Average, period 5 minutes
    */
   public metricInstance(metricName: string, hostIndex: number = 1, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new TrainingJobMetrics(this.trainingJobName).hostMetric(metricName, hostIndex, props);
+    return this.metrics.hostMetric(metricName, hostIndex, props);
   }
 
   /**
@@ -267,5 +277,13 @@ export class TrainingJob extends Construct {
    */
   public metricCpuUtilization(hostIndex: number = 1, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metricInstance('CPUUtilization', hostIndex, props);
+  }
+
+  /**
+   * Dashboard widgets for this job: the utilization of each of its instances and the metrics of its
+   * `metricDefinitions`. `PytorchCustomEndpoint` puts them on the endpoint's dashboard.
+   */
+  public dashboardWidgets(): cloudwatch.IWidget[] {
+    return this.metrics.dashboardWidgets(this.widgetOptions);
   }
 }

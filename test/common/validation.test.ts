@@ -33,9 +33,9 @@ describe('validateSageMakerName', () => {
 
 describe('validateIntegerInRange', () => {
   test('bounds are inclusive; fractions and outside values fail with the range in the message', () => {
-    expect(() => validateIntegerInRange('t', 60, 60, 3600, 'seconds')).not.toThrow();
-    expect(() => validateIntegerInRange('t', 3600, 60, 3600, 'seconds')).not.toThrow();
-    expect(() => validateIntegerInRange('t', 59, 60, 3600, 'seconds')).toThrow('t must be a whole number from 60 to 3600 seconds, got 59 seconds.');
+    expect(() => validateIntegerInRange('t', 60, 60, 3600, { unit: 'seconds' })).not.toThrow();
+    expect(() => validateIntegerInRange('t', 3600, 60, 3600, { unit: 'seconds' })).not.toThrow();
+    expect(() => validateIntegerInRange('t', 59, 60, 3600, { unit: 'seconds' })).toThrow('t must be a whole number from 60 to 3600 seconds, got 59 seconds.');
     expect(() => validateIntegerInRange('t', 3601, 60, 3600)).toThrow(/from 60 to 3600, got 3601/);
     expect(() => validateIntegerInRange('t', 1.5, 1, 10)).toThrow(/whole number/);
   });

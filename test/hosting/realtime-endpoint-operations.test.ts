@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
-import { InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps } from '../../lib';
+import { InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps, TrainingJobMetrics } from '../../lib';
 import { checkedApp, fastApp, synthWithChecks } from '../helpers/synth-checks';
 
 function endpointIn(props: Partial<RealtimeEndpointProps> = {}, env?: cdk.Environment) {
@@ -209,10 +209,10 @@ describe('dashboard', () => {
     });
   });
 
-  test('name, time range and training job pass through; without alarms there is no alarm widget', () => {
+  test('name, time range and more widgets (a training job) pass through; without alarms there is no alarm widget', () => {
     const { endpoint, template } = endpointIn({
       enableAlarms: false,
-      dashboard: { dashboardName: 'classifier', defaultInterval: cdk.Duration.days(1), trainingJob: { trainingJobName: 'job-1', metricNames: ['train:loss'] } },
+      dashboard: { dashboardName: 'classifier', defaultInterval: cdk.Duration.days(1), widgets: new TrainingJobMetrics('job-1').dashboardWidgets({ metricNames: ['train:loss'] }) },
     });
     const dashboard = only(template, 'AWS::CloudWatch::Dashboard').Properties;
     expect(dashboard.DashboardName).toBe('classifier');

@@ -227,9 +227,9 @@ describe('real-time, scales to zero (inference component)', () => {
 
   test('metric methods; no noInvocations alarm; the 5xx alarm of the component', () => {
     const { endpoint, template, stack } = endpointIn({ servingMode: ServingMode.realtimeScaleToZero() });
-    expect(stack.resolve(endpoint.metricNoCapacityInvocationFailures().dimensions)).toEqual({ InferenceComponentName: endpoint.inferenceComponentName });
-    expect(endpoint.metricInvocationsPerCopy().metricName).toBe('InvocationsPerCopy');
-    expect(() => endpoint.metricApproximateBacklogSize()).toThrow(/ServingMode.asynchronous/);
+    expect(stack.resolve(endpoint.inferenceComponentMetrics!.metricNoCapacityInvocationFailures().dimensions)).toEqual({ InferenceComponentName: endpoint.inferenceComponentName });
+    expect(endpoint.inferenceComponentMetrics!.metricInvocationsPerCopy().metricName).toBe('InvocationsPerCopy');
+    expect(endpoint.asyncMetrics).toBeUndefined();
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Invocation5XXErrors', Dimensions: [{ Name: 'InferenceComponentName', Value: endpoint.inferenceComponentName }],
     });
@@ -365,13 +365,13 @@ describe('asynchronous, scales to zero', () => {
     template.resourceCountIs('AWS::S3::Bucket', 0);
     expect(only(template, 'AWS::SageMaker::EndpointConfig').AsyncInferenceConfig.OutputConfig.S3OutputPath).toBe('s3://results/out/');
     expect(endpoint.asyncInference!.failurePath).toBe('s3://results/err/');
-    expect(endpoint.metricApproximateAgeOfOldestRequest().metricName).toBe('ApproximateAgeOfOldestRequest');
-    expect(stack.resolve(endpoint.metricApproximateBacklogSizePerInstance().dimensions)).toEqual({ EndpointName: stack.resolve(endpoint.endpointName) });
-    expect(endpoint.metricInvocationsProcessed().metricName).toBe('InvocationsProcessed');
-    expect(endpoint.metricInvocationFailures().metricName).toBe('InvocationFailures');
-    expect(endpoint.metricHasBacklogWithoutCapacity().metricName).toBe('HasBacklogWithoutCapacity');
-    expect(endpoint.metricApproximateBacklogSize().metricName).toBe('ApproximateBacklogSize');
-    expect(() => endpoint.metricNoCapacityInvocationFailures()).toThrow(/realtimeScaleToZero/);
+    expect(endpoint.asyncMetrics!.metricApproximateAgeOfOldestRequest().metricName).toBe('ApproximateAgeOfOldestRequest');
+    expect(stack.resolve(endpoint.asyncMetrics!.metricApproximateBacklogSizePerInstance().dimensions)).toEqual({ EndpointName: stack.resolve(endpoint.endpointName) });
+    expect(endpoint.asyncMetrics!.metricInvocationsProcessed().metricName).toBe('InvocationsProcessed');
+    expect(endpoint.asyncMetrics!.metricInvocationFailures().metricName).toBe('InvocationFailures');
+    expect(endpoint.asyncMetrics!.metricHasBacklogWithoutCapacity().metricName).toBe('HasBacklogWithoutCapacity');
+    expect(endpoint.asyncMetrics!.metricApproximateBacklogSize().metricName).toBe('ApproximateBacklogSize');
+    expect(endpoint.inferenceComponentMetrics).toBeUndefined();
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestRequest', Threshold: 1800, TreatMissingData: 'notBreaching' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'InvocationFailures', TreatMissingData: 'notBreaching' });
     // No default alarm watches a metric that stops when the endpoint is idle with missing data treated as breaching,

@@ -42,13 +42,13 @@ describe('outputPrefix and checkpointPrefix must be usable S3 key prefixes', () 
     ['a wildcard', 'runs/*'],
     ['a single-character wildcard', 'run?'],
   ])('outputPrefix: %s is rejected, saying what to give', (_name, outputPrefix) => {
-    expect(make({ outputPrefix })).toThrow(/^outputPrefix '.*' .*: give an S3 key prefix such as 'training'/);
+    expect(make({ outputPrefix })).toThrow(/^S\/Train: outputPrefix '.*' .*: give an S3 key prefix such as 'training'/);
   });
 
   test.each([['empty', ''], ['a lone slash', '/'], ['a double slash inside', 'a//b'], ['a parent segment', '../a'], ['a wildcard', 'ck*']])(
     'checkpointPrefix: %s is rejected',
     (_name, checkpointPrefix) => {
-      expect(make((s) => ({ checkpointBucket: s3.Bucket.fromBucketName(s, 'Ck', 'ckpt'), checkpointPrefix }))).toThrow(/^checkpointPrefix '.*' .*: give an S3 key prefix such as/);
+      expect(make((s) => ({ checkpointBucket: s3.Bucket.fromBucketName(s, 'Ck', 'ckpt'), checkpointPrefix }))).toThrow(/^S\/Train: checkpointPrefix '.*' .*: give an S3 key prefix such as/);
     },
   );
 

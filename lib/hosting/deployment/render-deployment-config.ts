@@ -1,7 +1,8 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { isLiteral, ValidationError } from '../../common/validation';
 import { CapacitySize } from './capacity-size';
 import { DeploymentGuardrails, DeploymentKind } from './deployment-guardrails';
 import {
@@ -71,13 +72,13 @@ export function checkDeployment(scope: Construct, guardrails: DeploymentGuardrai
   // A kind the mode does not take makes the sizes and counts of that kind moot: say only that.
   const modeProblems = checkGuardrailsForMode(context.modeKind, guardrails.kind);
   if (modeProblems.length > 0) {
-    throw new Error(`${scope.node.path}: deployment: ${modeProblems.join(' ')}`);
+    throw new ValidationError(`deployment: ${modeProblems.join(' ')}`, scope);
   }
   const alarms = rollbackAlarms(scope, guardrails, context);
   const facts = guardrailFacts(guardrails, context, alarms.length, unit);
   const problems = checkGuardrails(facts);
   if (problems.length > 0) {
-    throw new Error(`${scope.node.path}: deployment: ${problems.join(' ')}`);
+    throw new ValidationError(`deployment: ${problems.join(' ')}`, scope);
   }
   return { facts, alarms };
 }
@@ -116,11 +117,10 @@ function rollbackAlarms(scope: Construct, guardrails: DeploymentGuardrails, cont
   if (guardrails.useDefaultAlarms) {
     if (!context.endpointAlarms) {
       if (guardrails.useDefaultAlarmsGiven || guardrails.rollbackAlarms.length === 0) {
-        throw new Error(
-          `${scope.node.path}: deployment: the endpoint's alarms are off (enableAlarms: false), so nothing could roll ` +
+        throw new ValidationError(
+          'deployment: the endpoint\'s alarms are off (enableAlarms: false), so nothing could roll ' +
           'a bad model back. Turn the alarms on, pass rollbackAlarms, or set useDefaultAlarms: false to deploy without ' +
-          'automatic rollback.',
-        );
+          'automatic rollback.', scope);
       }
     } else {
       own.push(...context.endpointAlarms);
@@ -131,11 +131,10 @@ function rollbackAlarms(scope: Construct, guardrails: DeploymentGuardrails, cont
     // SageMaker finds the alarms by name in the endpoint's account and region.
     const env = alarm.env;
     for (const [what, theirs, ours] of [['account', env.account, stack.account], ['region', env.region, stack.region]] as const) {
-      if (!Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours) {
-        throw new Error(
-          `${scope.node.path}: deployment: rollback alarm ${alarm.node.path} is in ${what} ${theirs}, the endpoint in ` +
-          `${ours}: SageMaker reads rollback alarms by name in the endpoint's own account and region.`,
-        );
+      if (isLiteral(theirs) && isLiteral(ours) && theirs !== ours) {
+        throw new ValidationError(
+          `deployment: rollback alarm ${alarm.node.path} is in ${what} ${theirs}, the endpoint in ` +
+          `${ours}: SageMaker reads rollback alarms by name in the endpoint's own account and region.`, scope);
       }
     }
   }

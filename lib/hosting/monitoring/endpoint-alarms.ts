@@ -1,8 +1,9 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { isLiteral, ValidationError } from '../../common/validation';
 import { EndpointMetrics } from './endpoint-metrics';
 
 /**
@@ -216,7 +217,7 @@ export class EndpointAlarms extends Construct {
 
     if (props.serverErrors?.enabled ?? true) {
       const threshold = rateThreshold(this, 'serverErrors', props.serverErrors?.threshold ?? 0.01);
-      this.serverErrorsAlarm = this.addAlarm('ServerErrors', props.serverErrors, {
+      this.serverErrorsAlarm = this.addConfiguredAlarm('ServerErrors', props.serverErrors, {
         // Each request contributes 1 (5xx) or 0: the average is the error rate.
         metric: this.metrics.metricInvocation5XXErrors({ statistic: cloudwatch.Stats.AVERAGE, period: Duration.minutes(1) }),
         threshold,
@@ -230,15 +231,15 @@ export class EndpointAlarms extends Construct {
 
     if (props.modelLatency?.enabled ?? true) {
       const percentile = props.modelLatency?.percentile ?? 90;
-      if (!Token.isUnresolved(percentile) && !(percentile > 0 && percentile < 100)) {
-        throw invalid(this, `modelLatency.percentile must be between 0 and 100 (exclusive), got ${percentile}.`);
+      if (isLiteral(percentile) && !(percentile > 0 && percentile < 100)) {
+        throw new ValidationError(`modelLatency.percentile must be between 0 and 100 (exclusive), got ${percentile}.`, this);
       }
       const latency = props.modelLatency?.threshold ?? Duration.seconds(1);
       const thresholdMicros = latency.toMilliseconds({ integral: false }) * MICROSECONDS_PER_MILLISECOND;
-      if (!Token.isUnresolved(thresholdMicros) && !(thresholdMicros > 0)) {
-        throw invalid(this, 'modelLatency.threshold must be longer than 0.');
+      if (isLiteral(thresholdMicros) && !(thresholdMicros > 0)) {
+        throw new ValidationError('modelLatency.threshold must be longer than 0.', this);
       }
-      this.modelLatencyAlarm = this.addAlarm('ModelLatency', props.modelLatency, {
+      this.modelLatencyAlarm = this.addConfiguredAlarm('ModelLatency', props.modelLatency, {
         metric: this.metrics.metricModelLatency({ statistic: `p${percentile}`, period: Duration.minutes(1) }),
         threshold: thresholdMicros,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -250,7 +251,7 @@ export class EndpointAlarms extends Construct {
 
     if (props.clientErrors?.enabled ?? false) {
       const threshold = rateThreshold(this, 'clientErrors', props.clientErrors?.threshold ?? 0.05);
-      this.clientErrorsAlarm = this.addAlarm('ClientErrors', props.clientErrors, {
+      this.clientErrorsAlarm = this.addConfiguredAlarm('ClientErrors', props.clientErrors, {
         metric: this.metrics.metricInvocation4XXErrors({ statistic: cloudwatch.Stats.AVERAGE, period: Duration.minutes(1) }),
         threshold,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -263,13 +264,13 @@ export class EndpointAlarms extends Construct {
     if (props.gpuMemory?.enabled ?? false) {
       const perGpu = props.gpuMemory?.thresholdPercentPerGpu ?? 95;
       const gpuCount = props.gpuMemory?.gpuCount ?? 1;
-      if (!Token.isUnresolved(perGpu) && !(perGpu > 0 && perGpu <= 100)) {
-        throw invalid(this, `gpuMemory.thresholdPercentPerGpu must be a percentage above 0 and at most 100, got ${perGpu}.`);
+      if (isLiteral(perGpu) && !(perGpu > 0 && perGpu <= 100)) {
+        throw new ValidationError(`gpuMemory.thresholdPercentPerGpu must be a percentage above 0 and at most 100, got ${perGpu}.`, this);
       }
-      if (!Token.isUnresolved(gpuCount) && !(Number.isInteger(gpuCount) && gpuCount >= 1)) {
-        throw invalid(this, `gpuMemory.gpuCount must be a whole number of at least 1 (the GPUs of one instance), got ${gpuCount}.`);
+      if (isLiteral(gpuCount) && !(Number.isInteger(gpuCount) && gpuCount >= 1)) {
+        throw new ValidationError(`gpuMemory.gpuCount must be a whole number of at least 1 (the GPUs of one instance), got ${gpuCount}.`, this);
       }
-      this.gpuMemoryAlarm = this.addAlarm('GpuMemory', props.gpuMemory, {
+      this.gpuMemoryAlarm = this.addConfiguredAlarm('GpuMemory', props.gpuMemory, {
         metric: this.metrics.metricGpuMemoryUtilization({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
         // SageMaker sums the percentage over the GPUs of an instance.
         threshold: perGpu * gpuCount,
@@ -282,7 +283,7 @@ export class EndpointAlarms extends Construct {
     }
 
     if (props.noInvocations?.enabled ?? false) {
-      this.noInvocationsAlarm = this.addAlarm('NoInvocations', props.noInvocations, {
+      this.noInvocationsAlarm = this.addConfiguredAlarm('NoInvocations', props.noInvocations, {
         metric: this.metrics.metricInvocations({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1) }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -293,23 +294,13 @@ export class EndpointAlarms extends Construct {
     }
   }
 
-  private addAlarm(
-    id: string,
-    options: AlarmOptions | undefined,
-    props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'>,
-    defaultDatapointsToAlarm = DEFAULT_DATAPOINTS_TO_ALARM,
-  ): cloudwatch.Alarm {
-    const evaluationPeriods = options?.evaluationPeriods ?? DEFAULT_EVALUATION_PERIODS;
-    const datapointsToAlarm = options?.datapointsToAlarm ?? Math.min(defaultDatapointsToAlarm, evaluationPeriods);
-    if (!Token.isUnresolved(evaluationPeriods) && !(Number.isInteger(evaluationPeriods) && evaluationPeriods >= 1)) {
-      throw invalid(this, `${id}: evaluationPeriods must be a whole number of at least 1, got ${evaluationPeriods}.`);
-    }
-    if (!Token.isUnresolved(datapointsToAlarm) &&
-      !(Number.isInteger(datapointsToAlarm) && datapointsToAlarm >= 1 && datapointsToAlarm <= evaluationPeriods)) {
-      throw invalid(this, `${id}: datapointsToAlarm must be a whole number from 1 to evaluationPeriods ` +
-        `(${evaluationPeriods}), got ${datapointsToAlarm}.`);
-    }
-    const alarm = new cloudwatch.Alarm(this, id, { ...props, evaluationPeriods, datapointsToAlarm });
+  /**
+   * Adds an alarm to this set: created here, notifying the alarm topic (when it fires and when it recovers), listed
+   * in `alarms` (and so on the endpoint's dashboard and among its deployment rollback alarms). Serving modes add
+   * theirs this way.
+   */
+  public addAlarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, props);
     if (this.alarmTopic) {
       const action = new cloudwatchActions.SnsAction(this.alarmTopic);
       alarm.addAlarmAction(action);
@@ -318,20 +309,36 @@ export class EndpointAlarms extends Construct {
     this.alarms.push(alarm);
     return alarm;
   }
+
+  /** One of the alarms the options configure, with their evaluation periods checked. */
+  private addConfiguredAlarm(
+    id: string,
+    options: AlarmOptions | undefined,
+    props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'>,
+    defaultDatapointsToAlarm = DEFAULT_DATAPOINTS_TO_ALARM,
+  ): cloudwatch.Alarm {
+    const evaluationPeriods = options?.evaluationPeriods ?? DEFAULT_EVALUATION_PERIODS;
+    const datapointsToAlarm = options?.datapointsToAlarm ?? Math.min(defaultDatapointsToAlarm, evaluationPeriods);
+    if (isLiteral(evaluationPeriods) && !(Number.isInteger(evaluationPeriods) && evaluationPeriods >= 1)) {
+      throw new ValidationError(`${id}: evaluationPeriods must be a whole number of at least 1, got ${evaluationPeriods}.`, this);
+    }
+    if (isLiteral(datapointsToAlarm) &&
+      !(Number.isInteger(datapointsToAlarm) && datapointsToAlarm >= 1 && datapointsToAlarm <= evaluationPeriods)) {
+      throw new ValidationError(`${id}: datapointsToAlarm must be a whole number from 1 to evaluationPeriods ` +
+        `(${evaluationPeriods}), got ${datapointsToAlarm}.`, this);
+    }
+    return this.addAlarm(id, { ...props, evaluationPeriods, datapointsToAlarm });
+  }
 }
 
 function rateThreshold(scope: Construct, name: string, threshold: number): number {
-  if (!Token.isUnresolved(threshold) && !(threshold >= 0 && threshold < 1)) {
-    throw invalid(scope, `${name}.threshold is a rate from 0 to 1 (0.01 = 1 % of requests), got ${threshold}.`);
+  if (isLiteral(threshold) && !(threshold >= 0 && threshold < 1)) {
+    throw new ValidationError(`${name}.threshold is a rate from 0 to 1 (0.01 = 1 % of requests), got ${threshold}.`, scope);
   }
   return threshold;
 }
 
 function percent(rate: number): string {
-  return Token.isUnresolved(rate) ? 'the threshold' : `${Math.round(rate * 10000) / 100} %`;
+  return isLiteral(rate) ? `${Math.round(rate * 10000) / 100} %` : 'the threshold';
 }
 
-/** An error naming the construct whose props are wrong, so that the user finds which endpoint is meant. */
-function invalid(scope: Construct, message: string): Error {
-  return new Error(`${scope.node.path}: ${message}`);
-}

@@ -2,35 +2,10 @@ import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { EndpointMetrics } from './endpoint-metrics';
-import { TrainingJobMetrics } from '../../common/training-job-metrics';
+import { ValidationError } from '../../common/validation';
 
 /**
- * The training job whose metrics a {@link EndpointDashboard} shows below the endpoint's.
- */
-export interface DashboardTrainingJob {
-  /**
-   * The training job's name (a token is fine).
-   */
-  readonly trainingJobName: string;
-
-  /**
-   * The number of instances of the job: one line per instance (`algo-1` ... `algo-N`) on its utilization graphs.
-   *
-   * @default 1
-   */
-  readonly instanceCount?: number;
-
-  /**
-   * The names of the job's metric definitions (`MetricDefinitions[].Name`, e.g. `train:loss`), graphed from the
-   * values SageMaker extracts from the training logs.
-   *
-   * @default - no algorithm metrics
-   */
-  readonly metricNames?: string[];
-}
-
-/**
- * What an endpoint's dashboard shows besides the endpoint: its name, the training job, the time range.
+ * What an endpoint's dashboard shows besides the endpoint: its name, more widgets, the time range.
  * `RealtimeEndpoint` takes these as its `dashboard`.
  */
 export interface EndpointDashboardOptions {
@@ -42,11 +17,12 @@ export interface EndpointDashboardOptions {
   readonly dashboardName?: string;
 
   /**
-   * A training job whose instance and algorithm metrics the dashboard shows below the endpoint's.
+   * More widgets, shown below the endpoint's graphs: for example a training job's
+   * (`trainingJob.dashboardWidgets()`, which `PytorchCustomEndpoint` adds by itself).
    *
-   * @default - endpoint metrics only
+   * @default - the endpoint's graphs only
    */
-  readonly trainingJob?: DashboardTrainingJob;
+  readonly widgets?: cloudwatch.IWidget[];
 
   /**
    * The time range the dashboard opens on.
@@ -78,17 +54,15 @@ export interface EndpointDashboardProps extends EndpointDashboardOptions {
   readonly alarms?: cloudwatch.IAlarm[];
 }
 
-/** SageMaker publishes endpoint and training metrics every minute. */
+/** SageMaker publishes endpoint metrics every minute. */
 const PERIOD = Duration.minutes(1);
 const FULL_WIDTH = 24;
 const DASHBOARD_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-/** Lines per graph stay readable up to this many training instances; more are not drawn. */
-const MAX_TRAINING_HOSTS_GRAPHED = 16;
 
 /**
  * A CloudWatch dashboard for one production variant of a SageMaker real-time endpoint: traffic, errors,
- * latency, in-service instances, GPU/CPU/memory/disk utilization, the state of its alarms, and optionally the
- * metrics of the training job that produced the model.
+ * latency, in-service instances, GPU/CPU/memory/disk utilization, the state of its alarms, and optionally more
+ * widgets (the metrics of the training job that produced the model).
  *
  * Open it from `dashboardUrl` (put it in a `CfnOutput`).
  */
@@ -109,13 +83,8 @@ export class EndpointDashboard extends Construct {
     super(scope, id);
     if (props.dashboardName !== undefined && !Token.isUnresolved(props.dashboardName)
       && !DASHBOARD_NAME.test(props.dashboardName)) {
-      throw new Error(`${this.node.path}: dashboardName '${props.dashboardName}' is not a valid CloudWatch ` +
-        'dashboard name: use 1 to 255 letters, digits, "-" or "_".');
-    }
-    const instanceCount = props.trainingJob?.instanceCount ?? 1;
-    if (!Token.isUnresolved(instanceCount) && !(Number.isInteger(instanceCount) && instanceCount >= 1)) {
-      throw new Error(`${this.node.path}: trainingJob.instanceCount must be a whole number of at least 1, ` +
-        `got ${instanceCount}.`);
+      throw new ValidationError(`dashboardName '${props.dashboardName}' is not a valid CloudWatch ` +
+        'dashboard name: use 1 to 255 letters, digits, "-" or "_".', this);
     }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
@@ -143,14 +112,8 @@ export class EndpointDashboard extends Construct {
     }
     this.dashboard.addWidgets(...endpointTrafficWidgets(metrics));
     this.dashboard.addWidgets(...endpointInstanceWidgets(metrics));
-    if (props.trainingJob) {
-      const hosts = Token.isUnresolved(instanceCount) ? 1 : Math.min(instanceCount, MAX_TRAINING_HOSTS_GRAPHED);
-      this.dashboard.addWidgets(new cloudwatch.TextWidget({
-        markdown: `## Training job ${props.trainingJob.trainingJobName}`,
-        width: FULL_WIDTH,
-        height: 1,
-      }));
-      this.dashboard.addWidgets(...trainingJobWidgets(props.trainingJob, hosts));
+    if (props.widgets && props.widgets.length > 0) {
+      this.dashboard.addWidgets(...props.widgets);
     }
   }
 }
@@ -222,29 +185,4 @@ function endpointInstanceWidgets(metrics: EndpointMetrics): cloudwatch.IWidget[]
       leftYAxis: { min: 0, max: 100 },
     }),
   ];
-}
-
-function trainingJobWidgets(job: DashboardTrainingJob, hosts: number): cloudwatch.IWidget[] {
-  const metrics = new TrainingJobMetrics(job.trainingJobName);
-  const perHost = (metricName: string) => Array.from({ length: hosts }, (_, i) =>
-    metrics.hostMetric(metricName, i + 1, { period: PERIOD, label: `algo-${i + 1}` }));
-  const widgets: cloudwatch.IWidget[] = [];
-  for (const [title, metricName] of [
-    ['Training GPU (% summed over GPUs)', 'GPUUtilization'],
-    ['Training GPU memory (% summed over GPUs)', 'GPUMemoryUtilization'],
-    ['Training CPU (% summed over vCPUs)', 'CPUUtilization'],
-    ['Training memory (%)', 'MemoryUtilization'],
-    ['Training disk (%)', 'DiskUtilization'],
-  ]) {
-    widgets.push(new cloudwatch.GraphWidget({ title, width: 8, left: perHost(metricName), leftYAxis: { min: 0 } }));
-  }
-  const names = job.metricNames ?? [];
-  if (names.length > 0) {
-    widgets.push(new cloudwatch.GraphWidget({
-      title: 'Training metrics (from the metric definitions)',
-      width: 8,
-      left: names.map((name) => metrics.algorithmMetric(name, { period: PERIOD, label: name })),
-    }));
-  }
-  return widgets;
 }

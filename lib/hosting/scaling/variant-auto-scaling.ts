@@ -1,10 +1,11 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct, IDependable } from 'constructs';
 import { AutoScalingOptions } from './auto-scaling-options';
 import { sagemakerScalableTarget, VARIANT_INSTANCE_COUNT } from './sagemaker-scalable-target';
 import { EndpointMetrics } from '../monitoring/endpoint-metrics';
+import { isLiteral, ValidationError } from '../../common/validation';
 
 /**
  * Properties of a {@link VariantAutoScaling}.
@@ -105,30 +106,26 @@ export class VariantAutoScaling extends Construct {
   }
 }
 
-/** An error naming the construct whose props are wrong, so that the user finds which endpoint is meant. */
-function invalid(message: string, scope: Construct): Error {
-  return new Error(`${scope.node.path}: ${message}`);
-}
 
 function validateCounts(scope: Construct, min: number, initial: number, max: number): void {
-  const known = (n: number) => !Token.isUnresolved(n);
+  const known = isLiteral;
   for (const [name, value] of [['minInstanceCount', min], ['maxInstanceCount', max]] as const) {
     if (known(value) && (!Number.isInteger(value) || value < 1)) {
-      throw invalid(`autoScaling.${name} must be a whole number of at least 1, got ${value}.`, scope);
+      throw new ValidationError(`autoScaling.${name} must be a whole number of at least 1, got ${value}.`, scope);
     }
   }
   if (known(min) && known(max) && min > max) {
-    throw invalid(
+    throw new ValidationError(
       `autoScaling.minInstanceCount (${min}) is above autoScaling.maxInstanceCount (${max}): ` +
       'lower the minimum or raise the maximum.', scope);
   }
   if (known(initial) && known(min) && initial < min) {
-    throw invalid(
+    throw new ValidationError(
       `The initial instance count (${initial}) is below autoScaling.minInstanceCount (${min}): ` +
       'raise the instance count of the endpoint or lower the minimum.', scope);
   }
   if (known(initial) && known(max) && initial > max) {
-    throw invalid(
+    throw new ValidationError(
       `The initial instance count (${initial}) is above autoScaling.maxInstanceCount (${max}): ` +
       'raise the maximum or lower the instance count of the endpoint.', scope);
   }
@@ -136,7 +133,7 @@ function validateCounts(scope: Construct, min: number, initial: number, max: num
 
 function validateTargets(scope: Construct, props: AutoScalingOptions): void {
   if (props.invocationsPerInstanceTarget === undefined && props.gpuUtilizationTarget === undefined) {
-    throw invalid(
+    throw new ValidationError(
       'autoScaling needs a metric to track: set invocationsPerInstanceTarget (requests per minute per instance), ' +
       'gpuUtilizationTarget (percent summed over the GPUs of an instance), or both.', scope);
   }
@@ -144,8 +141,8 @@ function validateTargets(scope: Construct, props: AutoScalingOptions): void {
     ['invocationsPerInstanceTarget', props.invocationsPerInstanceTarget],
     ['gpuUtilizationTarget', props.gpuUtilizationTarget],
   ] as const) {
-    if (value !== undefined && !Token.isUnresolved(value) && !(value > 0)) {
-      throw invalid(`autoScaling.${name} must be above 0, got ${value}.`, scope);
+    if (value !== undefined && isLiteral(value) && !(value > 0)) {
+      throw new ValidationError(`autoScaling.${name} must be above 0, got ${value}.`, scope);
     }
   }
 }

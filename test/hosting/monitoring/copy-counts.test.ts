@@ -66,10 +66,10 @@ describe('copy-count metrics of ServingMode.realtimeScaleToZero()', () => {
 
   test('metric methods name what the function publishes', () => {
     const { endpoint, stack } = endpointIn();
-    const current = endpoint.metricCurrentCopyCount();
+    const current = endpoint.inferenceComponentMetrics!.metricCurrentCopyCount();
     expect({ namespace: current.namespace, name: current.metricName, statistic: current.statistic, dims: stack.resolve(current.dimensions) })
       .toEqual({ namespace: COPY_COUNT_NAMESPACE, name: 'CurrentCopyCount', statistic: 'Maximum', dims: { InferenceComponentName: 'Shop-Classifier-ic' } });
-    const desired = endpoint.metricDesiredCopyCount({ period: cdk.Duration.minutes(1) });
+    const desired = endpoint.inferenceComponentMetrics!.metricDesiredCopyCount({ period: cdk.Duration.minutes(1) });
     expect([desired.metricName, desired.period.toMinutes()]).toEqual(['DesiredCopyCount', 1]);
   });
 
@@ -108,16 +108,16 @@ describe('copy-count metrics of ServingMode.realtimeScaleToZero()', () => {
     expect(Object.values(template.findResources('AWS::Lambda::Function')).map((f: any) => f.Properties.Description))
       .toEqual([expect.stringMatching(/^Reads the copy count of SageMaker inference component .* before CloudFormation updates it$/)]);
     expect(JSON.stringify(template.toJSON())).not.toContain(COPY_COUNT_NAMESPACE);
-    expect(() => endpoint.metricCurrentCopyCount()).toThrow(/remove copyCountMetrics: false/);
-    expect(() => endpoint.metricDesiredCopyCount()).toThrow(/remove copyCountMetrics: false/);
+    expect(() => endpoint.inferenceComponentMetrics!.metricCurrentCopyCount()).toThrow(/remove copyCountMetrics: false/);
+    expect(() => endpoint.inferenceComponentMetrics!.metricDesiredCopyCount()).toThrow(/remove copyCountMetrics: false/);
   });
 
-  test('the other modes have no copy counts: no publisher, and the methods say which mode has them', () => {
+  test('the other modes have no copy counts: no publisher, and no inference component metrics', () => {
     for (const servingMode of [ServingMode.realtime(), ServingMode.asynchronous()]) {
       const { template, endpoint } = endpointIn({ servingMode });
       expect(endpoint.copyCountPublisher).toBeUndefined();
       template.resourceCountIs('AWS::Events::Rule', 0);
-      expect(() => endpoint.metricCurrentCopyCount()).toThrow(/metricCurrentCopyCount\(\) exists only for servingMode: ServingMode.realtimeScaleToZero\(\)/);
+      expect(endpoint.inferenceComponentMetrics).toBeUndefined();
     }
   });
 

@@ -1,6 +1,7 @@
 import * as cdk from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EndpointAlarms, EndpointDashboard, EndpointDashboardProps } from '../../../lib/hosting/monitoring';
+import { TrainingJobMetrics } from '../../../lib/training';
 import { checkedApp, expectCleanSynth } from '../../helpers/synth-checks';
 
 const BASE: EndpointDashboardProps = { endpointName: 'my-endpoint', variantName: 'AllTraffic' };
@@ -78,7 +79,7 @@ test('no alarm widget without alarms, and no training section without a training
 });
 
 test('a training job adds its per-host utilization and its metric definitions', () => {
-  const ws = widgets({ trainingJob: { trainingJobName: 'train-abc', instanceCount: 2, metricNames: ['train:loss', 'val:acc'] } });
+  const ws = widgets({ widgets: new TrainingJobMetrics('train-abc').dashboardWidgets({ instanceCount: 2, metricNames: ['train:loss', 'val:acc'] }) });
   const training = metricLines(ws).filter((line) => line[0] === '/aws/sagemaker/TrainingJobs');
   for (const name of ['GPUUtilization', 'GPUMemoryUtilization', 'CPUUtilization', 'MemoryUtilization', 'DiskUtilization']) {
     expect(training).toContainEqual(['/aws/sagemaker/TrainingJobs', name, 'Host', 'train-abc/algo-1']);
@@ -92,7 +93,7 @@ test('a training job adds its per-host utilization and its metric definitions', 
 test('a training job name given as a token is referenced', () => {
   const stack = new cdk.Stack();
   const jobName = new cdk.CfnParameter(stack, 'JobName').valueAsString;
-  const lines = metricLines(widgets({ trainingJob: { trainingJobName: jobName } }, stack));
+  const lines = metricLines(widgets({ widgets: new TrainingJobMetrics(jobName).dashboardWidgets() }, stack));
   expect(lines).toContainEqual(['/aws/sagemaker/TrainingJobs', 'GPUUtilization', 'Host', '<JobName>/algo-1']);
 });
 
@@ -136,8 +137,8 @@ describe('validation', () => {
   });
 
   test('a training instance count of 0 is rejected', () => {
-    expect(() => new EndpointDashboard(new cdk.Stack(), 'Dashboard', { ...BASE, trainingJob: { trainingJobName: 'j', instanceCount: 0 } }))
-      .toThrow(/trainingJob.instanceCount must be a whole number of at least 1, got 0/);
+    expect(() => new TrainingJobMetrics('j').dashboardWidgets({ instanceCount: 0 }))
+      .toThrow(/instanceCount must be a whole number of at least 1, got 0/);
   });
 });
 
@@ -145,6 +146,6 @@ test('synthesizes with zero CloudFormation schema and cdk-nag findings', () => {
   const app = checkedApp();
   const stack = new cdk.Stack(app, 'Dashboard');
   const alarms = new EndpointAlarms(stack, 'Alarms', BASE);
-  new EndpointDashboard(stack, 'Dashboard', { ...BASE, alarms: alarms.alarms, trainingJob: { trainingJobName: 'train-abc', metricNames: ['train:loss'] } });
+  new EndpointDashboard(stack, 'Dashboard', { ...BASE, alarms: alarms.alarms, widgets: new TrainingJobMetrics('train-abc').dashboardWidgets({ metricNames: ['train:loss'] }) });
   expectCleanSynth(app);
 });

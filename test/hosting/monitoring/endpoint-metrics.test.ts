@@ -1,7 +1,8 @@
 import * as cdk from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Template } from 'aws-cdk-lib/assertions';
-import { EndpointMetrics, TrainingJobMetrics } from '../../../lib/hosting/monitoring';
+import { EndpointMetrics } from '../../../lib/hosting/monitoring';
+import { TrainingJobMetrics } from '../../../lib/training';
 
 const metrics = new EndpointMetrics('my-endpoint', 'AllTraffic');
 const VARIANT = { EndpointName: 'my-endpoint', VariantName: 'AllTraffic' };

@@ -1,0 +1,294 @@
+import { Annotations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { isLiteral, validateIntegerInRange, ValidationError } from '../../common/validation';
+import { keepCopyCountAcrossUpdates } from '../copy-count-at-deploy';
+import { DeploymentGuardrails } from '../deployment/deployment-guardrails';
+import { renderComponentDeploymentConfig } from '../deployment/render-component-deployment-config';
+import { BoundServingMode, EndpointConfigModeParts, ServingModeContext, ServingModeResources, noAsyncInvocation } from './binding';
+import { endpointLogGroups } from '../execution-role';
+import { inferenceComponentArns, inferenceComponentNameOf, renderInferenceComponent } from '../inference-component';
+import { instanceCapacity } from '../instance-capacity';
+import { CopyCountPublisher } from '../monitoring/copy-count-publisher';
+import { EndpointAlarms } from '../monitoring/endpoint-alarms';
+import { InferenceComponentMetrics } from '../monitoring/scale-to-zero-metrics';
+import { renderScaleToZeroVariant } from '../production-variant';
+import { ScaleToZeroOptions } from '../scale-to-zero-options';
+import { InferenceComponentAutoScaling } from '../scaling/inference-component-scaling';
+import { PERIOD, refuseAlwaysOnOptions } from './self-scaling-rules';
+
+/** The plain values of `realtimeScaleToZero()`, defaulted and checked. */
+export interface ScaleToZeroSettings {
+  readonly maxInstanceCount: number;
+  readonly maxCopyCount: number;
+  readonly initialCopyCount: number;
+  readonly invocationsPerCopyTarget: number;
+  readonly acceleratorsPerCopy?: number;
+  readonly cpuCoresPerCopy: number;
+  readonly memoryPerCopyInMb: number;
+  readonly copyCountMetrics: boolean;
+}
+
+/** How long copies may be missing before the alarm says they cannot be placed: a GPU cold start takes minutes. */
+const COPIES_NOT_PLACED_MINUTES = 20;
+
+/**
+ * `ServingMode.realtimeScaleToZero()`: the model hosted as an inference component on a model-less variant with
+ * managed instance scaling down to 0 instances; its copies scaled by `InferenceComponentAutoScaling` (target tracking
+ * to zero, the `NoCapacityInvocationFailures` step back from it), its copy counts published by `CopyCountPublisher`.
+ */
+export class ScaleToZeroServingMode implements BoundServingMode {
+  public readonly logGroupNames: string[];
+  public readonly variantAutoScaled = false;
+  public readonly settings: ScaleToZeroSettings;
+  public readonly inferenceComponentName: string;
+  public readonly inferenceComponentMetrics: InferenceComponentMetrics;
+  public inferenceComponent?: sagemaker.CfnInferenceComponent;
+  public inferenceComponentScaling?: InferenceComponentAutoScaling;
+  public copyCountPublisher?: CopyCountPublisher;
+
+  constructor(private readonly context: ServingModeContext, options: ScaleToZeroOptions) {
+    refuseAlwaysOnOptions(context, 'REALTIME_SCALE_TO_ZERO',
+      'ServingMode.realtimeScaleToZero({ maxInstanceCount, maxCopyCount, invocationsPerCopyTarget })');
+    if (options.idleTimeout !== undefined) {
+      Annotations.of(context.scope).addWarningV2('cdk-pytorch-sagemaker:scaleToZeroIdleTimeoutDeprecated',
+        'ServingMode.realtimeScaleToZero idleTimeout is deprecated and has no effect: it set an idle alarm whose ' +
+        'ExactCapacity-0 step policy could undo a wake-up (issue 17). Target tracking on invocations per copy now ' +
+        'removes the last copy after its scale-in alarm\'s idle minutes (about 15; AWS does not document the count), ' +
+        'and managed instance scaling then releases the instances. Remove idleTimeout.');
+    }
+    this.settings = resolveScaleToZero(context, options);
+    this.inferenceComponentName = inferenceComponentNameOf(context.settings.endpointName);
+    this.inferenceComponentMetrics = this.settings.copyCountMetrics
+      ? new InferenceComponentMetrics(this.inferenceComponentName)
+      : new UnpublishedCopyCounts(this.inferenceComponentName, context.scope);
+    this.logGroupNames = endpointLogGroups(context.settings.endpointName, this.inferenceComponentName);
+  }
+
+  /**
+   * The model-less variant with managed instance scaling, the execution role SageMaker needs to place inference
+   * components, and the model's VPC and network isolation (for inference components SageMaker reads them from the
+   * endpoint config).
+   */
+  public renderEndpointConfigParts(role: iam.IRole, model: sagemaker.CfnModel): EndpointConfigModeParts {
+    return {
+      productionVariant: renderScaleToZeroVariant(this.context.settings, this.settings.maxInstanceCount),
+      executionRoleArn: role.roleArn,
+      vpcConfig: model.vpcConfig as sagemaker.CfnEndpointConfig.VpcConfigProperty | undefined,
+      enableNetworkIsolation: model.enableNetworkIsolation === true ? true : undefined,
+    };
+  }
+
+  public addResources(resources: ServingModeResources): void {
+    const { scope, settings } = this.context;
+    const parts = new Construct(scope, 'ServingMode');
+    // The endpoint config names the role SageMaker uses to place copies: its policy must exist first.
+    resources.endpoint.node.addDependency(resources.role);
+    this.inferenceComponent = renderInferenceComponent(scope, settings, this.settings, resources.model, resources.endpoint);
+    keepCopyCountAcrossUpdates(parts, this.inferenceComponent, this.settings.initialCopyCount);
+    if (this.settings.copyCountMetrics) {
+      this.copyCountPublisher = new CopyCountPublisher(parts, 'CopyCounts', { inferenceComponentName: this.inferenceComponentName });
+    }
+    this.inferenceComponentScaling = new InferenceComponentAutoScaling(parts, 'Scaling', {
+      inferenceComponentName: this.inferenceComponentName,
+      maxCopyCount: this.settings.maxCopyCount,
+      invocationsPerCopyTarget: this.settings.invocationsPerCopyTarget,
+      inferenceComponent: this.inferenceComponent,
+    });
+  }
+
+  /**
+   * The inference component's 5xx rate (requests refused while scaled to zero are not counted), and, with the copy
+   * counts published, copies asked for but not placed for 20 minutes.
+   */
+  public addAlarms(alarms: EndpointAlarms): void {
+    const metrics = this.inferenceComponentMetrics;
+    alarms.addAlarm('InferenceComponentServerErrors', {
+      metric: metrics.metricInvocation5XXErrors({ statistic: cloudwatch.Stats.AVERAGE, period: PERIOD }),
+      threshold: 0.01,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `More than 1 % of requests to inference component ${this.inferenceComponentName} failed ` +
+        'with a 5xx status. Requests refused while the endpoint is scaled to zero are NoCapacityInvocationFailures, ' +
+        'not counted here.',
+    });
+    if (this.copyCountPublisher) {
+      alarms.addAlarm('CopiesNotPlaced', {
+        metric: copiesMissing(metrics),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: COPIES_NOT_PLACED_MINUTES,
+        datapointsToAlarm: COPIES_NOT_PLACED_MINUTES,
+        // No data: the publisher has nothing to report (no component yet); it cannot mean copies are missing.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `Inference component ${this.inferenceComponentName} has had fewer copies running than asked for ` +
+          `during ${COPIES_NOT_PLACED_MINUTES} minutes: SageMaker cannot place them (no instance capacity of the type, ` +
+          'the account\'s endpoint-usage quota for it, or the container failing its health check). See FailureReason in ' +
+          `aws sagemaker describe-inference-component --inference-component-name ${this.inferenceComponentName}. ` +
+          'A cold start takes minutes, not this long; an endpoint scaled to zero asks for no copy and does not fire it.',
+      });
+    }
+  }
+
+  /**
+   * The model lives in the inference component: a new model is an update of the component, which takes the rolling
+   * update; the endpoint's own DeploymentConfig would never govern a model change.
+   */
+  public renderDeployment(guardrails: DeploymentGuardrails, alarms: cloudwatch.IAlarm[] | undefined): void {
+    this.inferenceComponent!.deploymentConfig = renderComponentDeploymentConfig(this.context.scope, guardrails, {
+      instanceTypeName: this.context.settings.instanceType.name,
+      maxCopyCount: this.settings.maxCopyCount,
+      componentAlarms: alarms,
+    });
+  }
+
+  public addDashboardWidgets(dashboard: cloudwatch.Dashboard): void {
+    const m = this.inferenceComponentMetrics;
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Inference component: requests and requests per copy (per minute)',
+        width: 12,
+        left: [m.metricInvocations({ period: PERIOD, label: 'Invocations' })],
+        right: [m.metricInvocationsPerCopy({ period: PERIOD, label: 'Invocations per copy' })],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Requests that found no copy (cold starts)',
+        width: 12,
+        left: [m.metricNoCapacityInvocationFailures({ period: PERIOD, statistic: cloudwatch.Stats.SUM, label: 'NoCapacityInvocationFailures' })],
+      }),
+    );
+    if (this.copyCountPublisher) {
+      dashboard.addWidgets(new cloudwatch.GraphWidget({
+        title: 'Inference component: copies running and asked for (0 = scaled to zero)',
+        width: 24,
+        left: [
+          m.metricCurrentCopyCount({ period: PERIOD, label: 'Current copies' }),
+          m.metricDesiredCopyCount({ period: PERIOD, label: 'Desired copies' }),
+        ],
+        leftYAxis: { min: 0 },
+      }));
+    }
+  }
+
+  /**
+   * A request to this endpoint names the component (`InferenceComponentName`), and `sagemaker:InvokeEndpoint` lists
+   * `inference-component` as a resource type besides `endpoint`: IAM may authorize the request against both ARNs, so
+   * the grant names this one component too (as given and lower-cased, `inferenceComponentArns`).
+   */
+  public invokeResourceArns(): string[] {
+    return inferenceComponentArns(this.context.scope, this.inferenceComponentName);
+  }
+
+  public grantInvokeAsync(_grantee: iam.IGrantable, _endpointArn: string): iam.Grant {
+    throw noAsyncInvocation(this.context.scope);
+  }
+}
+
+/**
+ * The component's metrics when the library publishes no copy counts (`copyCountMetrics: false`): an alarm or graph on
+ * them would never get data, so asking for them is an error that says how to have them.
+ */
+class UnpublishedCopyCounts extends InferenceComponentMetrics {
+  constructor(inferenceComponentName: string, private readonly scope: Construct) {
+    super(inferenceComponentName);
+  }
+
+  public metricCurrentCopyCount(): cloudwatch.Metric {
+    throw this.unpublished('metricCurrentCopyCount');
+  }
+
+  public metricDesiredCopyCount(): cloudwatch.Metric {
+    throw this.unpublished('metricDesiredCopyCount');
+  }
+
+  private unpublished(method: string): ValidationError {
+    return new ValidationError(`${method}() needs the copy counts the library publishes: remove ` +
+      'copyCountMetrics: false from ServingMode.realtimeScaleToZero().', this.scope);
+  }
+}
+
+/** Desired minus current copies, per minute. */
+function copiesMissing(metrics: InferenceComponentMetrics): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: 'desired - current',
+    usingMetrics: {
+      desired: metrics.metricDesiredCopyCount({ period: PERIOD }),
+      current: metrics.metricCurrentCopyCount({ period: PERIOD, statistic: cloudwatch.Stats.MINIMUM }),
+    },
+    period: PERIOD,
+    label: 'Copies asked for but not running',
+  });
+}
+
+/** Defaults and checks of `realtimeScaleToZero()` for the endpoint's instance type. */
+export function resolveScaleToZero(context: ServingModeContext, options: ScaleToZeroOptions): ScaleToZeroSettings {
+  const { scope, settings: { instanceType, instanceCount } } = context;
+  const wholeNumber = (what: string, value: number, min: number) =>
+    validateIntegerInRange(`realtimeScaleToZero ${what}`, value, min, undefined, { scope });
+  const fail = (message: string) => new ValidationError(message, scope);
+  const maxInstanceCount = options.maxInstanceCount ?? 1;
+  wholeNumber('maxInstanceCount', maxInstanceCount, 1);
+  const maxCopyCount = options.maxCopyCount ?? maxInstanceCount;
+  wholeNumber('maxCopyCount', maxCopyCount, 1);
+  const initialCopyCount = options.initialCopyCount ?? 1;
+  wholeNumber('initialCopyCount', initialCopyCount, 0);
+  if (isLiteral(initialCopyCount) && isLiteral(maxCopyCount) && initialCopyCount > maxCopyCount) {
+    throw fail(`realtimeScaleToZero initialCopyCount (${initialCopyCount}) is above maxCopyCount (${maxCopyCount}): ` +
+      'lower the initial count or raise the maximum.');
+  }
+  if (isLiteral(instanceCount) && isLiteral(maxInstanceCount) && instanceCount > maxInstanceCount) {
+    throw fail(`instanceCount (${instanceCount}) is above realtimeScaleToZero maxInstanceCount ` +
+      `(${maxInstanceCount}): managed instance scaling would have to remove instances at once. Raise maxInstanceCount ` +
+      'or lower instanceCount.');
+  }
+  const invocationsPerCopyTarget = options.invocationsPerCopyTarget ?? 60;
+  if (isLiteral(invocationsPerCopyTarget) && !(invocationsPerCopyTarget > 0)) {
+    throw fail(`realtimeScaleToZero invocationsPerCopyTarget must be above 0, got ${invocationsPerCopyTarget}.`);
+  }
+
+  const capacity = instanceCapacity(instanceType.name);
+  const needExplicit = (what: string) => fail(`realtimeScaleToZero cannot derive ${what} for ${instanceType.name}, ` +
+    'whose capacity this library does not know: set acceleratorsPerCopy (GPU instances), cpuCoresPerCopy and memoryPerCopy.');
+  if (isLiteral(options.acceleratorsPerCopy)) {
+    if (!instanceType.hasGpu) {
+      throw fail(`realtimeScaleToZero acceleratorsPerCopy is set, but ${instanceType.name} has no accelerator: ` +
+        'remove it or pick a GPU instance type.');
+    }
+    wholeNumber('acceleratorsPerCopy', options.acceleratorsPerCopy, 1);
+  }
+  let acceleratorsPerCopy = options.acceleratorsPerCopy;
+  if (acceleratorsPerCopy === undefined && instanceType.hasGpu) {
+    if (!capacity) throw needExplicit('acceleratorsPerCopy');
+    acceleratorsPerCopy = capacity.gpus;
+  }
+  const cpuCoresPerCopy = options.cpuCoresPerCopy ?? (capacity ? capacity.vcpus / 2 : undefined);
+  if (cpuCoresPerCopy === undefined) throw needExplicit('cpuCoresPerCopy');
+  if (isLiteral(cpuCoresPerCopy) && !(cpuCoresPerCopy >= 0.25)) {
+    throw fail(`realtimeScaleToZero cpuCoresPerCopy must be at least 0.25 (CreateInferenceComponent), got ${cpuCoresPerCopy}.`);
+  }
+  const memoryPerCopyInMb = options.memoryPerCopy?.toMebibytes() ?? (capacity ? capacity.memoryGib * 1024 / 2 : undefined);
+  if (memoryPerCopyInMb === undefined) throw needExplicit('memoryPerCopy');
+  if (isLiteral(memoryPerCopyInMb) && !(Number.isInteger(memoryPerCopyInMb) && memoryPerCopyInMb >= 128)) {
+    throw fail(`realtimeScaleToZero memoryPerCopy must be whole MiB of at least 128 (CreateInferenceComponent), got ${memoryPerCopyInMb} MiB.`);
+  }
+  if (capacity) {
+    // A copy that asks for more than one instance has can never be placed: the endpoint would never serve.
+    const over: string[] = [];
+    if (isLiteral(acceleratorsPerCopy) && acceleratorsPerCopy > capacity.gpus) over.push(`${acceleratorsPerCopy} accelerators (it has ${capacity.gpus})`);
+    if (isLiteral(cpuCoresPerCopy) && cpuCoresPerCopy > capacity.vcpus) over.push(`${cpuCoresPerCopy} CPU cores (it has ${capacity.vcpus})`);
+    if (isLiteral(memoryPerCopyInMb) && memoryPerCopyInMb > capacity.memoryGib * 1024) over.push(`${memoryPerCopyInMb} MiB (it has ${capacity.memoryGib * 1024})`);
+    if (over.length > 0) {
+      throw fail(`A copy of the model asks for more than one ${instanceType.name} has: ${over.join(', ')}. ` +
+        'SageMaker could never place it; lower the per-copy requirements or pick a larger instance type.');
+    }
+  }
+  return {
+    maxInstanceCount, maxCopyCount, initialCopyCount, invocationsPerCopyTarget,
+    acceleratorsPerCopy, cpuCoresPerCopy, memoryPerCopyInMb,
+    copyCountMetrics: options.copyCountMetrics ?? true,
+  };
+}
