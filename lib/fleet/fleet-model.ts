@@ -225,7 +225,7 @@ export class FleetModel extends Resource implements sagemaker.IEndpoint {
       if (value !== undefined && Token.isUnresolved(value)) fail(`${name} must be a literal: the placement of the copies is checked at synth time.`);
     }
     this._copies = resolveCopyRange(props, fail);
-    this._requirements = resolveCopyRequirements('', fleet.instanceType, props, (message) => fail(message.trim()));
+    this._requirements = resolveCopyRequirements('', fleet.instanceType, props, fail);
     const invocationsPerCopyTarget = props.invocationsPerCopyTarget ?? 60;
     if (!Token.isUnresolved(invocationsPerCopyTarget) && !(invocationsPerCopyTarget > 0)) {
       fail(`invocationsPerCopyTarget must be above 0, got ${invocationsPerCopyTarget}.`);

@@ -23,15 +23,16 @@ export function resolveCopyRequirements(
   what: string, instanceType: InstanceType, options: CopyRequirementOptions, fail: (message: string) => never,
 ): CopyRequirements {
   const capacity = instanceCapacity(instanceType.name);
-  const needExplicit = (option: string): never => fail(`${what} cannot derive ${option} for ${instanceType.name}, whose ` +
+  const lead = what ? `${what} ` : '';
+  const needExplicit = (option: string): never => fail(`${lead}cannot derive ${option} for ${instanceType.name}, whose ` +
     'capacity this library does not know: set acceleratorsPerCopy (GPU instances), cpuCoresPerCopy and memoryPerCopy.');
   let acceleratorsPerCopy = options.acceleratorsPerCopy;
   if (known(acceleratorsPerCopy)) {
     if (!instanceType.hasGpu) {
-      fail(`${what} acceleratorsPerCopy is set, but ${instanceType.name} has no accelerator: remove it or pick a GPU instance type.`);
+      fail(`${lead}acceleratorsPerCopy is set, but ${instanceType.name} has no accelerator: remove it or pick a GPU instance type.`);
     }
     if (!(Number.isInteger(acceleratorsPerCopy) && acceleratorsPerCopy >= 1)) {
-      fail(`${what} acceleratorsPerCopy must be a whole number of at least 1 (a copy reserves whole accelerators), got ${acceleratorsPerCopy}.`);
+      fail(`${lead}acceleratorsPerCopy must be a whole number of at least 1 (a copy reserves whole accelerators), got ${acceleratorsPerCopy}.`);
     }
   }
   if (acceleratorsPerCopy === undefined && instanceType.hasGpu) acceleratorsPerCopy = 1;
@@ -39,12 +40,12 @@ export function resolveCopyRequirements(
   const share = (c: InstanceCapacity) => (c.gpus > 0 && known(acceleratorsPerCopy) ? Math.min(1, acceleratorsPerCopy / c.gpus) : 1) / 2;
   const cpuCoresPerCopy = options.cpuCoresPerCopy ?? (capacity ? capacity.vcpus * share(capacity) : needExplicit('cpuCoresPerCopy'));
   if (known(cpuCoresPerCopy) && !(cpuCoresPerCopy >= 0.25)) {
-    fail(`${what} cpuCoresPerCopy must be at least 0.25 (CreateInferenceComponent), got ${cpuCoresPerCopy}.`);
+    fail(`${lead}cpuCoresPerCopy must be at least 0.25 (CreateInferenceComponent), got ${cpuCoresPerCopy}.`);
   }
   const memoryPerCopyInMb = options.memoryPerCopy?.toMebibytes()
     ?? (capacity ? Math.floor(capacity.memoryGib * 1024 * share(capacity)) : needExplicit('memoryPerCopy'));
   if (known(memoryPerCopyInMb) && !(Number.isInteger(memoryPerCopyInMb) && memoryPerCopyInMb >= 128)) {
-    fail(`${what} memoryPerCopy must be whole MiB of at least 128 (CreateInferenceComponent), got ${memoryPerCopyInMb} MiB.`);
+    fail(`${lead}memoryPerCopy must be whole MiB of at least 128 (CreateInferenceComponent), got ${memoryPerCopyInMb} MiB.`);
   }
   if (capacity) {
     const over: string[] = [];
@@ -52,7 +53,7 @@ export function resolveCopyRequirements(
     if (known(cpuCoresPerCopy) && cpuCoresPerCopy > capacity.vcpus) over.push(`${cpuCoresPerCopy} CPU cores (it has ${capacity.vcpus})`);
     if (known(memoryPerCopyInMb) && memoryPerCopyInMb > capacity.memoryGib * 1024) over.push(`${memoryPerCopyInMb} MiB (it has ${capacity.memoryGib * 1024})`);
     if (over.length > 0) {
-      fail(`${what}: a copy asks for more than one ${instanceType.name} has: ${over.join(', ')}. SageMaker places a copy ` +
+      fail(`${what ? `${what}: ` : ''}a copy asks for more than one ${instanceType.name} has: ${over.join(', ')}. SageMaker places a copy ` +
         'on one instance and could never place it; lower the per-copy requirements or pick a larger instance type.');
     }
   }
