@@ -24,7 +24,7 @@ import { bindServedModel, checkServedModelSource } from '../served-model';
 import { TrainingJob, TrainingJobProps } from '../training';
 import { fleetError, withPath } from './fleet-error';
 import { checkComponentName, CopyRange, defaultComponentName, resolveCopyRange } from './fleet-rules';
-import { InferenceFleet } from './inference-fleet';
+import type { InferenceFleet } from './inference-fleet';
 
 /** A model added to an {@link InferenceFleet}: everything but the fleet. Every option changes only this model. */
 export interface FleetModelOptions extends CopyRequirementOptions {
