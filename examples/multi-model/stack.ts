@@ -23,6 +23,8 @@ export interface ExampleModel {
   readonly sampleRequest: string;
   /** How many numbers each input row has. */
   readonly featureCount: number;
+  /** A field every answer of the model has. */
+  readonly answerField: string;
 }
 
 /** Properties of the example stack. */
@@ -58,6 +60,8 @@ export class MultiModelStack extends cdk.Stack {
   public readonly fleet: InferenceFleet;
   public readonly models: ExampleModel[];
   public readonly api: apigateway.RestApi;
+  /** `/models/<route>` of each model, by route. */
+  public readonly routes: { [route: string]: apigateway.Resource } = {};
   /** Grants `execute-api:Invoke` on the three model routes of the deployed stage, nothing else. */
   public readonly invokePolicy: iam.ManagedPolicy;
 
@@ -105,9 +109,9 @@ export class MultiModelStack extends cdk.Stack {
       ...startup,
     });
     this.models = [
-      { model: classifier, route: 'classifier', sampleRequest: `{"inputs": [${features(4)}]}`, featureCount: 4 },
-      { model: scorer, route: 'scorer', sampleRequest: `{"inputs": [${features(4)}]}`, featureCount: 4 },
-      { model: regressor, route: 'regressor', sampleRequest: `{"inputs": [${features(16)}]}`, featureCount: 16 },
+      { model: classifier, route: 'classifier', sampleRequest: `{"inputs": [${features(4)}]}`, featureCount: 4, answerField: 'predicted' },
+      { model: scorer, route: 'scorer', sampleRequest: `{"inputs": [${features(4)}]}`, featureCount: 4, answerField: 'predicted' },
+      { model: regressor, route: 'regressor', sampleRequest: `{"inputs": [${features(16)}]}`, featureCount: 16, answerField: 'outputs' },
     ];
 
     this.api = createRestApi(this, 'Predictions of three models on one SageMaker inference fleet (IAM-authorized)');
@@ -180,6 +184,7 @@ export class MultiModelStack extends cdk.Stack {
       ],
     });
     const resource = models.addResource(entry.route);
+    this.routes[entry.route] = resource;
     resource.addMethod('POST', integration, {
       authorizationType: apigateway.AuthorizationType.IAM,
       requestValidator: validator,

@@ -109,7 +109,7 @@ export function runFleet(template: any, traffic: ReadonlyArray<ModelTraffic>, as
   const perModel = traffic.map((t) => ({ traffic: t, target: componentTarget(template, t.model), clients: t.clients(componentTarget(template, t.model)) }));
   const run = simulate(template, assumptions, { minutes, clients: perModel.flatMap((m) => m.clients) });
   const models = perModel.map(({ traffic: t, target, clients }) => modelOutcome(run, t, target.componentName!, clients));
-  const lastTraffic = Math.max(...models.map((m, i) => lastActivity(perModel[i].traffic, perModel[i].clients)));
+  const lastTraffic = Math.max(...perModel.map((p) => lastActivity(p.traffic, p.clients)));
   const fleetZero = run.minutes.find((m) => m.minute * MIN >= lastTraffic && m.instances === 0);
   const allAtZeroSince: number[] = [];
   let since: number | undefined;
