@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { InstanceType, ModelData, PytorchCustomEndpoint } from '../../lib';
 import { addEndpointOutputs } from '../common/endpoint-outputs';
 import { buildModelArchive, CLASSIFIER_SERVING, CLASSIFIER_WEIGHTS } from '../common/model-archive';
-import { createRestApi, sigv4CurlCommand } from '../common/rest-api';
+import { createRestApi, featureRowsModel, sigv4CurlCommand } from '../common/rest-api';
 
 /** The request the example sends, valid against the API's request model. */
 export const SAMPLE_REQUEST = '{"inputs": [[5.1, 3.5, 1.4, 0.2]]}';
@@ -74,30 +74,10 @@ export class ApiGatewayStack extends cdk.Stack {
   }
 
   private addPredictMethod(endpoint: sagemaker.IEndpoint): void {
-    const inputs = new apigateway.Model(this, 'PredictRequest', {
-      restApi: this.api,
-      contentType: 'application/json',
+    const inputs = featureRowsModel(this, 'PredictRequest', this.api, {
+      title: 'PredictRequest',
       description: 'A batch of 1-64 feature rows, 4 numbers each',
-      schema: {
-        schema: apigateway.JsonSchemaVersion.DRAFT4,
-        title: 'PredictRequest',
-        type: apigateway.JsonSchemaType.OBJECT,
-        required: ['inputs'],
-        additionalProperties: false,
-        properties: {
-          inputs: {
-            type: apigateway.JsonSchemaType.ARRAY,
-            minItems: 1,
-            maxItems: 64,
-            items: {
-              type: apigateway.JsonSchemaType.ARRAY,
-              minItems: 4,
-              maxItems: 4,
-              items: { type: apigateway.JsonSchemaType.NUMBER },
-            },
-          },
-        },
-      },
+      featureCount: 4,
     });
     const validator = new apigateway.RequestValidator(this, 'PredictValidator', {
       restApi: this.api,

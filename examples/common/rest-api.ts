@@ -54,3 +54,40 @@ export function sigv4CurlCommand(url: string, body: string): string {
     url,
   ].join(' ');
 }
+
+/** What a request body of the examples' APIs holds: `{"inputs": [[n numbers], ...]}`, 1-64 rows. */
+export interface FeatureRowsModelProps {
+  readonly title: string;
+  readonly description: string;
+  /** The numbers in each row. */
+  readonly featureCount: number;
+}
+
+/** The JSON-schema request model of a batch of feature rows, which a `RequestValidator` checks before SageMaker is called. */
+export function featureRowsModel(scope: Construct, id: string, api: apigateway.IRestApi, props: FeatureRowsModelProps): apigateway.Model {
+  return new apigateway.Model(scope, id, {
+    restApi: api,
+    contentType: 'application/json',
+    description: props.description,
+    schema: {
+      schema: apigateway.JsonSchemaVersion.DRAFT4,
+      title: props.title,
+      type: apigateway.JsonSchemaType.OBJECT,
+      required: ['inputs'],
+      additionalProperties: false,
+      properties: {
+        inputs: {
+          type: apigateway.JsonSchemaType.ARRAY,
+          minItems: 1,
+          maxItems: 64,
+          items: {
+            type: apigateway.JsonSchemaType.ARRAY,
+            minItems: props.featureCount,
+            maxItems: props.featureCount,
+            items: { type: apigateway.JsonSchemaType.NUMBER },
+          },
+        },
+      },
+    },
+  });
+}

@@ -7,7 +7,7 @@ import {
   CapacitySize, DeploymentGuardrails, FleetModel, Hyperparameter, InferenceCode, InferenceFleet, InstanceType, ModelData,
 } from '../../lib';
 import { buildModelArchive, CLASSIFIER_SERVING, CLASSIFIER_WEIGHTS } from '../common/model-archive';
-import { createRestApi, sigv4CurlCommand } from '../common/rest-api';
+import { createRestApi, featureRowsModel, sigv4CurlCommand } from '../common/rest-api';
 
 /** The train-and-serve scenario's training script and serving code, reused for the trained model of the fleet. */
 const TRAIN_AND_SERVE = path.join(__dirname, '..', 'train-and-serve');
@@ -141,30 +141,10 @@ export class MultiModelStack extends cdk.Stack {
    */
   private addModelRoute(models: apigateway.IResource, entry: ExampleModel, validator: apigateway.RequestValidator): void {
     const id = entry.model.node.id;
-    const schema = new apigateway.Model(this, `${id}Request`, {
-      restApi: this.api,
-      contentType: 'application/json',
+    const schema = featureRowsModel(this, `${id}Request`, this.api, {
+      title: `${id}Request`,
       description: `A batch of 1-64 feature rows for ${id}, ${entry.featureCount} numbers each`,
-      schema: {
-        schema: apigateway.JsonSchemaVersion.DRAFT4,
-        title: `${id}Request`,
-        type: apigateway.JsonSchemaType.OBJECT,
-        required: ['inputs'],
-        additionalProperties: false,
-        properties: {
-          inputs: {
-            type: apigateway.JsonSchemaType.ARRAY,
-            minItems: 1,
-            maxItems: 64,
-            items: {
-              type: apigateway.JsonSchemaType.ARRAY,
-              minItems: entry.featureCount,
-              maxItems: entry.featureCount,
-              items: { type: apigateway.JsonSchemaType.NUMBER },
-            },
-          },
-        },
-      },
+      featureCount: entry.featureCount,
     });
     const integration = new apigateway.SagemakerIntegration(entry.model, {
       passthroughBehavior: apigateway.PassthroughBehavior.NEVER,

@@ -18,16 +18,23 @@ function assertThat(call: IApiCall, id: string, path: string, expected: Expected
 
 /** One real request through SageMaker Runtime: the endpoint is InService and `inference.py` answers it. */
 export function expectEndpointAnswers(integ: IntegTest, endpoint: PytorchCustomEndpoint, body: string = CLASSIFIER_REQUEST): void {
-  const call = integ.assertions.awsApiCall('SageMakerRuntime', 'invokeEndpoint', {
+  expectInvocationAnswers(integ, {
     EndpointName: endpoint.endpointName,
     // An endpoint that hosts inference components is invoked through one of them.
     ...(endpoint.inferenceComponentName ? { InferenceComponentName: endpoint.inferenceComponentName } : {}),
+  }, body, ANSWER_PATTERN);
+}
+
+/** InvokeEndpoint with `target` (endpoint, and component if any): the answer is JSON and matches `answerPattern`. */
+function expectInvocationAnswers(integ: IntegTest, target: { [key: string]: string }, body: string, answerPattern: string): void {
+  const call = integ.assertions.awsApiCall('SageMakerRuntime', 'invokeEndpoint', {
+    ...target,
     ContentType: 'application/json',
     Accept: 'application/json',
     Body: body,
   }, ['Body', 'ContentType']);
   assertThat(call, 'AnswersJson', 'ContentType', ExpectedResult.stringLikeRegexp('application/json'));
-  assertThat(call, 'AnswersPrediction', 'Body', ExpectedResult.stringLikeRegexp(ANSWER_PATTERN));
+  assertThat(call, 'AnswersPrediction', 'Body', ExpectedResult.stringLikeRegexp(answerPattern));
 }
 
 /**
@@ -35,15 +42,7 @@ export function expectEndpointAnswers(integ: IntegTest, endpoint: PytorchCustomE
  * (the endpoint refuses requests that name none); the answer is JSON and matches `answerPattern`.
  */
 export function expectModelAnswers(integ: IntegTest, model: FleetModel, body: string, answerPattern: string): void {
-  const call = integ.assertions.awsApiCall('SageMakerRuntime', 'invokeEndpoint', {
-    EndpointName: model.endpointName,
-    InferenceComponentName: model.inferenceComponentName,
-    ContentType: 'application/json',
-    Accept: 'application/json',
-    Body: body,
-  }, ['Body', 'ContentType']);
-  assertThat(call, 'AnswersJson', 'ContentType', ExpectedResult.stringLikeRegexp('application/json'));
-  assertThat(call, 'Answers', 'Body', ExpectedResult.stringLikeRegexp(answerPattern));
+  expectInvocationAnswers(integ, { EndpointName: model.endpointName, InferenceComponentName: model.inferenceComponentName }, body, answerPattern);
 }
 
 /**
