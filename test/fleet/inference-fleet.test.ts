@@ -1,9 +1,11 @@
+import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   CapacitySize, DeploymentGuardrails, FleetModel, FleetModelOptions, InferenceFleet, InferenceFleetProps, InstanceType, ModelData,
@@ -141,6 +143,21 @@ describe('FleetModel: one inference component per model', () => {
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       TargetTrackingScalingPolicyConfiguration: { TargetValue: 120, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerInferenceComponentInvocationsPerCopy' } },
     });
+  });
+
+  test('model sources: an uncompressed S3 prefix; a training job of the library, the model waiting for the job to complete', () => {
+    const stack = new cdk.Stack(fastApp(), 'S');
+    const fleet = new InferenceFleet(stack, 'Fleet', { endpointName: 'fleet', maxInstanceCount: 2 });
+    const bucket = s3.Bucket.fromBucketName(stack, 'Models', 'models-bucket');
+    fleet.addModel('Prefix', { model: ModelData.fromS3Prefix(bucket, 'big-model/') });
+    const trained = fleet.addModel('Trained', { training: { sourceDirectory: path.join(__dirname, '..', '..', 'examples', 'train-and-serve', 'training') } });
+    expect(trained.trainingJob).toBeDefined();
+    const template = Template.fromStack(stack);
+    const models = of(template, 'AWS::SageMaker::Model');
+    const prefix = models.find(([id]) => id.startsWith('FleetPrefix'))![1];
+    expect(prefix.Properties.PrimaryContainer.ModelDataSource.S3DataSource).toMatchObject({ S3DataType: 'S3Prefix', CompressionType: 'None' });
+    const [, model] = models.find(([id]) => id.startsWith('FleetTrained'))!;
+    expect(model.DependsOn.some((d: string) => d.startsWith('FleetTrainedTraining'))).toBe(true);
   });
 
   test('components are created one after another (DependsOn the previous model\'s component)', () => {
