@@ -3,3 +3,4 @@ export * from './hosting';
 export * from './packaging';
 export * from './training';
 export * from './pytorch-custom-endpoint';
+export * from './fleet';

@@ -1,12 +1,12 @@
 import * as cdk from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { InstanceType, ModelData, PytorchCustomEndpoint } from '../../lib';
 import { addEndpointOutputs } from '../common/endpoint-outputs';
 import { buildModelArchive, CLASSIFIER_SERVING, CLASSIFIER_WEIGHTS } from '../common/model-archive';
+import { createRestApi, featureRowsModel, sigv4CurlCommand } from '../common/rest-api';
 
 /** The request the example sends, valid against the API's request model. */
 export const SAMPLE_REQUEST = '{"inputs": [[5.1, 3.5, 1.4, 0.2]]}';
@@ -58,7 +58,7 @@ export class ApiGatewayStack extends cdk.Stack {
       endpoint: { instanceType: InstanceType.ML_M5_LARGE },
     });
 
-    this.api = this.restApi();
+    this.api = createRestApi(this, 'Predictions of the example classifier (SageMaker endpoint behind IAM-authorized API Gateway)');
     this.predict = this.api.root.addResource('predict');
     this.addPredictMethod(this.endpoint);
 
@@ -73,64 +73,11 @@ export class ApiGatewayStack extends cdk.Stack {
     this.addOutputs();
   }
 
-  private restApi(): apigateway.RestApi {
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: cdk.RemovalPolicy.DESTROY,
-    });
-    const api = new apigateway.RestApi(this, 'Api', {
-      description: 'Predictions of the example classifier (SageMaker endpoint behind IAM-authorized API Gateway)',
-      endpointTypes: [apigateway.EndpointType.REGIONAL],
-      // Execution logs need the account's API Gateway CloudWatch role (AWS::ApiGateway::Account, one per region).
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: cdk.RemovalPolicy.DESTROY,
-      deployOptions: {
-        stageName: 'prod',
-        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
-        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
-        metricsEnabled: true,
-        throttlingRateLimit: 50,
-        throttlingBurstLimit: 100,
-      },
-    });
-    cdk.Validations.of(api).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: 'The account-level role API Gateway writes execution logs with: AWS\'s managed policy is the documented one for it',
-    });
-    cdk.Validations.of(api).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason: 'Only IAM-signed requests reach the method, so a web ACL adds cost without protection; associate an ' +
-        'AWS WAF web ACL with the stage before exposing the API to unauthenticated traffic',
-    });
-    return api;
-  }
-
   private addPredictMethod(endpoint: sagemaker.IEndpoint): void {
-    const inputs = new apigateway.Model(this, 'PredictRequest', {
-      restApi: this.api,
-      contentType: 'application/json',
+    const inputs = featureRowsModel(this, 'PredictRequest', this.api, {
+      title: 'PredictRequest',
       description: 'A batch of 1-64 feature rows, 4 numbers each',
-      schema: {
-        schema: apigateway.JsonSchemaVersion.DRAFT4,
-        title: 'PredictRequest',
-        type: apigateway.JsonSchemaType.OBJECT,
-        required: ['inputs'],
-        additionalProperties: false,
-        properties: {
-          inputs: {
-            type: apigateway.JsonSchemaType.ARRAY,
-            minItems: 1,
-            maxItems: 64,
-            items: {
-              type: apigateway.JsonSchemaType.ARRAY,
-              minItems: 4,
-              maxItems: 4,
-              items: { type: apigateway.JsonSchemaType.NUMBER },
-            },
-          },
-        },
-      },
+      featureCount: 4,
     });
     const validator = new apigateway.RequestValidator(this, 'PredictValidator', {
       restApi: this.api,
@@ -177,16 +124,7 @@ export class ApiGatewayStack extends cdk.Stack {
     });
     new cdk.CfnOutput(this, 'CurlCommand', {
       description: 'Calls the API with your AWS CLI credentials (AWS CLI v2.9+, curl 7.75+)',
-      value: [
-        'eval "$(aws configure export-credentials --format env)" &&',
-        'curl --silent --show-error --fail-with-body',
-        `--aws-sigv4 "aws:amz:${cdk.Aws.REGION}:execute-api"`,
-        '--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"',
-        '${AWS_SESSION_TOKEN:+-H "x-amz-security-token: $AWS_SESSION_TOKEN"}',
-        '-H "Content-Type: application/json"',
-        `-d '${SAMPLE_REQUEST}'`,
-        url,
-      ].join(' '),
+      value: sigv4CurlCommand(url, SAMPLE_REQUEST),
     });
   }
 }

@@ -4,9 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { bindDataCapture } from './data-capture';
-import { EndpointSettings } from './endpoint-settings-values';
 import { EndpointConfigModeParts } from './modes/binding';
-import { renderInstanceVariant } from './production-variant';
+import { renderInstanceVariant, VariantSettings } from './production-variant';
 import { RealtimeEndpointOptions } from './realtime-endpoint-props';
 
 /**
@@ -16,9 +15,9 @@ import { RealtimeEndpointOptions } from './realtime-endpoint-props';
 export function renderEndpointConfig(
   scope: Construct,
   props: RealtimeEndpointOptions,
-  settings: EndpointSettings,
+  settings: VariantSettings,
   role: iam.IRole,
-  model: sagemaker.CfnModel,
+  model: sagemaker.CfnModel | undefined,
   mode: EndpointConfigModeParts = {},
 ): sagemaker.CfnEndpointConfig {
   const dataCaptureConfig = props.dataCapture ? bindDataCapture(scope, props.dataCapture, role) : undefined;
@@ -28,7 +27,7 @@ export function renderEndpointConfig(
   const endpointConfig = new sagemaker.CfnEndpointConfig(scope, 'EndpointConfig', {
     kmsKeyId: props.volumeEncryptionKey?.keyArn,
     dataCaptureConfig,
-    productionVariants: [mode.productionVariant ?? renderInstanceVariant(settings, model.attrModelName)],
+    productionVariants: [mode.productionVariant ?? renderInstanceVariant(settings, modelNameOf(model))],
     executionRoleArn: mode.executionRoleArn,
     asyncInferenceConfig: mode.asyncInferenceConfig,
     vpcConfig: mode.vpcConfig,
@@ -60,4 +59,10 @@ function grantVolumeKey(role: iam.IRole, key: kms.IKey): void {
     resourceArns: [key.keyArn],
     conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
   });
+}
+
+/** The model an instance variant serves: a variant of an inference-component endpoint has none (its `mode` says so). */
+function modelNameOf(model: sagemaker.CfnModel | undefined): string {
+  if (!model) throw new Error('an instance variant needs the model it serves');
+  return model.attrModelName;
 }

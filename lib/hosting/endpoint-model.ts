@@ -19,7 +19,8 @@ export interface EndpointModel {
  * The `AWS::SageMaker::Model`: binds the image, the model data and the VPC placement (each grants `role` what it
  * needs) and renders the primary container and `VpcConfig` from them.
  */
-export function renderModel(scope: Construct, props: RealtimeEndpointProps, settings: EndpointSettings, role: iam.IRole): EndpointModel {
+export function renderModel(scope: Construct, props: RealtimeEndpointProps, settings: Pick<EndpointSettings, 'instanceType' | 'environment'>,
+  role: iam.IRole): EndpointModel {
   const image = (props.image ?? ContainerImage.pytorchInference()).bind(scope, { instanceType: settings.instanceType, grantee: role });
   const modelData = props.modelData.bind(scope, role);
   const network = bindModelNetwork(scope, props, role);

@@ -1,6 +1,6 @@
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { acknowledgeWildcardResource } from '../common/nag-acknowledgements';
 
 /**
@@ -27,23 +27,7 @@ export function createExecutionRole(scope: Construct, logGroupNames: string[], i
     assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
     description: 'SageMaker execution role of a PyTorch real-time endpoint: pulls its image, reads its model, writes its logs',
   });
-  // The names are known at synth time, so the policy does not depend on the endpoint (which itself waits for this role).
-  const logGroupArns = logGroupNames.map((resourceName) => Stack.of(scope).formatArn({
-    service: 'logs',
-    resource: 'log-group',
-    resourceName,
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  }));
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: logGroupArns }));
-  const logStreamsArns = logGroupArns.map((arn) => `${arn}:log-stream:*`);
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-    resources: logStreamsArns,
-  }));
-  for (const arn of logStreamsArns) {
-    acknowledgeWildcardResource(role, arn,
-      'SageMaker names a log stream per instance and container at run time; the wildcard stays inside this endpoint\'s log group.');
-  }
+  grantLogGroups(role, logGroupNames);
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'Only actions without a resource type use "*": ecr:GetAuthorizationToken (the ECR API accepts only "*")' +
@@ -62,4 +46,29 @@ export function createExecutionRole(scope: Construct, logGroupNames: string[], i
     });
   }
   return role;
+}
+
+/**
+ * Lets `role` create and write the log groups SageMaker names (`endpointLogGroups`), and their streams. The names are
+ * known at synth time, so the policy does not depend on the endpoint (which itself waits for the role). Used for the
+ * endpoint's role at creation and for each model added to an `InferenceFleet` (its component's log group).
+ */
+export function grantLogGroups(role: iam.IRole, logGroupNames: string[]): void {
+  const scope: IConstruct = role;
+  const logGroupArns = logGroupNames.map((resourceName) => Stack.of(scope).formatArn({
+    service: 'logs',
+    resource: 'log-group',
+    resourceName,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: logGroupArns }));
+  const logStreamsArns = logGroupArns.map((arn) => `${arn}:log-stream:*`);
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+    resources: logStreamsArns,
+  }));
+  for (const arn of logStreamsArns) {
+    acknowledgeWildcardResource(scope, arn,
+      'SageMaker names a log stream per instance and container at run time; the wildcard stays inside this endpoint\'s log group.');
+  }
 }

@@ -10,3 +10,4 @@ export * from './deployment';
 export * from './async-inference-options';
 export * from './scale-to-zero-options';
 export * from './serving-mode';
+export * from './copy-requirement-options';

@@ -23,27 +23,61 @@ export function renderInferenceComponent(
   model: sagemaker.CfnModel,
   endpoint: sagemaker.CfnEndpoint,
 ): sagemaker.CfnInferenceComponent {
-  const component = new sagemaker.CfnInferenceComponent(scope, 'InferenceComponent', {
+  return renderComponent(scope, 'InferenceComponent', {
     // Named after the endpoint, so alarms and the scalable target can name it without waiting for the resource.
     inferenceComponentName: inferenceComponentNameOf(settings.endpointName),
-    endpointName: endpoint.attrEndpointName,
+    endpoint,
     variantName: settings.variantName,
+    model,
+    acceleratorsPerCopy: scaleToZero.acceleratorsPerCopy,
+    cpuCoresPerCopy: scaleToZero.cpuCoresPerCopy,
+    memoryPerCopyInMb: scaleToZero.memoryPerCopyInMb,
+    initialCopyCount: scaleToZero.initialCopyCount,
+    modelDataDownloadTimeoutInSeconds: settings.modelDataDownloadTimeoutInSeconds,
+    containerStartupHealthCheckTimeoutInSeconds: settings.containerStartupHealthCheckTimeoutInSeconds,
+  });
+}
+
+/** What one inference component is rendered from: its name, where it runs, its model, what each copy reserves. */
+export interface InferenceComponentSpec {
+  /** A literal name: alarms, the scalable target and grants name it at synth time. */
+  readonly inferenceComponentName: string;
+  readonly endpoint: sagemaker.CfnEndpoint;
+  readonly variantName: string;
+  readonly model: sagemaker.CfnModel;
+  readonly acceleratorsPerCopy?: number;
+  readonly cpuCoresPerCopy: number;
+  readonly memoryPerCopyInMb: number;
+  readonly initialCopyCount: number;
+  readonly modelDataDownloadTimeoutInSeconds?: number;
+  readonly containerStartupHealthCheckTimeoutInSeconds?: number;
+}
+
+/**
+ * An `AWS::SageMaker::InferenceComponent`: one model on an endpoint's variant, the compute each copy reserves, the
+ * initial copy count (Application Auto Scaling owns it afterwards) and the model's startup timeouts. Used by the
+ * scale-to-zero serving mode (one component) and by `InferenceFleet` (one per model).
+ */
+export function renderComponent(scope: Construct, id: string, spec: InferenceComponentSpec): sagemaker.CfnInferenceComponent {
+  return new sagemaker.CfnInferenceComponent(scope, id, {
+    inferenceComponentName: spec.inferenceComponentName,
+    endpointName: spec.endpoint.attrEndpointName,
+    variantName: spec.variantName,
     specification: {
-      modelName: model.attrModelName,
+      modelName: spec.model.attrModelName,
       computeResourceRequirements: {
-        numberOfAcceleratorDevicesRequired: scaleToZero.acceleratorsPerCopy,
-        numberOfCpuCoresRequired: scaleToZero.cpuCoresPerCopy,
-        minMemoryRequiredInMb: scaleToZero.memoryPerCopyInMb,
+        numberOfAcceleratorDevicesRequired: spec.acceleratorsPerCopy,
+        numberOfCpuCoresRequired: spec.cpuCoresPerCopy,
+        minMemoryRequiredInMb: spec.memoryPerCopyInMb,
       },
-      startupParameters: settings.modelDataDownloadTimeoutInSeconds !== undefined ||
-        settings.containerStartupHealthCheckTimeoutInSeconds !== undefined ? {
-          modelDataDownloadTimeoutInSeconds: settings.modelDataDownloadTimeoutInSeconds,
-          containerStartupHealthCheckTimeoutInSeconds: settings.containerStartupHealthCheckTimeoutInSeconds,
+      startupParameters: spec.modelDataDownloadTimeoutInSeconds !== undefined ||
+        spec.containerStartupHealthCheckTimeoutInSeconds !== undefined ? {
+          modelDataDownloadTimeoutInSeconds: spec.modelDataDownloadTimeoutInSeconds,
+          containerStartupHealthCheckTimeoutInSeconds: spec.containerStartupHealthCheckTimeoutInSeconds,
         } : undefined,
     },
-    runtimeConfig: { copyCount: scaleToZero.initialCopyCount },
+    runtimeConfig: { copyCount: spec.initialCopyCount },
   });
-  return component;
 }
 
 /**

@@ -1,11 +1,15 @@
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { EndpointSettings } from './endpoint-settings-values';
 
+/** The settings a production variant is rendered from. */
+export type VariantSettings = Pick<EndpointSettings, 'variantName' | 'instanceType' | 'instanceCount' | 'volumeSizeInGb'
+| 'modelDataDownloadTimeoutInSeconds' | 'containerStartupHealthCheckTimeoutInSeconds'>;
+
 /**
  * The endpoint config's one production variant: the model on a fixed (or autoscaled) number of dedicated instances,
  * taking all the traffic. Other kinds of variant (inference components, async inference) get renderers of their own.
  */
-export function renderInstanceVariant(settings: EndpointSettings, modelName: string): sagemaker.CfnEndpointConfig.ProductionVariantProperty {
+export function renderInstanceVariant(settings: VariantSettings, modelName: string): sagemaker.CfnEndpointConfig.ProductionVariantProperty {
   return {
     variantName: settings.variantName,
     modelName,
@@ -23,8 +27,9 @@ export function renderInstanceVariant(settings: EndpointSettings, modelName: str
  * and stopped by managed instance scaling between 0 and `maxInstanceCount`, requests routed to the least busy copy.
  */
 export function renderScaleToZeroVariant(
-  settings: EndpointSettings,
+  settings: VariantSettings,
   maxInstanceCount: number,
+  minInstanceCount: number = 0,
 ): sagemaker.CfnEndpointConfig.ProductionVariantProperty {
   return {
     variantName: settings.variantName,
@@ -33,7 +38,7 @@ export function renderScaleToZeroVariant(
     volumeSizeInGb: settings.volumeSizeInGb,
     modelDataDownloadTimeoutInSeconds: settings.modelDataDownloadTimeoutInSeconds,
     containerStartupHealthCheckTimeoutInSeconds: settings.containerStartupHealthCheckTimeoutInSeconds,
-    managedInstanceScaling: { status: 'ENABLED', minInstanceCount: 0, maxInstanceCount },
+    managedInstanceScaling: { status: 'ENABLED', minInstanceCount, maxInstanceCount },
     routingConfig: { routingStrategy: 'LEAST_OUTSTANDING_REQUESTS' },
   };
 }

@@ -398,3 +398,20 @@ export function deployedProperties(template: any, resourceType: string, paramete
   if (found.length !== 1) throw new Error(`expected one ${resourceType}, found ${found.length}`);
   return evaluate(found[0].Properties ?? {}, { template, parameters });
 }
+
+/**
+ * The Application Auto Scaling `PutScalingPolicy` request a CloudFormation scaling policy of an inference component
+ * implies (the policy's properties evaluated as `deployedProperties` does; the resource is a stand-in).
+ */
+export function putScalingPolicyRequest(template: any, policyProperties: any): any {
+  const p = evaluate(policyProperties, { template });
+  return JSON.parse(JSON.stringify({
+    PolicyName: p.PolicyName,
+    ServiceNamespace: 'sagemaker',
+    ResourceId: 'inference-component/x',
+    ScalableDimension: 'sagemaker:inference-component:DesiredCopyCount',
+    PolicyType: p.PolicyType,
+    StepScalingPolicyConfiguration: p.StepScalingPolicyConfiguration,
+    TargetTrackingScalingPolicyConfiguration: p.TargetTrackingScalingPolicyConfiguration,
+  }));
+}

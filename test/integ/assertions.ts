@@ -5,7 +5,7 @@ import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { IResource, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { ActualResult, EqualsAssertion, ExpectedResult, IApiCall, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { Construct } from 'constructs';
-import { PytorchCustomEndpoint } from '../../lib';
+import { FleetModel, PytorchCustomEndpoint } from '../../lib';
 import { COPY_COUNT_DIMENSION, COPY_COUNT_NAMESPACE, CURRENT_COPY_COUNT } from '../../lib/hosting/monitoring/copy-count-names';
 
 /** The request every example classifier answers, and what its answer must contain. */
@@ -18,16 +18,31 @@ function assertThat(call: IApiCall, id: string, path: string, expected: Expected
 
 /** One real request through SageMaker Runtime: the endpoint is InService and `inference.py` answers it. */
 export function expectEndpointAnswers(integ: IntegTest, endpoint: PytorchCustomEndpoint, body: string = CLASSIFIER_REQUEST): void {
-  const call = integ.assertions.awsApiCall('SageMakerRuntime', 'invokeEndpoint', {
+  expectInvocationAnswers(integ, {
     EndpointName: endpoint.endpointName,
     // An endpoint that hosts inference components is invoked through one of them.
     ...(endpoint.inferenceComponentName ? { InferenceComponentName: endpoint.inferenceComponentName } : {}),
+  }, body, ANSWER_PATTERN);
+}
+
+/** InvokeEndpoint with `target` (endpoint, and component if any): the answer is JSON and matches `answerPattern`. */
+function expectInvocationAnswers(integ: IntegTest, target: { [key: string]: string }, body: string, answerPattern: string): void {
+  const call = integ.assertions.awsApiCall('SageMakerRuntime', 'invokeEndpoint', {
+    ...target,
     ContentType: 'application/json',
     Accept: 'application/json',
     Body: body,
   }, ['Body', 'ContentType']);
   assertThat(call, 'AnswersJson', 'ContentType', ExpectedResult.stringLikeRegexp('application/json'));
-  assertThat(call, 'AnswersPrediction', 'Body', ExpectedResult.stringLikeRegexp(ANSWER_PATTERN));
+  assertThat(call, 'AnswersPrediction', 'Body', ExpectedResult.stringLikeRegexp(answerPattern));
+}
+
+/**
+ * One real request to one model of a fleet: SageMaker Runtime InvokeEndpoint naming the model's inference component
+ * (the endpoint refuses requests that name none); the answer is JSON and matches `answerPattern`.
+ */
+export function expectModelAnswers(integ: IntegTest, model: FleetModel, body: string, answerPattern: string): void {
+  expectInvocationAnswers(integ, { EndpointName: model.endpointName, InferenceComponentName: model.inferenceComponentName }, body, answerPattern);
 }
 
 /**
@@ -103,7 +118,8 @@ export function expectAsyncRequestQueued(integ: IntegTest, endpoint: PytorchCust
  * the SageMaker integration, without the SigV4 authorizer), and an unsigned request to the deployed stage is refused
  * with 403 (IAM authorization is on).
  */
-export function expectApiAnswers(integ: IntegTest, api: RestApi, resource: IResource, url: string, body: string = CLASSIFIER_REQUEST): void {
+export function expectApiAnswers(integ: IntegTest, api: RestApi, resource: IResource, url: string, body: string = CLASSIFIER_REQUEST,
+  answerPattern: string = ANSWER_PATTERN): void {
   const invoke = integ.assertions.awsApiCall('APIGateway', 'testInvokeMethod', {
     restApiId: api.restApiId,
     resourceId: resource.resourceId,
@@ -118,7 +134,7 @@ export function expectApiAnswers(integ: IntegTest, api: RestApi, resource: IReso
     Resource: [Stack.of(api).formatArn({ service: 'apigateway', account: '', resource: `/restapis/${api.restApiId}/resources/${resource.resourceId}/methods/POST`, arnFormat: ArnFormat.NO_RESOURCE_NAME })],
   });
   assertThat(invoke, 'ApiAnswers200', 'status', ExpectedResult.stringLikeRegexp('^200$'));
-  assertThat(invoke, 'ApiAnswersPrediction', 'body', ExpectedResult.stringLikeRegexp(ANSWER_PATTERN));
+  assertThat(invoke, 'ApiAnswersPrediction', 'body', ExpectedResult.stringLikeRegexp(answerPattern));
 
   const unsigned = integ.assertions.httpApiCall(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
   assertThat(unsigned, 'ApiRefusesUnsigned', 'status', ExpectedResult.stringLikeRegexp('^403$'));

@@ -11,6 +11,12 @@ export interface ComponentDeploymentContext {
   readonly maxCopyCount: number;
   /** The alarms that watch the component and its endpoint (undefined when `enableAlarms` is false). */
   readonly componentAlarms?: cloudwatch.IAlarm[];
+  /**
+   * The option that sets `maxCopyCount`, as messages name it.
+   *
+   * @default 'ServingMode.realtimeScaleToZero({ maxCopyCount })'
+   */
+  readonly countSetting?: string;
 }
 
 /**
@@ -27,7 +33,7 @@ export function renderComponentDeploymentConfig(
   const { facts, alarms } = checkDeployment(scope, guardrails, {
     instanceTypeName: context.instanceTypeName,
     instanceCount: context.maxCopyCount,
-    countSetting: 'ServingMode.realtimeScaleToZero({ maxCopyCount })',
+    countSetting: context.countSetting ?? 'ServingMode.realtimeScaleToZero({ maxCopyCount })',
     endpointAlarms: context.componentAlarms,
     modeKind: 'inference-components',
   }, 'copy');

@@ -25,6 +25,9 @@ function metric(dimensionsMap: { [name: string]: string }, metricName: string, s
  * @see https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-zero-instances.html
  */
 export class InferenceComponentMetrics {
+  /** The namespace of the utilization metrics of inference components' copies. */
+  public static readonly UTILIZATION_NAMESPACE = '/aws/sagemaker/InferenceComponents';
+
   /** @param inferenceComponentName the inference component's name (a token is fine) */
   constructor(public readonly inferenceComponentName: string) {}
 
@@ -55,6 +58,38 @@ export class InferenceComponentMetrics {
    */
   public metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return metric({ InferenceComponentName: this.inferenceComponentName }, 'Invocation5XXErrors', cloudwatch.Stats.SUM, props);
+  }
+
+  /**
+   * Requests to the inference component answered with a 4xx status (the model's own errors included: inference.py
+   * raised); Average is the 4xx rate.
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ InferenceComponentName: this.inferenceComponentName }, 'Invocation4XXErrors', cloudwatch.Stats.SUM, props);
+  }
+
+  /**
+   * The model's latency on this inference component, in microseconds (percentiles such as `p90` are valid).
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ InferenceComponentName: this.inferenceComponentName }, 'ModelLatency', cloudwatch.Stats.AVERAGE, props);
+  }
+
+  /**
+   * A utilization of this inference component's copies, in percent of what the copies reserved
+   * (`/aws/sagemaker/InferenceComponents` namespace): `CPUUtilizationNormalized`, `MemoryUtilizationNormalized`,
+   * `GPUUtilizationNormalized`, `GPUMemoryUtilizationNormalized` ("Amazon SageMaker AI metrics in Amazon CloudWatch",
+   * https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html).
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricUtilization(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metric({ InferenceComponentName: this.inferenceComponentName }, metricName, cloudwatch.Stats.AVERAGE, props,
+      InferenceComponentMetrics.UTILIZATION_NAMESPACE);
   }
 
   /**

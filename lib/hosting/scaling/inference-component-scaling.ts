@@ -10,6 +10,12 @@ import { InferenceComponentMetrics } from '../monitoring/scale-to-zero-metrics';
 export interface InferenceComponentAutoScalingProps {
   /** The inference component's name (a literal or a token). */
   readonly inferenceComponentName: string;
+  /**
+   * The fewest copies. 0 lets the component scale to zero (and the endpoint's instances with it).
+   *
+   * @default 0
+   */
+  readonly minCopyCount?: number;
   /** The most copies. */
   readonly maxCopyCount: number;
   /** Target of `SageMakerInferenceComponentInvocationsPerCopy` (requests per minute per copy). */
@@ -55,7 +61,7 @@ export class InferenceComponentAutoScaling extends Construct {
     this.scalableTarget = sagemakerScalableTarget(this, 'Target', {
       resourceId: `inference-component/${props.inferenceComponentName}`,
       scalableDimension: COPY_COUNT,
-      minCapacity: 0,
+      minCapacity: props.minCopyCount ?? 0,
       maxCapacity: props.maxCopyCount,
       dependsOn: props.inferenceComponent,
     });

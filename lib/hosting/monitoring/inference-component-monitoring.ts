@@ -1,0 +1,126 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { InferenceComponentMetrics } from './scale-to-zero-metrics';
+
+const PERIOD = Duration.minutes(1);
+
+/** How long copies may be missing before the alarm says they cannot be placed: a GPU cold start takes minutes. */
+export const COPIES_NOT_PLACED_MINUTES = 20;
+
+/** Desired minus current copies, per minute. */
+export function copiesMissing(metrics: InferenceComponentMetrics): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: 'desired - current',
+    usingMetrics: {
+      desired: metrics.metricDesiredCopyCount({ period: PERIOD }),
+      current: metrics.metricCurrentCopyCount({ period: PERIOD, statistic: cloudwatch.Stats.MINIMUM }),
+    },
+    period: PERIOD,
+    label: 'Copies asked for but not running',
+  });
+}
+
+/** What the alarms of one inference component are built from. */
+export interface InferenceComponentAlarmProps {
+  readonly metrics: InferenceComponentMetrics;
+  /** Whether the library publishes the component's copy counts (`CopyCountPublisher`): the "copies not placed" alarm needs them. */
+  readonly copyCountsPublished: boolean;
+  /** @default - no notification */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Prefix of the alarms' construct ids (several components under one scope).
+   *
+   * @default ''
+   */
+  readonly idPrefix?: string;
+}
+
+/**
+ * The alarms of one inference component, none of which fires because it is idle or scaled to zero: more than 1 % of
+ * its requests answered with a 5xx, and (with published copy counts) copies asked for but not running for
+ * `COPIES_NOT_PLACED_MINUTES` (they cannot be placed: instance capacity, quota, a failing container).
+ */
+export function createInferenceComponentAlarms(scope: Construct, props: InferenceComponentAlarmProps): cloudwatch.Alarm[] {
+  const name = props.metrics.inferenceComponentName;
+  const prefix = props.idPrefix ?? '';
+  const alarms: cloudwatch.Alarm[] = [];
+  const add = (id: string, alarmProps: cloudwatch.AlarmProps) => {
+    const alarm = new cloudwatch.Alarm(scope, `${prefix}${id}`, alarmProps);
+    if (props.alarmTopic) {
+      const action = new cloudwatchActions.SnsAction(props.alarmTopic);
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+    alarms.push(alarm);
+  };
+  add('InferenceComponentServerErrors', {
+    metric: props.metrics.metricInvocation5XXErrors({ statistic: cloudwatch.Stats.AVERAGE, period: PERIOD }),
+    threshold: 0.01,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 3,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    alarmDescription: `More than 1 % of requests to inference component ${name} failed with a 5xx status. Requests ` +
+      'refused while it is scaled to zero are NoCapacityInvocationFailures, not counted here.',
+  });
+  if (props.copyCountsPublished) {
+    add('CopiesNotPlaced', {
+      metric: copiesMissing(props.metrics),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: COPIES_NOT_PLACED_MINUTES,
+      datapointsToAlarm: COPIES_NOT_PLACED_MINUTES,
+      // No data: the publisher has nothing to report (no component yet); it cannot mean copies are missing.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `Inference component ${name} has had fewer copies running than asked for during ` +
+        `${COPIES_NOT_PLACED_MINUTES} minutes: SageMaker cannot place them (no instance capacity of the type, the ` +
+        'account\'s endpoint-usage quota for it, the endpoint at its maximum instance count, or the container failing ' +
+        `its health check). See FailureReason in aws sagemaker describe-inference-component --inference-component-name ${name}. ` +
+        'A cold start takes minutes, not this long; a component scaled to zero asks for no copy and does not fire it.',
+    });
+  }
+  return alarms;
+}
+
+/**
+ * One dashboard row of an inference component (24 columns wide): requests and requests per copy, latency, errors,
+ * cold starts (requests that found no copy) and, with published copy counts, copies running against asked for.
+ */
+export function inferenceComponentWidgets(metrics: InferenceComponentMetrics, title: string, copyCountsPublished: boolean): cloudwatch.IWidget[] {
+  const m = metrics;
+  return [
+    new cloudwatch.GraphWidget({
+      title: `${title}: requests, per copy (per minute)`,
+      width: 6,
+      left: [m.metricInvocations({ period: PERIOD, label: 'Invocations' })],
+      right: [m.metricInvocationsPerCopy({ period: PERIOD, label: 'Invocations per copy' })],
+    }),
+    new cloudwatch.GraphWidget({
+      title: `${title}: model latency (µs)`,
+      width: 6,
+      left: [m.metricModelLatency({ period: PERIOD, statistic: 'p50', label: 'p50' }), m.metricModelLatency({ period: PERIOD, statistic: 'p99', label: 'p99' })],
+    }),
+    new cloudwatch.GraphWidget({
+      title: `${title}: errors and cold starts`,
+      width: 6,
+      left: [
+        m.metricInvocation4XXErrors({ period: PERIOD, label: '4xx' }),
+        m.metricInvocation5XXErrors({ period: PERIOD, label: '5xx' }),
+        m.metricNoCapacityInvocationFailures({ period: PERIOD, statistic: cloudwatch.Stats.SUM, label: 'Found no copy' }),
+      ],
+    }),
+    new cloudwatch.GraphWidget({
+      title: copyCountsPublished ? `${title}: copies running / asked for; GPU use` : `${title}: GPU use of its copies`,
+      width: 6,
+      left: copyCountsPublished ? [
+        m.metricCurrentCopyCount({ period: PERIOD, label: 'Current copies' }),
+        m.metricDesiredCopyCount({ period: PERIOD, label: 'Desired copies' }),
+      ] : [],
+      leftYAxis: { min: 0 },
+      right: [m.metricUtilization('GPUUtilizationNormalized', { period: PERIOD, label: 'GPU utilization (normalized, %)' })],
+    }),
+  ];
+}
