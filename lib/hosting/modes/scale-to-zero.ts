@@ -13,6 +13,7 @@ import { inferenceComponentArns, inferenceComponentNameOf, renderInferenceCompon
 import { instanceCapacity } from '../instance-capacity';
 import { CopyCountPublisher } from '../monitoring/copy-count-publisher';
 import { EndpointAlarms } from '../monitoring/endpoint-alarms';
+import { inferenceComponentAlarmDefinitions } from '../monitoring/inference-component-monitoring';
 import { InferenceComponentMetrics } from '../monitoring/scale-to-zero-metrics';
 import { renderScaleToZeroVariant } from '../production-variant';
 import { ScaleToZeroOptions } from '../scale-to-zero-options';
@@ -30,9 +31,6 @@ export interface ScaleToZeroSettings {
   readonly memoryPerCopyInMb: number;
   readonly copyCountMetrics: boolean;
 }
-
-/** How long copies may be missing before the alarm says they cannot be placed: a GPU cold start takes minutes. */
-const COPIES_NOT_PLACED_MINUTES = 20;
 
 /**
  * `ServingMode.realtimeScaleToZero()`: the model hosted as an inference component on a model-less variant with
@@ -104,33 +102,8 @@ export class ScaleToZeroServingMode implements BoundServingMode {
    * counts published, copies asked for but not placed for 20 minutes.
    */
   public addAlarms(alarms: EndpointAlarms): void {
-    const metrics = this.inferenceComponentMetrics;
-    alarms.addAlarm('InferenceComponentServerErrors', {
-      metric: metrics.metricInvocation5XXErrors({ statistic: cloudwatch.Stats.AVERAGE, period: PERIOD }),
-      threshold: 0.01,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `More than 1 % of requests to inference component ${this.inferenceComponentName} failed ` +
-        'with a 5xx status. Requests refused while the endpoint is scaled to zero are NoCapacityInvocationFailures, ' +
-        'not counted here.',
-    });
-    if (this.copyCountPublisher) {
-      alarms.addAlarm('CopiesNotPlaced', {
-        metric: copiesMissing(metrics),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: COPIES_NOT_PLACED_MINUTES,
-        datapointsToAlarm: COPIES_NOT_PLACED_MINUTES,
-        // No data: the publisher has nothing to report (no component yet); it cannot mean copies are missing.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `Inference component ${this.inferenceComponentName} has had fewer copies running than asked for ` +
-          `during ${COPIES_NOT_PLACED_MINUTES} minutes: SageMaker cannot place them (no instance capacity of the type, ` +
-          'the account\'s endpoint-usage quota for it, or the container failing its health check). See FailureReason in ' +
-          `aws sagemaker describe-inference-component --inference-component-name ${this.inferenceComponentName}. ` +
-          'A cold start takes minutes, not this long; an endpoint scaled to zero asks for no copy and does not fire it.',
-      });
+    for (const { id, props } of inferenceComponentAlarmDefinitions(this.inferenceComponentMetrics, this.copyCountPublisher !== undefined)) {
+      alarms.addAlarm(id, props);
     }
   }
 
@@ -209,19 +182,6 @@ class UnpublishedCopyCounts extends InferenceComponentMetrics {
     return new ValidationError(`${method}() needs the copy counts the library publishes: remove ` +
       'copyCountMetrics: false from ServingMode.realtimeScaleToZero().', this.scope);
   }
-}
-
-/** Desired minus current copies, per minute. */
-function copiesMissing(metrics: InferenceComponentMetrics): cloudwatch.MathExpression {
-  return new cloudwatch.MathExpression({
-    expression: 'desired - current',
-    usingMetrics: {
-      desired: metrics.metricDesiredCopyCount({ period: PERIOD }),
-      current: metrics.metricCurrentCopyCount({ period: PERIOD, statistic: cloudwatch.Stats.MINIMUM }),
-    },
-    period: PERIOD,
-    label: 'Copies asked for but not running',
-  });
 }
 
 /** Defaults and checks of `realtimeScaleToZero()` for the endpoint's instance type. */

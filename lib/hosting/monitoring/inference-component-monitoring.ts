@@ -38,51 +38,68 @@ export interface InferenceComponentAlarmProps {
   readonly idPrefix?: string;
 }
 
+/** One alarm of an inference component: its construct id (unprefixed) and its props. */
+export interface InferenceComponentAlarmDefinition {
+  readonly id: string;
+  readonly props: cloudwatch.AlarmProps;
+}
+
 /**
  * The alarms of one inference component, none of which fires because it is idle or scaled to zero: more than 1 % of
  * its requests answered with a 5xx, and (with published copy counts) copies asked for but not running for
- * `COPIES_NOT_PLACED_MINUTES` (they cannot be placed: instance capacity, quota, a failing container).
+ * `COPIES_NOT_PLACED_MINUTES` (they cannot be placed: instance capacity, quota, a failing container). The one
+ * definition both hosts of a component use: the scale-to-zero serving mode (through `EndpointAlarms.addAlarm`) and
+ * each model of a fleet.
  */
+export function inferenceComponentAlarmDefinitions(metrics: InferenceComponentMetrics, copyCountsPublished: boolean): InferenceComponentAlarmDefinition[] {
+  const name = metrics.inferenceComponentName;
+  const definitions: InferenceComponentAlarmDefinition[] = [{
+    id: 'InferenceComponentServerErrors',
+    props: {
+      metric: metrics.metricInvocation5XXErrors({ statistic: cloudwatch.Stats.AVERAGE, period: PERIOD }),
+      threshold: 0.01,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `More than 1 % of requests to inference component ${name} failed with a 5xx status. Requests ` +
+        'refused while it is scaled to zero are NoCapacityInvocationFailures, not counted here.',
+    },
+  }];
+  if (copyCountsPublished) {
+    definitions.push({
+      id: 'CopiesNotPlaced',
+      props: {
+        metric: copiesMissing(metrics),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: COPIES_NOT_PLACED_MINUTES,
+        datapointsToAlarm: COPIES_NOT_PLACED_MINUTES,
+        // No data: the publisher has nothing to report (no component yet); it cannot mean copies are missing.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `Inference component ${name} has had fewer copies running than asked for during ` +
+          `${COPIES_NOT_PLACED_MINUTES} minutes: SageMaker cannot place them (no instance capacity of the type, the ` +
+          'account\'s endpoint-usage quota for it, the endpoint at its maximum instance count, or the container failing ' +
+          `its health check). See FailureReason in aws sagemaker describe-inference-component --inference-component-name ${name}. ` +
+          'A cold start takes minutes, not this long; a component scaled to zero asks for no copy and does not fire it.',
+      },
+    });
+  }
+  return definitions;
+}
+
+/** The alarms of one inference component (`inferenceComponentAlarmDefinitions`) as constructs under `scope`. */
 export function createInferenceComponentAlarms(scope: Construct, props: InferenceComponentAlarmProps): cloudwatch.Alarm[] {
-  const name = props.metrics.inferenceComponentName;
   const prefix = props.idPrefix ?? '';
-  const alarms: cloudwatch.Alarm[] = [];
-  const add = (id: string, alarmProps: cloudwatch.AlarmProps) => {
+  return inferenceComponentAlarmDefinitions(props.metrics, props.copyCountsPublished).map(({ id, props: alarmProps }) => {
     const alarm = new cloudwatch.Alarm(scope, `${prefix}${id}`, alarmProps);
     if (props.alarmTopic) {
       const action = new cloudwatchActions.SnsAction(props.alarmTopic);
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }
-    alarms.push(alarm);
-  };
-  add('InferenceComponentServerErrors', {
-    metric: props.metrics.metricInvocation5XXErrors({ statistic: cloudwatch.Stats.AVERAGE, period: PERIOD }),
-    threshold: 0.01,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    evaluationPeriods: 5,
-    datapointsToAlarm: 3,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    alarmDescription: `More than 1 % of requests to inference component ${name} failed with a 5xx status. Requests ` +
-      'refused while it is scaled to zero are NoCapacityInvocationFailures, not counted here.',
+    return alarm;
   });
-  if (props.copyCountsPublished) {
-    add('CopiesNotPlaced', {
-      metric: copiesMissing(props.metrics),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: COPIES_NOT_PLACED_MINUTES,
-      datapointsToAlarm: COPIES_NOT_PLACED_MINUTES,
-      // No data: the publisher has nothing to report (no component yet); it cannot mean copies are missing.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `Inference component ${name} has had fewer copies running than asked for during ` +
-        `${COPIES_NOT_PLACED_MINUTES} minutes: SageMaker cannot place them (no instance capacity of the type, the ` +
-        'account\'s endpoint-usage quota for it, the endpoint at its maximum instance count, or the container failing ' +
-        `its health check). See FailureReason in aws sagemaker describe-inference-component --inference-component-name ${name}. ` +
-        'A cold start takes minutes, not this long; a component scaled to zero asks for no copy and does not fire it.',
-    });
-  }
-  return alarms;
 }
 
 /**
