@@ -10,19 +10,24 @@ import { COPY_COUNT_DIMENSION, COPY_COUNT_NAMESPACE, CURRENT_COPY_COUNT } from '
 
 /** The request every example classifier answers, and what its answer must contain. */
 export const CLASSIFIER_REQUEST = '{"inputs": [[5.1, 3.5, 1.4, 0.2]]}';
-const ANSWER_PATTERN = '"predicted"';
+export const CLASSIFIER_ANSWER = '"predicted"';
 
 function assertThat(call: IApiCall, id: string, path: string, expected: ExpectedResult): void {
   new EqualsAssertion(call as unknown as Construct, id, { actual: ActualResult.fromAwsApiCall(call, path), expected, failDeployment: true });
 }
 
-/** One real request through SageMaker Runtime: the endpoint is InService and `inference.py` answers it. */
-export function expectEndpointAnswers(integ: IntegTest, endpoint: PytorchCustomEndpoint, body: string = CLASSIFIER_REQUEST): void {
+/**
+ * One real request through SageMaker Runtime: the endpoint is InService and `inference.py` answers it with JSON
+ * matching `answerPattern` (what that example's `output_fn` writes).
+ */
+export function expectEndpointAnswers(
+  integ: IntegTest, endpoint: PytorchCustomEndpoint, body: string = CLASSIFIER_REQUEST, answerPattern: string = CLASSIFIER_ANSWER,
+): void {
   expectInvocationAnswers(integ, {
     EndpointName: endpoint.endpointName,
     // An endpoint that hosts inference components is invoked through one of them.
     ...(endpoint.inferenceComponentName ? { InferenceComponentName: endpoint.inferenceComponentName } : {}),
-  }, body, ANSWER_PATTERN);
+  }, body, answerPattern);
 }
 
 /** InvokeEndpoint with `target` (endpoint, and component if any): the answer is JSON and matches `answerPattern`. */
@@ -119,7 +124,7 @@ export function expectAsyncRequestQueued(integ: IntegTest, endpoint: PytorchCust
  * with 403 (IAM authorization is on).
  */
 export function expectApiAnswers(integ: IntegTest, api: RestApi, resource: IResource, url: string, body: string = CLASSIFIER_REQUEST,
-  answerPattern: string = ANSWER_PATTERN): void {
+  answerPattern: string = CLASSIFIER_ANSWER): void {
   const invoke = integ.assertions.awsApiCall('APIGateway', 'testInvokeMethod', {
     restApiId: api.restApiId,
     resourceId: resource.resourceId,

@@ -13,5 +13,7 @@ const integ = new IntegTest(app, 'UncompressedModel', {
 });
 expectTrainingCompleted(integ, stack.endpoint);
 expectInjectedCode(integ, stack.endpoint);
-expectEndpointAnswers(integ, stack.endpoint, `{"inputs": [${JSON.stringify(Array.from({ length: 16 }, () => 0.5))}]}`);
+expectEndpointAnswers(integ, stack.endpoint, `{"inputs": [${JSON.stringify(Array.from({ length: 16 }, () => 0.5))}]}`,
+  // examples/train-and-serve/serving/inference.py's output_fn answers {"outputs": [...]}.
+  '"outputs"');
 app.synth();
