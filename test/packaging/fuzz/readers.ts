@@ -166,23 +166,31 @@ function toolExtract(reader: 'gnu' | 'bsdtar', archive: string, dest: string): E
   return r.status === 0 ? { ok: true } : { ok: false, error: `${args[0]} -x exited ${r.status ?? r.signal}: ${r.stderr?.toString('latin1').trim()}` };
 }
 
-/** What an extracted tree holds: relative path -> kind, data hash or link target. */
+/**
+ * What an extracted tree holds: relative path -> kind, data hash or link target. Paths are read and kept as bytes
+ * (latin1 keys, one character per byte): a member name that is not UTF-8 is a name like any other to the readers, and
+ * a UTF-8 decoding of it could not be opened again.
+ */
 export function treeOf(dir: string): Map<string, string> {
   const tree = new Map<string, string>();
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(dir, rel))) {
-      const p = rel ? `${rel}/${name}` : name;
-      const full = path.join(dir, p);
+  const root = Buffer.from(dir);
+  const slash = Buffer.from('/');
+  const walk = (rel: Buffer | undefined) => {
+    const here = rel ? Buffer.concat([root, slash, rel]) : root;
+    for (const name of fs.readdirSync(here, { encoding: 'buffer' })) {
+      const p = rel ? Buffer.concat([rel, slash, name]) : name;
+      const full = Buffer.concat([root, slash, p]);
+      const key = p.toString('latin1');
       const st = fs.lstatSync(full);
       if (st.isDirectory()) {
-        tree.set(p, 'dir');
+        tree.set(key, 'dir');
         walk(p);
-      } else if (st.isSymbolicLink()) tree.set(p, `symlink ${hex(fs.readlinkSync(full, { encoding: 'buffer' }))}`);
-      else if (st.isFile()) tree.set(p, `file ${sha256(fs.readFileSync(full))}`);
-      else tree.set(p, st.isFIFO() ? 'fifo' : 'special');
+      } else if (st.isSymbolicLink()) tree.set(key, `symlink ${hex(fs.readlinkSync(full, { encoding: 'buffer' }))}`);
+      else if (st.isFile()) tree.set(key, `file ${sha256(fs.readFileSync(full))}`);
+      else tree.set(key, st.isFIFO() ? 'fifo' : 'special');
     }
   };
-  walk('');
+  walk(undefined);
   return tree;
 }
 
@@ -335,7 +343,7 @@ export class Readers {
       const expected = new Map(before_);
       for (const key of [...expected.keys()]) if (replaced && (key === 'code' || key.startsWith('code/'))) expected.delete(key);
       for (const e of newEntries) {
-        const name = Buffer.from(e.name, 'hex').toString().replace(/\/$/, '');
+        const name = Buffer.from(e.name, 'hex').toString('latin1').replace(/\/$/, '');
         expected.set(name, e.type === 'dir' ? 'dir' : `file ${e.sha256}`);
       }
       const keys = new Set([...expected.keys(), ...after_.keys()]);
