@@ -7,7 +7,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import {
   CapacitySize, DeploymentGuardrails, InstanceType, ModelData, RealtimeEndpoint, RealtimeEndpointProps, ServingMode,
 } from '../../lib';
-import { checkGuardrails, checkGuardrailsForMode, GuardrailFacts } from '../../lib/hosting/deployment/guardrail-rules';
+import { checkGuardrails, GuardrailFacts } from '../../lib/hosting/deployment/guardrail-rules';
+import { inferenceComponentKindProblems } from '../../lib/hosting/deployment/render-component-deployment-config';
 import { validateRequest } from '../helpers/api-models';
 import { fastApp } from '../helpers/synth-checks';
 
@@ -202,24 +203,11 @@ describe('synth-time errors', () => {
   });
 });
 
-describe('rules per serving mode (checkGuardrailsForMode)', () => {
-  test('real-time and async endpoints take every kind', () => {
-    for (const kind of ['ALL_AT_ONCE', 'CANARY', 'LINEAR', 'ROLLING']) {
-      expect(checkGuardrailsForMode('realtime', kind)).toEqual([]);
-      expect(checkGuardrailsForMode('async', kind)).toEqual([]);
-    }
-  });
-  test('serverless: no rolling deployment', () => {
-    expect(checkGuardrailsForMode('serverless', 'ROLLING')[0]).toMatch(/serverless endpoint cannot take a rolling deployment/);
-    expect(checkGuardrailsForMode('serverless', 'CANARY')).toEqual([]);
-  });
-  test('inference components: rolling only', () => {
-    expect(checkGuardrailsForMode('inference-components', 'CANARY')[0]).toMatch(/inference component.*takes only a rolling update.*no canary kind/);
-    expect(checkGuardrailsForMode('inference-components', 'ALL_AT_ONCE')[0]).toMatch(/no all-at-once kind/);
-    expect(checkGuardrailsForMode('inference-components', 'ROLLING')).toEqual([]);
-  });
-  test('an unknown mode is reported', () => {
-    expect(checkGuardrailsForMode('batch', 'CANARY')).toEqual(['Unknown serving mode \'batch\'.']);
+describe('the kinds an inference component takes (inferenceComponentKindProblems)', () => {
+  test('rolling only: its DeploymentConfig has no other kind', () => {
+    expect(inferenceComponentKindProblems('CANARY')[0]).toMatch(/inference component.*takes only a rolling update.*no canary kind/);
+    expect(inferenceComponentKindProblems('ALL_AT_ONCE')[0]).toMatch(/no all-at-once kind/);
+    expect(inferenceComponentKindProblems('ROLLING')).toEqual([]);
   });
 });
 

@@ -125,36 +125,6 @@ function checkInf1(f: GuardrailFacts): string[] {
   ];
 }
 
-/**
- * The rules that depend on how the endpoint serves: `modeKind` is `'realtime'`, `'serverless'`, `'async'` or
- * `'inference-components'`; `kind` as in `GuardrailFacts`. When it reports a problem, the kind itself is wrong for the
- * mode and the other rules (sized for that kind) have nothing useful to add.
- */
-export function checkGuardrailsForMode(modeKind: string, kind: string): string[] {
-  switch (modeKind) {
-    case 'realtime':
-    case 'async':
-      return [];
-    case 'serverless':
-      // Exclusions page: "If you're doing a rolling deployment, there are additional feature-based exclusions:
-      // Serverless inference endpoints".
-      return kind === 'ROLLING'
-        ? ['A serverless endpoint cannot take a rolling deployment (SageMaker\'s exclusions): use a blue/green one (allAtOnce, canary or linear).']
-        : [];
-    case 'inference-components':
-      // The model of an endpoint with inference components lives in AWS::SageMaker::InferenceComponent: a new model
-      // updates the component, whose DeploymentConfig ("AWS::SageMaker::InferenceComponent
-      // InferenceComponentDeploymentConfig") holds a RollingUpdatePolicy and nothing else.
-      return kind === 'ROLLING' ? [] : [
-        `An inference component (ServingMode.realtimeScaleToZero) takes only a rolling update, in batches of copies: ` +
-        `its DeploymentConfig has no ${kind.toLowerCase().replace(/_/g, '-')} kind. Use DeploymentGuardrails.rolling() ` +
-        '(e.g. { maximumBatchSize: CapacitySize.copyCount(1) }, with maxCopyCount of at least 2), or remove deployment.',
-      ];
-    default:
-      return [`Unknown serving mode '${modeKind}'.`];
-  }
-}
-
 function unitOf(f: GuardrailFacts): 'instance' | 'copy' {
   return f.unit ?? 'instance';
 }

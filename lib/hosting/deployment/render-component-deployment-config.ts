@@ -35,7 +35,7 @@ export function renderComponentDeploymentConfig(
     instanceCount: context.maxCopyCount,
     countSetting: context.countSetting ?? 'ServingMode.realtimeScaleToZero({ maxCopyCount })',
     endpointAlarms: context.componentAlarms,
-    modeKind: 'inference-components',
+    kindProblems: inferenceComponentKindProblems,
   }, 'copy');
   return {
     autoRollbackConfiguration: rollbackConfiguration(alarms),
@@ -48,4 +48,17 @@ export function renderComponentDeploymentConfig(
       rollbackMaximumBatchSize: guardrails.rollbackSize ? capacity(guardrails.rollbackSize) : undefined,
     },
   };
+}
+
+/**
+ * The model of an endpoint with inference components lives in `AWS::SageMaker::InferenceComponent`: a new model
+ * updates the component, whose DeploymentConfig ("AWS::SageMaker::InferenceComponent
+ * InferenceComponentDeploymentConfig") holds a `RollingUpdatePolicy` and nothing else.
+ */
+export function inferenceComponentKindProblems(kind: string): string[] {
+  return kind === 'ROLLING' ? [] : [
+    `An inference component (ServingMode.realtimeScaleToZero) takes only a rolling update, in batches of copies: ` +
+    `its DeploymentConfig has no ${kind.toLowerCase().replace(/_/g, '-')} kind. Use DeploymentGuardrails.rolling() ` +
+    '(e.g. { maximumBatchSize: CapacitySize.copyCount(1) }, with maxCopyCount of at least 2), or remove deployment.',
+  ];
 }

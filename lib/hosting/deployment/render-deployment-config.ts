@@ -6,7 +6,7 @@ import { isLiteral, ValidationError } from '../../common/validation';
 import { CapacitySize } from './capacity-size';
 import { DeploymentGuardrails, DeploymentKind } from './deployment-guardrails';
 import {
-  checkGuardrails, checkGuardrailsForMode, GuardrailFacts, MAXIMUM_EXECUTION_TIMEOUT_MAX_SECONDS, MAXIMUM_EXECUTION_TIMEOUT_MIN_SECONDS, totalWaitSeconds,
+  checkGuardrails, GuardrailFacts, MAXIMUM_EXECUTION_TIMEOUT_MAX_SECONDS, MAXIMUM_EXECUTION_TIMEOUT_MIN_SECONDS, totalWaitSeconds,
 } from './guardrail-rules';
 
 /** What the endpoint tells the deployment config about itself. */
@@ -20,8 +20,14 @@ export interface DeploymentContext {
   readonly countSetting?: string;
   /** The endpoint's own alarms (undefined when `enableAlarms` is false). */
   readonly endpointAlarms?: cloudwatch.IAlarm[];
-  /** How the endpoint serves: `'realtime'`, `'async'` or `'inference-components'` (see `checkGuardrailsForMode`). */
-  readonly modeKind: string;
+  /**
+   * The deployment kinds what is deployed does not take, as problems (e.g. an inference component's DeploymentConfig
+   * holds a rolling update only: `inferenceComponentKindProblems`). Given by the one that renders the config, so no
+   * code here asks which serving mode it is.
+   *
+   * @default - every kind is taken (an endpoint's DeploymentConfig)
+   */
+  readonly kindProblems?: (kind: string) => string[];
 }
 
 /** Provisioning the new fleet takes minutes on GPU instances: the default timeout leaves an hour for it. */
@@ -70,7 +76,7 @@ export function renderDeploymentConfig(
 export function checkDeployment(scope: Construct, guardrails: DeploymentGuardrails, context: DeploymentContext,
   unit: 'instance' | 'copy'): { facts: GuardrailFacts; alarms: cloudwatch.IAlarm[] } {
   // A kind the mode does not take makes the sizes and counts of that kind moot: say only that.
-  const modeProblems = checkGuardrailsForMode(context.modeKind, guardrails.kind);
+  const modeProblems = context.kindProblems?.(guardrails.kind) ?? [];
   if (modeProblems.length > 0) {
     throw new ValidationError(`deployment: ${modeProblems.join(' ')}`, scope);
   }

@@ -52,7 +52,6 @@ export class AlwaysOnServingMode implements BoundServingMode {
       minInstanceCount: autoScaling ? autoScaling.minInstanceCount ?? 1 : undefined,
       countSetting: autoScaling ? 'autoScaling.minInstanceCount' : 'instanceCount',
       endpointAlarms: alarms,
-      modeKind: 'realtime',
     });
   }
 

@@ -108,7 +108,6 @@ export class AsynchronousServingMode implements BoundServingMode {
       minInstanceCount: this.settings.minInstanceCount,
       countSetting: 'ServingMode.asynchronous({ minInstanceCount })',
       endpointAlarms: alarms,
-      modeKind: 'async',
     });
   }
 
