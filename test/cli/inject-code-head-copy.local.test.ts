@@ -8,23 +8,12 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { refusalProblem, runInjectCode } from '../packaging/fuzz/cli-run';
-import { Readers, requireTools } from '../packaging/fuzz/readers';
-import { tempDir } from '../packaging/engine/archive-helpers';
+import { requireTools } from '../packaging/fuzz/readers';
+import { cliTestBench } from '../packaging/fuzz/cli-test-bench';
 
 requireTools(['tar', 'gzip', 'bsdtar', 'python3']);
 
-const work = tempDir('cli-head-copy');
-const readers = new Readers();
-afterAll(() => {
-  readers.close();
-  fs.rmSync(work, { recursive: true, force: true });
-});
-
-const codeDir = path.join(work, 'code');
-fs.mkdirSync(codeDir);
-const INFERENCE = Buffer.from('def model_fn(model_dir):\n    return None\n');
-fs.writeFileSync(path.join(codeDir, 'inference.py'), INFERENCE);
-const CODE = [{ path: 'inference.py', data: INFERENCE }];
+const { work, readers, codeDir, code: CODE } = cliTestBench('cli-head-copy');
 
 /**
  * A ~24 MiB artifact of incompressible data (the copy starts after 16 MiB), with or without an old code/ (before

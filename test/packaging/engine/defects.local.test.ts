@@ -7,23 +7,12 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CliOutcome, refusalProblem, runInjectCode } from '../fuzz/cli-run';
-import { Readers, requireTools } from '../fuzz/readers';
-import { tempDir } from './archive-helpers';
+import { requireTools } from '../fuzz/readers';
+import { cliTestBench } from '../fuzz/cli-test-bench';
 
 requireTools(['tar', 'gzip', 'bsdtar', 'python3']);
 
-const work = tempDir('engine-defects');
-const readers = new Readers();
-afterAll(() => {
-  readers.close();
-  fs.rmSync(work, { recursive: true, force: true });
-});
-
-const codeDir = path.join(work, 'code');
-fs.mkdirSync(codeDir);
-const INFERENCE = Buffer.from('def model_fn(model_dir):\n    return None\n');
-fs.writeFileSync(path.join(codeDir, 'inference.py'), INFERENCE);
-const CODE = [{ path: 'inference.py', data: INFERENCE }];
+const { work, readers, codeDir, code: CODE } = cliTestBench('engine-defects');
 
 /** Runs a shell recipe in a fresh directory; returns that directory. */
 function recipe(name: string, script: string): string {

@@ -12,23 +12,12 @@ import * as zlib from 'zlib';
 import { BitWriter, writeFixedBlock } from '../../../lib/packaging/engine/deflate-encoder';
 import { GZIP_HEADER, gzipTrailer } from '../../../lib/packaging/engine/gzip-format';
 import { CliOutcome, refusalProblem, runInjectCode } from '../fuzz/cli-run';
-import { Readers, requireTools } from '../fuzz/readers';
-import { tempDir } from './archive-helpers';
+import { requireTools } from '../fuzz/readers';
+import { cliTestBench } from '../fuzz/cli-test-bench';
 
 requireTools(['tar', 'gzip', 'bsdtar', 'python3']);
 
-const work = tempDir('engine-hostile');
-const readers = new Readers();
-afterAll(() => {
-  readers.close();
-  fs.rmSync(work, { recursive: true, force: true });
-});
-
-const codeDir = path.join(work, 'code');
-fs.mkdirSync(codeDir);
-const INFERENCE = Buffer.from('def model_fn(model_dir):\n    return None\n');
-fs.writeFileSync(path.join(codeDir, 'inference.py'), INFERENCE);
-const CODE = [{ path: 'inference.py', data: INFERENCE }];
+const { work, readers, codeDir, code: CODE } = cliTestBench('engine-hostile');
 const FUZZ_DIR = path.join(__dirname, '..', 'fuzz');
 const MiB = 1024 * 1024;
 /** Far above what any of these runs needs (the largest measured: ~230 MB), far below what an unbounded run took. */
