@@ -252,22 +252,35 @@ export function isCodeName(nameHex: string): boolean {
 /** Runs the Python worker (tarfile and libarchive views, tarfile extraction) and the GNU tar and bsdtar commands. */
 export class Readers {
   private readonly worker: ChildProcessWithoutNullStreams;
-  private readonly answers: ((line: string) => void)[] = [];
+  private readonly answers: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  /** Why the worker is gone (it exited or could not start); every pending and later request fails with it. */
+  private gone: Error | undefined;
 
   constructor() {
     this.worker = spawn('python3', [path.join(__dirname, 'readers.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.worker.stderr.on('data', (d) => process.stderr.write(`readers.py: ${d}`));
-    createInterface({ input: this.worker.stdout }).on('line', (line) => this.answers.shift()?.(line));
+    createInterface({ input: this.worker.stdout }).on('line', (line) => this.answers.shift()?.resolve(line));
+    // A worker that dies (killed, crashed) must fail its requests at once, not leave them to a test's timeout.
+    this.worker.on('exit', (code, signal) => this.fail(new Error(`readers.py exited (${signal ?? `code ${code}`})`)));
+    this.worker.on('error', (error) => this.fail(new Error(`readers.py: ${error.message}`)));
+    // Writing to a dead worker's stdin raises EPIPE on the stream: the exit above says why.
+    this.worker.stdin.on('error', () => undefined);
+  }
+
+  private fail(error: Error): void {
+    this.gone ??= error;
+    for (const answer of this.answers.splice(0)) answer.reject(this.gone);
   }
 
   private request<T>(body: object): Promise<T> {
-    const run = () => new Promise<T>((resolve) => {
-      this.answers.push((line) => resolve(JSON.parse(line) as T));
+    const run = () => new Promise<T>((resolve, reject) => {
+      if (this.gone) return reject(this.gone);
+      this.answers.push({ resolve: (line) => resolve(JSON.parse(line) as T), reject });
       this.worker.stdin.write(`${JSON.stringify(body)}\n`);
     });
     const next = this.queue.then(run, run);
-    this.queue = next;
+    this.queue = next.catch(() => undefined);
     return next;
   }
 
@@ -363,6 +376,11 @@ export class Readers {
     } finally {
       fs.rmSync(dest, { recursive: true, force: true });
     }
+  }
+
+  /** The Python worker's process id (a test kills it to see requests fail at once). */
+  get workerPid(): number | undefined {
+    return this.worker.pid;
   }
 
   close(): void {
