@@ -6,18 +6,26 @@ import { AlarmQuery, AlarmSpec, Comparison, metricKey, MetricId } from './templa
 /** The samples published for each metric, by minute. */
 export class MetricStore {
   private readonly samples = new Map<string, Map<number, number[]>>();
-  /** Statistics already computed, by metric key, then statistic, period and start (a put clears the metric's). */
-  private readonly computed = new Map<string, Map<string, number | undefined>>();
+  /**
+   * Statistics already computed, by metric key, then statistic and period, then period start. A put invalidates only
+   * the periods that contain its minute: every other statistic is unchanged by it. (The loop asks for the same
+   * evaluation ranges every minute; recomputing them all after each minute's puts was most of the simulation's time.)
+   */
+  private readonly computed = new Map<string, Map<string, { readonly periodMinutes: number; readonly byStart: Map<number, number | undefined> }>>();
+  /** metricKey of each MetricId object seen (the template's ids are reused every minute). */
+  private readonly keys = new WeakMap<MetricId, string>();
 
   /** Records samples (one value each) for a metric in a minute. */
   public put(metric: MetricId, minute: number, ...values: number[]): void {
-    const key = metricKey(metric);
+    const key = this.keyOf(metric);
     let byMinute = this.samples.get(key);
     if (!byMinute) this.samples.set(key, byMinute = new Map());
-    const list = byMinute.get(minute) ?? [];
-    list.push(...values);
-    byMinute.set(minute, list);
-    this.computed.get(key)?.clear();
+    const list = byMinute.get(minute);
+    if (list) list.push(...values);
+    else byMinute.set(minute, [...values]);
+    for (const { periodMinutes, byStart } of this.computed.get(key)?.values() ?? []) {
+      for (let start = minute - periodMinutes + 1; start <= minute; start++) byStart.delete(start);
+    }
   }
 
   /**
@@ -26,21 +34,32 @@ export class MetricStore {
    * Minimum, Maximum).
    */
   public statistic(metric: MetricId, stat: string, periodMinutes: number, minute: number): number | undefined {
-    const metricKeyed = metricKey(metric);
-    let cache = this.computed.get(metricKeyed);
-    if (!cache) this.computed.set(metricKeyed, cache = new Map());
-    const key = `${stat}#${periodMinutes}#${minute}`;
-    if (cache.has(key)) return cache.get(key);
-    const value = this.compute(metric, stat, periodMinutes, minute);
-    cache.set(key, value);
+    const key = this.keyOf(metric);
+    let byStat = this.computed.get(key);
+    if (!byStat) this.computed.set(key, byStat = new Map());
+    const statKey = `${stat}#${periodMinutes}`;
+    let cache = byStat.get(statKey);
+    if (!cache) byStat.set(statKey, cache = { periodMinutes, byStart: new Map() });
+    if (cache.byStart.has(minute)) return cache.byStart.get(minute);
+    const value = this.compute(key, stat, periodMinutes, minute);
+    cache.byStart.set(minute, value);
     return value;
   }
 
-  private compute(metric: MetricId, stat: string, periodMinutes: number, minute: number): number | undefined {
-    const byMinute = this.samples.get(metricKey(metric));
+  private keyOf(metric: MetricId): string {
+    let key = this.keys.get(metric);
+    if (key === undefined) this.keys.set(metric, key = metricKey(metric));
+    return key;
+  }
+
+  private compute(key: string, stat: string, periodMinutes: number, minute: number): number | undefined {
+    const byMinute = this.samples.get(key);
     if (!byMinute) return undefined;
     const values: number[] = [];
-    for (let m = minute; m < minute + periodMinutes; m++) values.push(...(byMinute.get(m) ?? []));
+    for (let m = minute; m < minute + periodMinutes; m++) {
+      const list = byMinute.get(m);
+      if (list) values.push(...list);
+    }
     if (values.length === 0) return undefined;
     switch (stat) {
       case 'Sum': return values.reduce((a, b) => a + b, 0);
