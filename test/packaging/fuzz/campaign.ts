@@ -12,6 +12,7 @@
  *
  * Used by differential.local.test.ts (fixed seed, about a minute) and scripts/fuzz.mjs (`npm run fuzz`).
  */
+import { createHash } from 'crypto';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -174,6 +175,9 @@ export async function runCase(spec: CaseSpec, context: CampaignContext): Promise
       return v.ok && v.members.some((m) => isCodeName(m.name));
     })();
     const problems: string[] = [];
+    // The readers' verdict on an output, by its bytes and what was reported about it: `auto` writes the same bytes as
+    // the strategy it ran, and the verdict depends on nothing else, so those outputs are judged once.
+    const verdicts = new Map<string, string[]>();
     const strategies: string[] = [...STRATEGIES];
     if (n % context.tailEvery === 0) strategies.push('tail');
     for (const strategy of strategies) {
@@ -192,7 +196,10 @@ export async function runCase(spec: CaseSpec, context: CampaignContext): Promise
           continue;
         }
         const replaced = out.report.strategy === 'stream' && hasCode;
-        const found = await context.readers.checkOutput(original, out.output!, out.report.entries, code.files, dir, replaced);
+        const key = [createHash('sha256').update(fs.readFileSync(out.output!)).digest('hex'), replaced, ...out.report.entries].join('|');
+        let found = verdicts.get(key);
+        if (found) cov.add('oracle:an output judged before (same bytes)');
+        else verdicts.set(key, found = await context.readers.checkOutput(original, out.output!, out.report.entries, code.files, dir, replaced));
         for (const p of found) say(p);
       } else if (out.exit === 1) {
         const p = refusalProblem(out);
