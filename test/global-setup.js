@@ -25,7 +25,13 @@ function pythonBehindShim() {
   return same.status === 0 && same.stdout.trim() === executable ? dir : undefined;
 }
 
-module.exports = async () => {
+/** Whether the run starts Python: every tier but unit does (`npm run test:unit` selects unit alone). */
+function startsPython(globalConfig) {
+  const selected = globalConfig?.selectProjects;
+  return !(Array.isArray(selected) && selected.length > 0 && selected.every((name) => name === 'unit'));
+}
+
+module.exports = async (globalConfig) => {
   const root = path.join(__dirname, '..');
   const stale = staleCompiledFiles(root);
   if (stale.length > 0) {
@@ -33,7 +39,8 @@ module.exports = async () => {
       'the build now writes build/; delete them with `node scripts/stale-build.js --delete`.');
   }
   execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
-  const python = pythonBehindShim();
+  // The unit tier starts no process (test/setup-unit.js): the two Python starts the lookup costs are not its to pay.
+  const python = startsPython(globalConfig) ? pythonBehindShim() : undefined;
   if (python !== undefined) process.env.PATH = `${python}${path.delimiter}${process.env.PATH}`;
   // This run's scratch directory (test/run-dir.js); workers inherit the variable.
   testRunDir();
