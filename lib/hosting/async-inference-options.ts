@@ -37,7 +37,8 @@ export interface AsyncInferenceOptions {
   readonly failurePrefix?: string;
 
   /**
-   * How long objects live in the created bucket (a lifecycle rule). Ignored with `bucket`.
+   * How long objects live in the created bucket (a lifecycle rule): a whole number of days, at least 1. Not allowed
+   * with `bucket` (set a lifecycle rule on your own bucket).
    *
    * @default Duration.days(30)
    */

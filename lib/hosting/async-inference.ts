@@ -38,6 +38,16 @@ export function bindAsyncInference(
     throw new ValidationError('asynchronous resultRetention applies to the bucket the construct creates; with your own bucket set ' +
       'a lifecycle rule on it instead, and remove resultRetention.', scope);
   }
+  // An S3 lifecycle expiration is a positive whole number of days: anything else fails the deploy (0 days) or the
+  // synth deep inside aws-cdk-lib's token resolution (12 hours), neither naming this prop.
+  const retention = options.resultRetention;
+  if (retention && !retention.isUnresolved()) {
+    const days = retention.toDays({ integral: false });
+    if (!Number.isInteger(days) || days < 1) {
+      throw new ValidationError(`asynchronous resultRetention must be a whole number of days, at least 1 (an S3 lifecycle expiration ` +
+        `counts days), got ${retention.toHumanString()}. Use e.g. Duration.days(1).`, scope);
+    }
+  }
   const bucket = options.bucket ?? new s3.Bucket(scope, 'AsyncInferenceBucket', {
     encryption: options.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
     encryptionKey: options.encryptionKey,

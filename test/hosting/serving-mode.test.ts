@@ -389,6 +389,9 @@ describe('asynchronous, scales to zero', () => {
     [{ inputPrefix: 'async-inference/output/' }, /overlaps/],
     [{ bucket: s3.Bucket.fromBucketName(new cdk.Stack(), 'X', 'xyz'), resultRetention: cdk.Duration.days(1) }, /resultRetention applies to the bucket the construct creates/],
     [{ backlogPerInstanceTarget: -1 }, /above 0/],
+    // An S3 lifecycle expiration counts whole days from 1: 0 days failed the deploy, 12 hours the synth without a name.
+    [{ resultRetention: cdk.Duration.days(0) }, /^S\/Endpoint: asynchronous resultRetention must be a whole number of days, at least 1 .*got 0 days/],
+    [{ resultRetention: cdk.Duration.hours(12) }, /resultRetention must be a whole number of days, at least 1 .*got 12 hours/],
   ])('rejects %p', (options, message) => {
     expect(() => endpointIn({ servingMode: ServingMode.asynchronous(options) })).toThrow(message);
   });
