@@ -103,7 +103,7 @@ export function resolveSettings(scope: Construct, props: TrainingJobProps): Trai
 }
 
 function resolveMetricDefinitions(scope: Construct, definitions: MetricDefinition[] | undefined): MetricDefinition[] {
-  checkMetricDefinitions(scope, definitions ?? []);
+  checkMetricDefinitions(definitions ?? [], scope);
   return definitions ?? [];
 }
 
