@@ -204,7 +204,7 @@ const PROP_TYPES: PropTypes = {
 };
 
 function checkProps(scope: Construct, props: PytorchCustomEndpointProps): void {
-  checkPropTypes('', props, PROP_TYPES);
+  checkPropTypes('', props, PROP_TYPES, scope);
   if (props.model && props.training) {
     throw new ValidationError('Give either model (an artifact you have) or training (train it during the deploy), not both.', scope);
   }

@@ -7,22 +7,45 @@ import { SAGEMAKER_MAX_NAME_LENGTH, SAGEMAKER_NAME_PATTERN } from './sagemaker-n
  *
  * One rule for deploy-time values: a check skips a value that is an unresolved token (it is known only at deploy
  * time; CloudFormation or the service checks it then), and checks every literal. `isLiteral` is that rule. A check
- * throws a `ValidationError` whose message names the construct (when it has one), the offending property, the value
- * and what to change, so `cdk synth` fails before CloudFormation ever sees the template.
+ * throws a `ValidationError` whose message names the construct, the offending property, the value and what to
+ * change, so `cdk synth` fails before CloudFormation ever sees the template; called by a static factory (no
+ * construct yet, no `scope`), it throws an `UnscopedValidationError` whose message names the call instead.
  */
 
 /**
- * An error in what a construct was given, raised at synth time. With a `scope`, the message starts with the
- * construct's path (`MyStack/Classifier/Endpoint: instanceCount must be ...`), so that with several endpoints in one
- * stack the user finds which one is meant. The library's small equivalent of aws-cdk-lib's internal
- * `ValidationError(message, scope)`.
+ * An error in what a construct was given, raised at synth time while the construct is built or bound. The message
+ * starts with the construct's path (`MyStack/Classifier/Endpoint: instanceCount must be ...`), so that with several
+ * endpoints in one stack the user finds which one is meant. The library's small equivalent of aws-cdk-lib's internal
+ * `ValidationError(message, scope)`: the scope is required, so a construct cannot raise one that names nothing.
  */
 export class ValidationError extends Error {
-  constructor(message: string, scope?: IConstruct) {
-    super(scope ? `${scope.node.path}: ${message}` : message);
+  constructor(message: string, scope: IConstruct) {
+    super(`${scope.node.path}: ${message}`);
     this.name = 'ValidationError';
     Object.setPrototypeOf(this, ValidationError.prototype);
   }
+}
+
+/**
+ * An error in an argument of a static factory (`InstanceType.of`, `Hyperparameter.integer`, `ModelData.fromS3Uri`,
+ * ...), which runs before any construct exists: there is no path to name, so the message names the call instead.
+ * The equivalent of aws-cdk-lib's internal `UnscopedValidationError`; like it, it presents itself to users as a
+ * `ValidationError` (its `name`). Errors of a construct being built or bound are `ValidationError`s with its scope.
+ */
+export class UnscopedValidationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValidationError';
+    Object.setPrototypeOf(this, UnscopedValidationError.prototype);
+  }
+}
+
+/**
+ * The error of a check shared by constructs and factories: a `ValidationError` naming `scope` when a construct
+ * calls it, an `UnscopedValidationError` when a factory does (no scope).
+ */
+export function validationError(message: string, scope?: IConstruct): ValidationError | UnscopedValidationError {
+  return scope ? new ValidationError(message, scope) : new UnscopedValidationError(message);
 }
 
 /** Whether `value` is known at synth time: given, and not an unresolved token. The checks skip everything else. */
@@ -39,10 +62,10 @@ export function validateSageMakerName(what: string, name: string, pattern: RegEx
     return;
   }
   if (name.length < 1 || name.length > SAGEMAKER_MAX_NAME_LENGTH) {
-    throw new ValidationError(`${what} '${name}' is ${name.length} characters long; SageMaker accepts 1 to ${SAGEMAKER_MAX_NAME_LENGTH}.`, scope);
+    throw validationError(`${what} '${name}' is ${name.length} characters long; SageMaker accepts 1 to ${SAGEMAKER_MAX_NAME_LENGTH}.`, scope);
   }
   if (!pattern.test(name)) {
-    throw new ValidationError(
+    throw validationError(
       `${what} '${name}' is not a valid SageMaker name: use only letters, digits and hyphens, ` +
       'starting and ending with a letter or digit.', scope,
     );
@@ -70,7 +93,7 @@ export function validateIntegerInRange(what: string, value: number, min: number,
     // A JavaScript caller may pass '2': say it is a string, not "got 2".
     const given = typeof value === 'number' ? `${value}${suffix}` : describeValue(value);
     const range = max !== undefined ? `from ${min} to ${max}${suffix}` : `from ${min}`;
-    throw new ValidationError(`${what} must be a whole number ${range}, got ${given}.`, options.scope);
+    throw validationError(`${what} must be a whole number ${range}, got ${given}.`, options.scope);
   }
 }
 
@@ -85,33 +108,33 @@ export const MAX_CONTAINER_ENVIRONMENT_BYTES = 32 * 1024;
  * match `[a-zA-Z_][a-zA-Z0-9_]*`, keys and values up to 1024 characters, all keys and values together at most
  * 32 KB (tokens are counted when they resolve, at deploy time, so only literal entries count here).
  */
-export function validateContainerEnvironment(what: string, environment: { [key: string]: string }): void {
+export function validateContainerEnvironment(what: string, environment: { [key: string]: string }, scope?: IConstruct): void {
   const keys = Object.keys(environment);
   if (keys.length > 100) {
-    throw new Error(`${what} has ${keys.length} variables; SageMaker accepts at most 100 per container.`);
+    throw validationError(`${what} has ${keys.length} variables; SageMaker accepts at most 100 per container.`, scope);
   }
   for (const key of keys) {
     if (Token.isUnresolved(key)) {
       continue;
     }
     if (!ENVIRONMENT_KEY_PATTERN.test(key) || key.length > 1024) {
-      throw new Error(
+      throw validationError(
         `${what} variable name '${key}' is invalid: use letters, digits and underscores, not starting with a digit, ` +
-        'up to 1024 characters.',
+        'up to 1024 characters.', scope,
       );
     }
     const value = environment[key];
     if (!Token.isUnresolved(value) && value.length > 1024) {
-      throw new Error(`${what} variable '${key}' is ${value.length} characters long; SageMaker accepts at most 1024.`);
+      throw validationError(`${what} variable '${key}' is ${value.length} characters long; SageMaker accepts at most 1024.`, scope);
     }
   }
   const literalBytes = keys
     .filter((key) => !Token.isUnresolved(key) && !Token.isUnresolved(environment[key]))
     .reduce((total, key) => total + Buffer.byteLength(key) + Buffer.byteLength(environment[key]), 0);
   if (literalBytes > MAX_CONTAINER_ENVIRONMENT_BYTES) {
-    throw new Error(
+    throw validationError(
       `${what} holds ${literalBytes} bytes of names and values; SageMaker accepts at most ${MAX_CONTAINER_ENVIRONMENT_BYTES} ` +
-      'in all. Move large settings into a file in code/ (read by inference.py) instead of the environment.',
+      'in all. Move large settings into a file in code/ (read by inference.py) instead of the environment.', scope,
     );
   }
 }
@@ -236,11 +259,15 @@ function isInstance(value: unknown, type: ClassLike): boolean {
   return false;
 }
 
-/** Throws unless `value` is an instance of the expected class; `what` names it, e.g. `endpoint.instanceType`. */
-export function checkInstance(what: string, value: unknown, expected: ExpectedClass): void {
+/**
+ * Throws unless `value` is an instance of the expected class; `what` names it, e.g. `endpoint.instanceType`.
+ *
+ * @param scope the construct whose prop it is (its path starts the message); none for a factory's argument
+ */
+export function checkInstance(what: string, value: unknown, expected: ExpectedClass, scope?: IConstruct): void {
   if (isInstance(value, expected.type)) return;
   const example = typeof expected.example === 'function' ? expected.example(value) : expected.example;
-  throw new Error(`${what}: expected ${withArticle(expected.type.name)} (e.g. ${example}), got ${describeValue(value)}.`);
+  throw validationError(`${what}: expected ${withArticle(expected.type.name)} (e.g. ${example}), got ${describeValue(value)}.`, scope);
 }
 
 /**
@@ -249,35 +276,36 @@ export function checkInstance(what: string, value: unknown, expected: ExpectedCl
  * constructors apply their defaults and their own checks of required props.
  *
  * @param prefix what to put before each prop name in messages, e.g. `endpoint.` (empty for a construct's own props)
+ * @param scope the construct whose props they are (its path starts the message); none for a factory's options
  */
-export function checkPropTypes(prefix: string, props: unknown, types: PropTypes): void {
+export function checkPropTypes(prefix: string, props: unknown, types: PropTypes, scope?: IConstruct): void {
   const requiredNames = Object.entries(types).filter(([, e]) => (e.kind === 'class' || e.kind === 'primitive') && e.required).map(([n]) => n);
   if (props === undefined && requiredNames.length === 0) return;
   if (typeof props !== 'object' || props === null || Array.isArray(props)) {
     const what = prefix ? prefix.replace(/(\.|: )$/, '') : 'props';
     const needs = requiredNames.length > 0 ? ` with ${requiredNames.join(' and ')}` : '';
-    throw new Error(`${what}: expected an object of options ({ name: value, ... })${needs}, got ${describeValue(props)}.`);
+    throw validationError(`${what}: expected an object of options ({ name: value, ... })${needs}, got ${describeValue(props)}.`, scope);
   }
   for (const [name, expected] of Object.entries(types)) {
     const value = (props as { [name: string]: unknown })[name];
     const what = `${prefix}${name}`;
     if (value === undefined) {
       if ((expected.kind === 'class' || expected.kind === 'primitive') && expected.required) {
-        throw new Error(`${what} is required: give ${expected.kind === 'class' ? exampleOf(expected, undefined) : expected.example}.`);
+        throw validationError(`${what} is required: give ${expected.kind === 'class' ? exampleOf(expected, undefined) : expected.example}.`, scope);
       }
       continue;
     }
     if (expected.kind === 'class') {
-      checkInstance(what, value, expected);
+      checkInstance(what, value, expected, scope);
     } else if (expected.kind === 'primitive') {
-      if (typeof value !== expected.type) throw new Error(`${what}: expected a ${expected.type} (e.g. ${expected.example}), got ${describeValue(value)}.`);
+      if (typeof value !== expected.type) throw validationError(`${what}: expected a ${expected.type} (e.g. ${expected.example}), got ${describeValue(value)}.`, scope);
     } else if (expected.kind === 'options') {
-      checkPropTypes(`${what}.`, value, expected.props);
+      checkPropTypes(`${what}.`, value, expected.props, scope);
     } else {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new Error(`${what}: expected an object of ${expected.of.type.name}s by name ({ name: ${exampleOf(expected.of, undefined)}, ... }), got ${describeValue(value)}.`);
+        throw validationError(`${what}: expected an object of ${expected.of.type.name}s by name ({ name: ${exampleOf(expected.of, undefined)}, ... }), got ${describeValue(value)}.`, scope);
       }
-      for (const [key, item] of Object.entries(value)) checkInstance(`${what}.${key}`, item, expected.of);
+      for (const [key, item] of Object.entries(value)) checkInstance(`${what}.${key}`, item, expected.of, scope);
     }
   }
 }
@@ -297,7 +325,7 @@ export function checkArgumentType(call: string, value: unknown, type: 'number' |
   if (typeof value === type) return;
   // 'ModelData.fromBucket: key' names one of several arguments; a one-argument call is shown with what was given.
   const where = call.includes(': ') ? call : `${call}(${quoteArgument(value)})`;
-  throw new Error(`${where}: expected a ${type}, got ${describeValue(value)}${fix ? `: ${fix}` : ''}.`);
+  throw new UnscopedValidationError(`${where}: expected a ${type}, got ${describeValue(value)}${fix ? `: ${fix}` : ''}.`);
 }
 
 /** A prop that takes an aws-cdk-lib `Duration`; a bare number is shown in seconds, the unit of SageMaker's API. */

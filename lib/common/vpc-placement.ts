@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from './nag-acknowledgements';
+import { ValidationError } from './validation';
 import { warnWithoutS3Route } from './s3-route';
 
 // Placing a service's network interfaces in a VPC: the SageMaker model of an endpoint, the training containers and
@@ -63,7 +64,8 @@ export interface VpcPlacementRules {
   readonly service: string;
 
   /**
-   * Put before every error message, so that it names the construct (e.g. 'InferenceCodeInjection: ').
+   * Put before every error message, after the construct's path (which `ValidationError` writes), e.g.
+   * 'InferenceCodeInjection: ' to match that construct's other messages.
    *
    * @default ''
    */
@@ -121,34 +123,34 @@ export function placeInVpc(scope: Construct, props: VpcPlacementProps, rules: Vp
     subnets = vpc.selectSubnets(props.vpcSubnets ?? rules.defaultSubnets).subnets;
   } catch (error) {
     // The VPC's own message ("There are no 'Private' subnet groups in this VPC..."), said to be about vpcSubnets.
-    throw new Error(`${prefix}vpcSubnets cannot be resolved: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ValidationError(`${prefix}vpcSubnets cannot be resolved: ${error instanceof Error ? error.message : String(error)}`, scope);
   }
   if (subnets.length === 0) {
-    throw new Error(
+    throw new ValidationError(
       `${prefix}vpcSubnets selects no subnet of the VPC; ${rules.service} needs 1 to ${MAX_VPC_SUBNETS}. ` +
-      `Select subnets that exist, e.g. ${rules.subnetExample}.`,
+      `Select subnets that exist, e.g. ${rules.subnetExample}.`, scope,
     );
   }
   if (subnets.length > MAX_VPC_SUBNETS) {
-    throw new Error(
+    throw new ValidationError(
       `${prefix}vpcSubnets selects ${subnets.length} subnets; ${rules.service} accepts at most ${MAX_VPC_SUBNETS}. ` +
-      'Narrow the selection (e.g. onePerAz: true).',
+      'Narrow the selection (e.g. onePerAz: true).', scope,
     );
   }
   if (rules.publicSubnetsRefusedBecause !== undefined) {
     const publicSubnetIds = new Set(vpc.publicSubnets.map((subnet) => subnet.subnetId));
     if (subnets.some((subnet) => publicSubnetIds.has(subnet.subnetId))) {
-      throw new Error(
+      throw new ValidationError(
         `${prefix}vpcSubnets selects public subnets, where ${rules.publicSubnetsRefusedBecause}. ` +
-        `Select private or isolated subnets, e.g. ${rules.subnetExample}.`,
+        `Select private or isolated subnets, e.g. ${rules.subnetExample}.`, scope,
       );
     }
   }
   const given = props.securityGroups;
   if (given && (given.length === 0 || given.length > MAX_VPC_SECURITY_GROUPS)) {
-    throw new Error(
+    throw new ValidationError(
       `${prefix}securityGroups has ${given.length} entries; ${rules.service} accepts 1 to ${MAX_VPC_SECURITY_GROUPS}. ` +
-      'Omit it to have one created.',
+      'Omit it to have one created.', scope,
     );
   }
   if (rules.s3AccessNeededBecause !== undefined) {

@@ -7,7 +7,7 @@ import {
   partitionOf, pythonVersionOf,
 } from './dlc-registry';
 import { InstanceType } from './instance-type';
-import { checkArgumentType, checkInstance, instanceOf, quoteArgument } from '../common/validation';
+import { checkArgumentType, checkInstance, instanceOf, quoteArgument, UnscopedValidationError, ValidationError } from '../common/validation';
 
 /**
  * A PyTorch framework version of the AWS Deep Learning Containers.
@@ -45,7 +45,7 @@ export class PytorchVersion {
   public static of(version: string): PytorchVersion {
     checkArgumentType('PytorchVersion.of', version, 'string', "give the version as text, e.g. PytorchVersion.of('2.6.0')");
     if (!/^\d+\.\d+\.\d+$/.test(version)) {
-      throw new Error(`PyTorch version '${version}' must be a full 'major.minor.patch' version such as '2.6.0'.`);
+      throw new UnscopedValidationError(`PyTorch version '${version}' must be a full 'major.minor.patch' version such as '2.6.0'.`);
     }
     return new PytorchVersion(version);
   }
@@ -141,7 +141,7 @@ export abstract class ContainerImage {
   public static fromImageUri(uri: string): ContainerImage {
     checkArgumentType('ContainerImage.fromImageUri', uri, 'string');
     if (!Token.isUnresolved(uri) && (uri.length === 0 || uri.length > 255 || /\s/.test(uri))) {
-      throw new Error(`Image URI '${uri}' is invalid: SageMaker accepts 1 to 255 characters without whitespace.`);
+      throw new UnscopedValidationError(`Image URI '${uri}' is invalid: SageMaker accepts 1 to 255 characters without whitespace.`);
     }
     return new UriImage(uri);
   }
@@ -187,13 +187,13 @@ class DlcImage extends ContainerImage {
   public bind(scope: Construct, options: ContainerImageBindOptions): ContainerImageConfig {
     const pythonVersion = pythonVersionOf(this.family, this.version.version);
     if (!pythonVersion) {
-      throw new Error(
+      throw new ValidationError(
         `No SageMaker ${this.family.repository} image exists for PyTorch ${this.version.version}. ` +
         `Known versions: ${knownVersions(this.family).join(', ')}. ` +
-        'For another image use ContainerImage.fromImageUri().',
+        'For another image use ContainerImage.fromImageUri().', scope,
       );
     }
-    const processor = checkVariant(this.variant?.processor ?? (options.instanceType.hasGpu ? 'gpu' : 'cpu'), options.instanceType);
+    const processor = checkVariant(scope, this.variant?.processor ?? (options.instanceType.hasGpu ? 'gpu' : 'cpu'), options.instanceType);
     const tag = dlcTag(this.version.version, processor as 'gpu' | 'cpu', pythonVersion);
     const repository = this.family.repository;
 
@@ -209,9 +209,9 @@ class DlcImage extends ContainerImage {
       const region = stack.region;
       const known = DLC_REGISTRY_ACCOUNTS[region];
       if (!known) {
-        throw new Error(
+        throw new ValidationError(
           `The PyTorch Deep Learning Containers are not published in region '${region}' (known: ` +
-          `${Object.keys(DLC_REGISTRY_ACCOUNTS).join(', ')}). Use ContainerImage.fromImageUri() with an image you host.`,
+          `${Object.keys(DLC_REGISTRY_ACCOUNTS).join(', ')}). Use ContainerImage.fromImageUri() with an image you host.`, scope,
         );
       }
       account = known;
@@ -246,17 +246,17 @@ function dlcAccountMapping(stack: Stack): CfnMapping {
 }
 
 /** Throws when the processor of an image does not match the instance it runs on. */
-function checkVariant(processor: string, instanceType: InstanceType): string {
+function checkVariant(scope: Construct, processor: string, instanceType: InstanceType): string {
   if (processor === 'cpu' && instanceType.hasGpu) {
-    throw new Error(
+    throw new ValidationError(
       `A CPU image was chosen for GPU instance type ${instanceType.name}: the model would not use the GPU. ` +
-      'Use the GPU variant (or omit the variant to match the instance), or a CPU instance type.',
+      'Use the GPU variant (or omit the variant to match the instance), or a CPU instance type.', scope,
     );
   }
   if (processor === 'gpu' && !instanceType.hasGpu) {
-    throw new Error(
+    throw new ValidationError(
       `A GPU image was chosen for instance type ${instanceType.name}, which has no NVIDIA GPU. ` +
-      'Use the CPU variant (or omit the variant to match the instance), or a GPU instance type (g*, p*).',
+      'Use the CPU variant (or omit the variant to match the instance), or a GPU instance type (g*, p*).', scope,
     );
   }
   return processor;
@@ -267,12 +267,12 @@ class UriImage extends ContainerImage {
     super();
   }
 
-  public bind(_scope: Construct, options: ContainerImageBindOptions): ContainerImageConfig {
+  public bind(scope: Construct, options: ContainerImageBindOptions): ContainerImageConfig {
     if (!Token.isUnresolved(this.uri)) {
       // Deep Learning Container tags spell their build: 2.6.0-gpu-py312-cu124-ubuntu22.04-sagemaker.
       const match = /:[^/]*-(cpu|gpu)-py\d+/.exec(this.uri);
       if (match) {
-        checkVariant(match[1], options.instanceType);
+        checkVariant(scope, match[1], options.instanceType);
       }
     }
     return { imageUri: this.uri };

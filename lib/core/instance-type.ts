@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { checkArgumentType } from '../common/validation';
+import { checkArgumentType, UnscopedValidationError } from '../common/validation';
 
 /**
  * The shape of a SageMaker instance type name: `ml.<family>.<size>`, where the family may carry a hyphenated
@@ -186,16 +186,16 @@ export class InstanceType {
   public static of(name: string): InstanceType {
     checkArgumentType('InstanceType.of', name, 'string', "give the SageMaker name, e.g. InstanceType.of('ml.g5.xlarge')");
     if (Token.isUnresolved(name)) {
-      throw new Error(
+      throw new UnscopedValidationError(
         'InstanceType.of() needs a literal name such as \'ml.g5.xlarge\': the library chooses the GPU or CPU ' +
         'image and validates storage options from it at synth time.',
       );
     }
     if (!name.startsWith('ml.')) {
-      throw new Error(`Instance type '${name}' must start with 'ml.' (SageMaker names, e.g. 'ml.g5.xlarge', not EC2 names).`);
+      throw new UnscopedValidationError(`Instance type '${name}' must start with 'ml.' (SageMaker names, e.g. 'ml.g5.xlarge', not EC2 names).`);
     }
     if (!INSTANCE_TYPE_PATTERN.test(name)) {
-      throw new Error(
+      throw new UnscopedValidationError(
         `Instance type '${name}' is malformed: expected 'ml.<family>.<size>' in lower case, e.g. 'ml.g5.xlarge' or ` +
         '\'ml.p4d.24xlarge\'.',
       );

@@ -12,7 +12,7 @@ import { parseS3Uri } from '../common/s3-uri';
 import { injectionProblem, readLocalArchive, servedArchiveProblem } from './local-archive';
 import { checkPythonSyntaxAtSynth } from '../common/python-syntax';
 import { isGzipFile } from '../common/gzip-file';
-import { checkArgumentType } from '../common/validation';
+import { checkArgumentType, UnscopedValidationError, ValidationError } from '../common/validation';
 
 /**
  * Where a model's artifacts are, in the form `AWS::SageMaker::Model` takes them. Exactly one field is set.
@@ -66,7 +66,7 @@ export abstract class ModelData {
     checkArgumentType('ModelData.fromBucket: key', key, 'string');
     if (!Token.isUnresolved(key)) {
       if (key.length === 0 || key.endsWith('/')) {
-        throw new Error(
+        throw new UnscopedValidationError(
           `Model data key '${key}' names a prefix, not an archive: give the key of a model.tar.gz, or use ` +
           'ModelData.fromS3Prefix() for uncompressed model data.',
         );
@@ -83,11 +83,11 @@ export abstract class ModelData {
   public static fromS3Uri(uri: string): ModelData {
     checkArgumentType('ModelData.fromS3Uri', uri, 'string');
     if (Token.isUnresolved(uri)) {
-      throw new Error('ModelData.fromS3Uri() needs a literal URI; for a deploy-time value use ModelData.fromBucket(bucket, key).');
+      throw new UnscopedValidationError('ModelData.fromS3Uri() needs a literal URI; for a deploy-time value use ModelData.fromBucket(bucket, key).');
     }
     const location = parseS3Uri(uri);
     if (!location) {
-      throw new Error(`Model data URI '${uri}' is not of the form 's3://<bucket>/<key>'.`);
+      throw new UnscopedValidationError(`Model data URI '${uri}' is not of the form 's3://<bucket>/<key>'.`);
     }
     return new BucketObjectModelData(undefined, location.key, location.bucket);
   }
@@ -103,15 +103,15 @@ export abstract class ModelData {
   public static fromAsset(archivePath: string): ModelData {
     checkArgumentType('ModelData.fromAsset', archivePath, 'string', "give the archive's path, e.g. ModelData.fromAsset('model.tar.gz')");
     if (!archivePath.endsWith('.tar.gz')) {
-      throw new Error(
+      throw new UnscopedValidationError(
         `Model data asset '${archivePath}' must be a .tar.gz file: SageMaker only reads model archives as gzip-compressed tar.`,
       );
     }
     if (!fs.existsSync(archivePath) || !fs.statSync(archivePath).isFile()) {
-      throw new Error(`Model data asset '${archivePath}' does not exist or is not a file (resolved to ${path.resolve(archivePath)}).`);
+      throw new UnscopedValidationError(`Model data asset '${archivePath}' does not exist or is not a file (resolved to ${path.resolve(archivePath)}).`);
     }
     if (!isGzipFile(archivePath)) {
-      throw new Error(
+      throw new UnscopedValidationError(
         `Model data asset '${archivePath}' is not gzip-compressed (no gzip magic bytes): SageMaker reads ModelDataUrl ` +
         'as a tar.gz. Build it with `tar czf model.tar.gz -C <model dir> .` (weights at the root, code/inference.py).',
       );
@@ -131,15 +131,15 @@ export abstract class ModelData {
     checkArgumentType('ModelData.fromS3Prefix: keyPrefix', keyPrefix, 'string');
     if (!Token.isUnresolved(keyPrefix)) {
       if (keyPrefix.length === 0 || keyPrefix === '/') {
-        throw new Error('Model data prefix must not be empty: SageMaker would copy the whole bucket into the container.');
+        throw new UnscopedValidationError('Model data prefix must not be empty: SageMaker would copy the whole bucket into the container.');
       }
       if (keyPrefix.endsWith('.tar.gz')) {
-        throw new Error(
+        throw new UnscopedValidationError(
           `Model data prefix '${keyPrefix}' looks like an archive: use ModelData.fromBucket() for a compressed model.tar.gz.`,
         );
       }
       if (keyPrefix.startsWith('/')) {
-        throw new Error(`Model data prefix '${keyPrefix}' must not start with '/': S3 keys have no leading slash.`);
+        throw new UnscopedValidationError(`Model data prefix '${keyPrefix}' must not start with '/': S3 keys have no leading slash.`);
       }
     }
     return new PrefixModelData(bucket, keyPrefix);
@@ -182,7 +182,7 @@ export abstract class ModelData {
    *
    * @internal
    */
-  public _checkInjection(_strategy: string): void {
+  public _checkInjection(_scope: Construct, _strategy: string): void {
     return;
   }
 }
@@ -223,14 +223,14 @@ class AssetModelData extends ModelData {
 
   public _checkServedAsIs(scope: Construct, entryPoint: string): void {
     const problem = servedArchiveProblem(this.archivePath, entryPoint);
-    if (problem) throw new Error(`ModelData.fromAsset: ${problem}`);
+    if (problem) throw new ValidationError(`ModelData.fromAsset: ${problem}`, scope);
     const script = readLocalArchive(this.archivePath).codeModules.get(`code/${entryPoint}`)!;
     checkPythonSyntaxAtSynth(scope, [{ label: `code/${entryPoint} in ${this.archivePath}`, data: script }]);
   }
 
-  public _checkInjection(strategy: string): void {
+  public _checkInjection(scope: Construct, strategy: string): void {
     const problem = injectionProblem(this.archivePath, strategy);
-    if (problem) throw new Error(`ModelData.fromAsset: ${problem}`);
+    if (problem) throw new ValidationError(`ModelData.fromAsset: ${problem}`, scope);
   }
 
   public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {

@@ -63,6 +63,6 @@ function grantVolumeKey(role: iam.IRole, key: kms.IKey): void {
 
 /** The model an instance variant serves: a variant of an inference-component endpoint has none (its `mode` says so). */
 function modelNameOf(model: sagemaker.CfnModel | undefined): string {
-  if (!model) throw new Error('an instance variant needs the model it serves');
+  if (!model) throw new Error('internal error: an instance variant needs the model it serves');
   return model.attrModelName;
 }

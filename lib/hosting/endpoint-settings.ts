@@ -16,7 +16,7 @@ const RESERVED_ENVIRONMENT = 'SAGEMAKER_PROGRAM';
  * `scope` is the endpoint construct: its path derives the default endpoint name.
  */
 export function resolveEndpointSettings(scope: Construct, props: RealtimeEndpointProps): EndpointSettings {
-  checkPropTypes('', props, REALTIME_ENDPOINT_PROP_TYPES);
+  checkPropTypes('', props, REALTIME_ENDPOINT_PROP_TYPES, scope);
   const instanceType = props.instanceType ?? InstanceType.ML_G5_XLARGE;
   // Without this, an unknown or training-only type (ml.p3dn) fails only at deploy time, in CreateEndpointConfig.
   if (!props.allowUnlistedInstanceType && !HOSTING_INSTANCE_TYPES.includes(instanceType.name)) {
@@ -66,7 +66,7 @@ export function resolveEndpointSettings(scope: Construct, props: RealtimeEndpoin
     SAGEMAKER_CONTAINER_LOG_LEVEL: '20',
     ...userEnvironment,
   };
-  validateContainerEnvironment('environment', environment);
+  validateContainerEnvironment('environment', environment, scope);
 
   return {
     instanceType,

@@ -158,7 +158,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
 
   constructor(scope: Construct, id: string, props: InferenceCodeInjectionProps) {
     super(scope, id);
-    checkPropTypes('', props, INJECTION_PROP_TYPES);
+    checkPropTypes('', props, INJECTION_PROP_TYPES, this);
     const source = resolveSource(this, props.modelData);
     this.uncompressed = source.prefix !== undefined;
     if (this.uncompressed && props.strategy && props.strategy !== InjectionStrategy.AUTO) {
@@ -168,7 +168,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
     }
     const strategy = props.strategy ?? InjectionStrategy.AUTO;
     // A local archive is read now: what the injection function would refuse at deploy time is refused at synth.
-    props.modelData._checkInjection(strategy.name);
+    props.modelData._checkInjection(this, strategy.name);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
       throw new ValidationError(`InferenceCodeInjection: removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}.`, this);

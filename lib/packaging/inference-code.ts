@@ -6,7 +6,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { requirementsFileNamesPackages } from '../common/requirements-file';
 import { codeDirectoryProblem, INFERENCE_SCRIPT } from '../common/inference-script';
-import { checkArgumentType } from '../common/validation';
+import { checkArgumentType, UnscopedValidationError } from '../common/validation';
 import { checkPythonSyntaxAtSynth } from '../common/python-syntax';
 
 /** Where the bound inference code is stored for the deployment. */
@@ -54,11 +54,11 @@ export class InferenceCode {
   private constructor(directory: string) {
     this.directory = directory;
     const problem = codeDirectoryProblem(directory);
-    if (problem) throw new Error(`InferenceCode: ${problem}`);
+    if (problem) throw new UnscopedValidationError(`InferenceCode: ${problem}`);
     this.files = listFiles(directory);
     const total = this.files.reduce((sum, file) => sum + fs.statSync(path.join(directory, file)).size, 0);
     if (total > MAX_CODE_BYTES) {
-      throw new Error(
+      throw new UnscopedValidationError(
         `InferenceCode: ${directory} holds ${total} bytes; the limit is ${MAX_CODE_BYTES} (100 MiB). Keep weights in the model artifact, not in the code directory.`,
       );
     }
@@ -99,11 +99,11 @@ function listFiles(root: string): string[] {
       if (isExcluded(entry.name)) continue;
       const child = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.isSymbolicLink()) {
-        throw new Error(`InferenceCode: ${path.join(root, child)} is a symbolic link; replace it with the file it points to.`);
+        throw new UnscopedValidationError(`InferenceCode: ${path.join(root, child)} is a symbolic link; replace it with the file it points to.`);
       }
       if (entry.isDirectory()) walk(child);
       else if (entry.isFile()) files.push(child);
-      else throw new Error(`InferenceCode: ${path.join(root, child)} is not a regular file or directory.`);
+      else throw new UnscopedValidationError(`InferenceCode: ${path.join(root, child)} is not a regular file or directory.`);
     }
   };
   walk('');

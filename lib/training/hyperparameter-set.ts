@@ -1,5 +1,7 @@
+import { IConstruct } from 'constructs';
 import { Hyperparameter } from './hyperparameters';
 import { hyperparameterNameProblem, hyperparameterValueProblem } from './hyperparameter-wire';
+import { ValidationError } from '../common/validation';
 
 /** The hyperparameters of a training job as they travel in the custom resource's properties. */
 export interface EncodedHyperparameters {
@@ -14,18 +16,20 @@ export interface EncodedHyperparameters {
 /**
  * Validates and encodes the user's hyperparameters beside the `sagemaker_*` keys the library adds.
  *
+ * @param scope the training job (its path starts the messages)
  * @param user the declared hyperparameters
  * @param library the library's keys with their (already encoded) values
  * @param reservedLibraryKeys further library keys that the handler adds at deploy time (counted in the limit)
  */
 export function encodeHyperparameters(
+  scope: IConstruct,
   user: { [name: string]: Hyperparameter },
   library: { [name: string]: string },
   reservedLibraryKeys: string[],
 ): EncodedHyperparameters {
   const names = Object.keys(user).sort();
   const problem = hyperparameterNameProblem(names, [...Object.keys(library), ...reservedLibraryKeys]);
-  if (problem) throw new Error(`Invalid hyperparameters: ${problem}`);
+  if (problem) throw new ValidationError(`Invalid hyperparameters: ${problem}`, scope);
   const values: { [name: string]: string } = { ...library };
   const types: { [name: string]: string } = {};
   const deployTimeEncodings: { [name: string]: string } = {};
@@ -35,7 +39,7 @@ export function encodeHyperparameters(
     const encoding = hp._deployTimeEncoding();
     if (encoding === undefined) {
       const valueProblem = hyperparameterValueProblem(name, wire, hp.type);
-      if (valueProblem) throw new Error(`Invalid hyperparameters: ${valueProblem}`);
+      if (valueProblem) throw new ValidationError(`Invalid hyperparameters: ${valueProblem}`, scope);
     } else {
       deployTimeEncodings[name] = encoding;
     }

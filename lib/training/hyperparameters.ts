@@ -1,6 +1,8 @@
 import { CfnParameter, Fn, Token } from 'aws-cdk-lib';
 import { DeployTimeEncoding, formatFloat } from './hyperparameter-wire';
-import { checkArgumentType, checkInstance, describeValue, ExpectedClass, instanceOf, quoteArgument } from '../common/validation';
+import {
+  checkArgumentType, checkInstance, describeValue, ExpectedClass, instanceOf, quoteArgument, UnscopedValidationError, ValidationError,
+} from '../common/validation';
 import { hyperparameterFor } from './hyperparameter-examples';
 
 /**
@@ -68,7 +70,7 @@ export class Hyperparameter {
       return new Hyperparameter(HyperparameterType.INTEGER, undefined, Token.asString(value), DeployTimeEncoding.NUMBER);
     }
     if (!Number.isSafeInteger(value)) {
-      throw new Error(`Hyperparameter.integer(${value}): the value must be a whole number between -(2^53-1) and 2^53-1; use Hyperparameter.float() for fractional values.`);
+      throw new UnscopedValidationError(`Hyperparameter.integer(${value}): the value must be a whole number between -(2^53-1) and 2^53-1; use Hyperparameter.float() for fractional values.`);
     }
     return new Hyperparameter(HyperparameterType.INTEGER, { kind: 'integer', value });
   }
@@ -80,7 +82,7 @@ export class Hyperparameter {
       return new Hyperparameter(HyperparameterType.FLOAT, undefined, Token.asString(value), DeployTimeEncoding.NUMBER);
     }
     if (!Number.isFinite(value)) {
-      throw new Error(`Hyperparameter.float(${value}): the value must be a finite number (JSON has no NaN or Infinity).`);
+      throw new UnscopedValidationError(`Hyperparameter.float(${value}): the value must be a finite number (JSON has no NaN or Infinity).`);
     }
     return new Hyperparameter(HyperparameterType.FLOAT, { kind: 'float', value });
   }
@@ -139,7 +141,7 @@ export class Hyperparameter {
   /** A JSON object of hyperparameter values; all must be known at synth time. The script receives a `dict`. */
   public static map(entries: { [key: string]: Hyperparameter }): Hyperparameter {
     if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
-      throw new Error(`Hyperparameter.map: expected an object of Hyperparameters by name ({ warmup: Hyperparameter.integer(100) }), got ${describeValue(entries)}.`);
+      throw new UnscopedValidationError(`Hyperparameter.map: expected an object of Hyperparameters by name ({ warmup: Hyperparameter.integer(100) }), got ${describeValue(entries)}.`);
     }
     for (const [key, value] of Object.entries(entries)) checkInstance(`Hyperparameter.map({...}).${key}`, value, HYPERPARAMETER);
     const sorted = Object.keys(entries).sort().map((key): [string, TypedJson] => [key, entries[key].nestedJson(`map entry '${key}'`)]);
@@ -158,11 +160,12 @@ export class Hyperparameter {
    * `MAP` has no CloudFormation parameter type: declare a `STRING` and decode it in the script, or use a synth-time map.
    */
   public static fromParameter(parameter: CfnParameter, type: HyperparameterType): Hyperparameter {
-    const where = `Hyperparameter.fromParameter(${parameter.node.path}, ${type})`;
+    // The parameter is a construct: its path starts the message (ValidationError), so the call shows only the type.
+    const where = `Hyperparameter.fromParameter(parameter, ${type})`;
     const paramType = parameter.type;
     const expect = (wanted: string[], hint: string) => {
       if (!wanted.includes(paramType)) {
-        throw new Error(`${where}: the parameter has type '${paramType}'; ${hint}`);
+        throw new ValidationError(`${where}: the parameter has type '${paramType}'; ${hint}`, parameter);
       }
     };
     switch (type) {
@@ -174,7 +177,7 @@ export class Hyperparameter {
         expect(['String'], "declare it with type: 'String' and allowedValues: ['true', 'false'].");
         const allowed = parameter.allowedValues ?? [];
         if (allowed.length === 0 || allowed.some((v) => v !== 'true' && v !== 'false')) {
-          throw new Error(`${where}: a boolean parameter must declare allowedValues: ['true', 'false'] so that CloudFormation rejects any other value before the deploy starts.`);
+          throw new ValidationError(`${where}: a boolean parameter must declare allowedValues: ['true', 'false'] so that CloudFormation rejects any other value before the deploy starts.`, parameter);
         }
         return new Hyperparameter(type, undefined, parameter.valueAsString, DeployTimeEncoding.BOOLEAN);
       }
@@ -186,7 +189,7 @@ export class Hyperparameter {
         return new Hyperparameter(type, undefined, Fn.join(',', parameter.valueAsList),
           paramType === 'CommaDelimitedList' ? DeployTimeEncoding.COMMA_DELIMITED_STRINGS : DeployTimeEncoding.COMMA_DELIMITED_NUMBERS);
       default:
-        throw new Error(`${where}: CloudFormation has no parameter type for a ${type}; declare a STRING parameter holding JSON, or use Hyperparameter.map() at synth time.`);
+        throw new ValidationError(`${where}: CloudFormation has no parameter type for a ${type}; declare a STRING parameter holding JSON, or use Hyperparameter.map() at synth time.`, parameter);
     }
   }
 
@@ -227,7 +230,7 @@ export class Hyperparameter {
 
   private nestedJson(where: string): TypedJson {
     if (this.raw !== undefined) {
-      throw new Error(`A deploy-time value cannot be nested in a list or map (${where}): CloudFormation cannot JSON-encode it inside a larger value. Make it a hyperparameter of its own.`);
+      throw new UnscopedValidationError(`A deploy-time value cannot be nested in a list or map (${where}): CloudFormation cannot JSON-encode it inside a larger value. Make it a hyperparameter of its own.`);
     }
     return this.json as TypedJson;
   }
@@ -242,7 +245,7 @@ function unquoted(factory: string, value: unknown): string | undefined {
 
 /** Throws unless a list factory got an array. */
 function checkArray(call: string, values: unknown): void {
-  if (!Array.isArray(values)) throw new Error(`${call}(${quoteArgument(values)}): expected an array, got ${describeValue(values)}.`);
+  if (!Array.isArray(values)) throw new UnscopedValidationError(`${call}(${quoteArgument(values)}): expected an array, got ${describeValue(values)}.`);
 }
 
 /** What every argument that takes a Hyperparameter expects (checked at run time for JavaScript callers). */

@@ -4,6 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import * as tar from 'tar';
+import { IConstruct } from 'constructs';
+import { ValidationError } from '../common/validation';
 
 /**
  * Names left out of a source archive: caches, VCS metadata and OS litter that would change the archive (and so
@@ -29,7 +31,7 @@ export function isExcluded(name: string): boolean {
  * The relative paths (POSIX separators) of the files and directories to archive, sorted, with excluded names
  * left out at any depth. Symbolic links are refused: they make the archive depend on things outside the directory.
  */
-export function listSourceEntries(directory: string): string[] {
+export function listSourceEntries(scope: IConstruct, directory: string): string[] {
   const entries: string[] = [];
   const walk = (relative: string) => {
     const absolute = path.join(directory, relative);
@@ -38,7 +40,7 @@ export function listSourceEntries(directory: string): string[] {
       const rel = relative ? `${relative}/${name}` : name;
       const stat = fs.lstatSync(path.join(directory, rel));
       if (stat.isSymbolicLink()) {
-        throw new Error(`Source directory ${directory} contains the symbolic link '${rel}': replace it by the file it points to (links make the archive depend on files outside the directory).`);
+        throw new ValidationError(`Source directory ${directory} contains the symbolic link '${rel}': replace it by the file it points to (links make the archive depend on files outside the directory).`, scope);
       }
       if (stat.isDirectory()) {
         entries.push(`${rel}/`);
@@ -58,10 +60,10 @@ export function listSourceEntries(directory: string): string[] {
  * (`portable`), normalized modes (0644, 0755 for executables), and a gzip header without time or OS. The same directory contents always give
  * the same bytes, on any machine.
  */
-export function packSourceDirectory(directory: string): Buffer {
-  const entries = listSourceEntries(directory);
+export function packSourceDirectory(scope: IConstruct, directory: string): Buffer {
+  const entries = listSourceEntries(scope, directory);
   if (entries.length === 0) {
-    throw new Error(`Source directory ${directory} has no files to archive.`);
+    throw new ValidationError(`Source directory ${directory} has no files to archive.`, scope);
   }
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sourcedir-'));
   try {
@@ -102,8 +104,8 @@ export function packSourceDirectory(directory: string): Buffer {
  * Writes the archive of `directory` to a content-addressed file under the OS temp directory and returns its path:
  * a CDK file asset made from it has a hash that changes exactly when the archive's bytes do.
  */
-export function stageSourceArchive(directory: string): string {
-  const archive = packSourceDirectory(directory);
+export function stageSourceArchive(scope: IConstruct, directory: string): string {
+  const archive = packSourceDirectory(scope, directory);
   const digest = crypto.createHash('sha256').update(archive).digest('hex');
   const dir = path.join(os.tmpdir(), 'cdk-pytorch-sagemaker-sourcedir', digest.slice(0, 32));
   const file = path.join(dir, 'sourcedir.tar.gz');

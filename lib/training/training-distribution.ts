@@ -1,4 +1,6 @@
+import { IConstruct } from 'constructs';
 import { InstanceType } from '../core/instance-type';
+import { ValidationError } from '../common/validation';
 
 /**
  * How the SageMaker PyTorch training toolkit launches the script on the job's instances.
@@ -25,12 +27,12 @@ export class TrainingDistribution {
    * The `sagemaker_*` hyperparameters (already JSON-encoded, as the SDK writes them) that select this distribution.
    * @internal
    */
-  public _hyperparameters(instanceType: InstanceType): { [key: string]: string } {
+  public _hyperparameters(scope: IConstruct, instanceType: InstanceType): { [key: string]: string } {
     if (this.name === 'none') {
       return {};
     }
     if (!instanceType.hasGpu && !instanceType.family.startsWith('trn')) {
-      throw new Error(`TrainingDistribution.TORCH_DISTRIBUTED needs GPU or Trainium instances (torchrun starts one process per device); ${instanceType.name} has neither. Use TrainingDistribution.NONE or a g*, p* or trn* instance type.`);
+      throw new ValidationError(`TrainingDistribution.TORCH_DISTRIBUTED needs GPU or Trainium instances (torchrun starts one process per device); ${instanceType.name} has neither. Use TrainingDistribution.NONE or a g*, p* or trn* instance type.`, scope);
     }
     return {
       sagemaker_torch_distributed_enabled: 'true',

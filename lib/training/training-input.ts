@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { ChannelSource } from './create-training-job-request';
 import { grantReadPrefix } from './execution-role-grants';
+import { UnscopedValidationError } from '../common/validation';
 
 /** How a training container reads an input channel. */
 export enum TrainingInputMode {
@@ -60,7 +61,7 @@ export class TrainingInput {
    */
   public static fromBucket(bucket: s3.IBucket, prefix: string, options: TrainingInputOptions = {}): TrainingInput {
     if (!Token.isUnresolved(prefix) && prefix.startsWith('/')) {
-      throw new Error(`Training input prefix '${prefix}' must not start with '/': S3 keys have no leading slash.`);
+      throw new UnscopedValidationError(`Training input prefix '${prefix}' must not start with '/': S3 keys have no leading slash.`);
     }
     return new TrainingInput(bucket, prefix, options);
   }

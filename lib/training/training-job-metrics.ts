@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { isLiteral, ValidationError } from '../common/validation';
+import { isLiteral, UnscopedValidationError } from '../common/validation';
 
 /** What a training job's dashboard widgets show. */
 export interface TrainingJobWidgetsOptions {
@@ -86,7 +86,8 @@ export class TrainingJobMetrics {
   public dashboardWidgets(options: TrainingJobWidgetsOptions = {}): cloudwatch.IWidget[] {
     const instanceCount = options.instanceCount ?? 1;
     if (isLiteral(instanceCount) && !(Number.isInteger(instanceCount) && instanceCount >= 1)) {
-      throw new ValidationError(`instanceCount must be a whole number of at least 1, got ${instanceCount}.`);
+      // Not a construct (a TrainingJob checked its count already): a caller's own options, named by the method.
+      throw new UnscopedValidationError(`instanceCount must be a whole number of at least 1, got ${instanceCount}.`);
     }
     const hosts = isLiteral(instanceCount) ? Math.min(instanceCount, MAX_HOSTS_GRAPHED) : 1;
     const perHost = (metricName: string) => Array.from({ length: hosts }, (_, i) =>

@@ -41,7 +41,7 @@ export interface TrainingJobSettings {
 
 /** Applies the defaults of `props` and checks every plain value, throwing a message that says what to change. */
 export function resolveSettings(scope: Construct, props: TrainingJobProps): TrainingJobSettings {
-  checkPropTypes('', props, TRAINING_JOB_PROP_TYPES);
+  checkPropTypes('', props, TRAINING_JOB_PROP_TYPES, scope);
   const entryPoint = props.entryPoint ?? 'train.py';
   const networkIsolation = props.enableNetworkIsolation ?? false;
   checkSourceDirectory(scope, props.sourceDirectory, entryPoint);
@@ -97,13 +97,13 @@ export function resolveSettings(scope: Construct, props: TrainingJobProps): Trai
     interContainerTrafficEncryption: props.interContainerTrafficEncryption ?? false,
     spotInstances: props.spotInstances ?? false,
     containerLogLevel: props.containerLogLevel ?? 20,
-    metricDefinitions: resolveMetricDefinitions(props.metricDefinitions),
+    metricDefinitions: resolveMetricDefinitions(scope, props.metricDefinitions),
     uncompressedModel: props.modelOutputCompression?.compressionType === 'NONE',
   };
 }
 
-function resolveMetricDefinitions(definitions: MetricDefinition[] | undefined): MetricDefinition[] {
-  checkMetricDefinitions(definitions ?? []);
+function resolveMetricDefinitions(scope: Construct, definitions: MetricDefinition[] | undefined): MetricDefinition[] {
+  checkMetricDefinitions(definitions ?? [], scope);
   return definitions ?? [];
 }
 

@@ -101,7 +101,7 @@ export class TrainingJob extends Construct {
     const vpcConfig = this.placeJobInVpc(props, settings.instanceCount);
     this.securityGroups = vpcConfig?.securityGroups ?? [];
 
-    const hyperparameters = encodeHyperparameters(props.hyperparameters ?? {}, libraryHyperparameters(settings, source), HANDLER_ADDED_KEYS);
+    const hyperparameters = encodeHyperparameters(this, props.hyperparameters ?? {}, libraryHyperparameters(this, settings, source), HANDLER_ADDED_KEYS);
     const handlerOnly: HandlerOnlyProperties = {
       HyperParameterTypes: hyperparameters.types,
       DeployTimeHyperParameters: hyperparameters.deployTimeEncodings,
@@ -179,7 +179,7 @@ export class TrainingJob extends Construct {
 
   /** The source directory as a deterministic archive asset that the role may read. */
   private stageSource(sourceDirectory: string, networkIsolation: boolean): s3assets.Asset {
-    const asset = new s3assets.Asset(this, 'Source', { path: stageSourceArchive(path.resolve(sourceDirectory)) });
+    const asset = new s3assets.Asset(this, 'Source', { path: stageSourceArchive(this, path.resolve(sourceDirectory)) });
     grantSourceRead(this.role, asset, networkIsolation);
     return asset;
   }

@@ -73,9 +73,10 @@ process.stdout.write(JSON.stringify(out));
       const r = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), script], { encoding: 'utf8', cwd: root });
       expect(r.stderr).toBe('');
       expect(JSON.parse(r.stdout)).toEqual({
-        epochs: 'training.hyperparameters.epochs: expected a Hyperparameter (e.g. Hyperparameter.integer(10)), got the number 10.',
+        // Each construct's error starts with its path (stacks A and B); the factory's names the call.
+        epochs: 'A/E: training.hyperparameters.epochs: expected a Hyperparameter (e.g. Hyperparameter.integer(10)), got the number 10.',
         integer: "Hyperparameter.integer('10'): expected a number, got the string '10': write Hyperparameter.integer(10), without quotes.",
-        instanceType: "endpoint.instanceType: expected an InstanceType (e.g. InstanceType.of('ml.g5.xlarge')), got the string 'ml.g5.xlarge'.",
+        instanceType: "B/E: endpoint.instanceType: expected an InstanceType (e.g. InstanceType.of('ml.g5.xlarge')), got the string 'ml.g5.xlarge'.",
       });
     } finally {
       fs.rmSync(work, { recursive: true, force: true });

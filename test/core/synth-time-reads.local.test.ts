@@ -86,7 +86,7 @@ describe('SCAN on a local archive that already holds code/', () => {
     const notTar = path.join(work, 'not-tar.tar.gz');
     execFileSync('sh', ['-c', `printf 'just text' | gzip > ${notTar}`]);
     expect(() => new PytorchCustomEndpoint(stack(), 'E', { model: ModelData.fromAsset(notTar), inferenceCode: InferenceCode.fromDirectory(serving) }))
-      .toThrow(/^ModelData\.fromAsset: \S+not-tar\.tar\.gz cannot be read as a tar\.gz \(TAR_BAD_ARCHIVE/);
+      .toThrow(/^S\/E\/CodeInjection: ModelData\.fromAsset: \S+not-tar\.tar\.gz cannot be read as a tar\.gz \(TAR_BAD_ARCHIVE/);
   });
 
   test('the archive is read once per synth (served and injected share the read) and again when it changes', () => {

@@ -4,6 +4,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
 import { Hyperparameter } from '../../lib/training';
 import { encodeHyperparameters } from '../../lib/training/hyperparameter-set';
 
@@ -24,7 +25,7 @@ function floatDocComment(): string {
 }
 
 test('a whole float reaches the script as a Python float', () => {
-  const { values } = encodeHyperparameters({ whole: Hyperparameter.float(5), fraction: Hyperparameter.float(0.5) }, {}, []);
+  const { values } = encodeHyperparameters(new Stack(new App(), 'Job'), { whole: Hyperparameter.float(5), fraction: Hyperparameter.float(0.5) }, {}, []);
   expect(values).toEqual({ whole: '5.0', fraction: '0.5' });
   expect(pythonTypes(values)).toEqual({ whole: 'float', fraction: 'float' });
 });

@@ -4,6 +4,8 @@ import { Hyperparameter, HyperparameterType } from '../../lib/training';
 import { encodeHyperparameters } from '../../lib/training/hyperparameter-set';
 import { HYPERPARAMETER_NAME_PATTERN, pythonTypeOf } from '../../lib/training/hyperparameter-wire';
 
+// The training job the hyperparameters belong to: its path starts every message.
+const JOB = new Stack(new App(), 'HyperparameterSet');
 const LIBRARY = { sagemaker_program: '"train.py"', sagemaker_container_log_level: '20' };
 
 // The library writes compact JSON (no spaces; JavaScript's number text, e.g. `1e-7`), which is not the text
@@ -96,23 +98,23 @@ describe('synth-time value errors', () => {
 
 describe('names and limits', () => {
   test('user key starting with sagemaker_ is rejected', () => {
-    expect(() => encodeHyperparameters({ sagemaker_program: Hyperparameter.string('x') }, LIBRARY, [])).toThrow(/reserves/);
+    expect(() => encodeHyperparameters(JOB, { sagemaker_program: Hyperparameter.string('x') }, LIBRARY, [])).toThrow(/reserves/);
   });
   test('names longer than 256 characters are rejected, 256 is fine', () => {
-    expect(() => encodeHyperparameters({ ['n'.repeat(257)]: Hyperparameter.integer(1) }, LIBRARY, [])).toThrow(/at most 256/);
-    expect(() => encodeHyperparameters({ ['n'.repeat(256)]: Hyperparameter.integer(1) }, LIBRARY, [])).not.toThrow();
+    expect(() => encodeHyperparameters(JOB, { ['n'.repeat(257)]: Hyperparameter.integer(1) }, LIBRARY, [])).toThrow(/at most 256/);
+    expect(() => encodeHyperparameters(JOB, { ['n'.repeat(256)]: Hyperparameter.integer(1) }, LIBRARY, [])).not.toThrow();
   });
   test('names differing only by case collide in SM_HP_*', () => {
-    expect(() => encodeHyperparameters({ lr: Hyperparameter.float(1), LR: Hyperparameter.float(2) }, LIBRARY, [])).toThrow(/SM_HP_LR/);
+    expect(() => encodeHyperparameters(JOB, { lr: Hyperparameter.float(1), LR: Hyperparameter.float(2) }, LIBRARY, [])).toThrow(/SM_HP_LR/);
   });
   test('a name the training toolkit cannot pass on its shell command line or as SM_HP_<NAME> is rejected, with the rule', () => {
-    expect(() => encodeHyperparameters({ 'learning rate': Hyperparameter.float(0.1) }, LIBRARY, [])).toThrow(
+    expect(() => encodeHyperparameters(JOB, { 'learning rate': Hyperparameter.float(0.1) }, LIBRARY, [])).toThrow(
       `Invalid hyperparameters: hyperparameter name "learning rate" cannot reach the training script intact: the SageMaker training toolkit passes it as '--learning rate' on a command line that it runs through /bin/sh, and as the environment variable SM_HP_LEARNING RATE. Use letters, digits, '_', '-' and '.' only, not starting with '-' or '.' (e.g. 'learning_rate').`,
     );
     for (const bad of ['lr=0.1', 'a;b', 'name"', "it's", 'a$b', '-lr', '.hidden', 'tab\there', 'new\nline']) {
-      expect(() => encodeHyperparameters({ [bad]: Hyperparameter.integer(1) }, LIBRARY, [])).toThrow(/cannot reach the training script intact/);
+      expect(() => encodeHyperparameters(JOB, { [bad]: Hyperparameter.integer(1) }, LIBRARY, [])).toThrow(/cannot reach the training script intact/);
     }
-    expect(() => encodeHyperparameters({ 'use-amp': Hyperparameter.boolean(true), 'model.depth_2': Hyperparameter.integer(2), _x: Hyperparameter.integer(1), '3d': Hyperparameter.integer(3) }, LIBRARY, [])).not.toThrow();
+    expect(() => encodeHyperparameters(JOB, { 'use-amp': Hyperparameter.boolean(true), 'model.depth_2': Hyperparameter.integer(2), _x: Hyperparameter.integer(1), '3d': Hyperparameter.integer(3) }, LIBRARY, [])).not.toThrow();
   });
 
   test('the names the rule accepts reach a script intact through /bin/sh and the environment, as the toolkit runs it', () => {
@@ -137,20 +139,20 @@ describe('names and limits', () => {
   });
 
   test('empty name is rejected', () => {
-    expect(() => encodeHyperparameters({ '': Hyperparameter.float(1) }, LIBRARY, [])).toThrow(/empty/);
+    expect(() => encodeHyperparameters(JOB, { '': Hyperparameter.float(1) }, LIBRARY, [])).toThrow(/empty/);
   });
   test('at most 100 in all, counting the library keys', () => {
     const make = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`hp${i}`, Hyperparameter.integer(i)]));
     // 2 library keys + 1 reserved for the handler: 97 user keys fit, 98 do not.
-    expect(() => encodeHyperparameters(make(97), LIBRARY, ['sagemaker_job_name'])).not.toThrow();
-    expect(() => encodeHyperparameters(make(98), LIBRARY, ['sagemaker_job_name'])).toThrow(/101 hyperparameters \(98 declared \+ 3 sagemaker_\* keys/);
+    expect(() => encodeHyperparameters(JOB, make(97), LIBRARY, ['sagemaker_job_name'])).not.toThrow();
+    expect(() => encodeHyperparameters(JOB, make(98), LIBRARY, ['sagemaker_job_name'])).toThrow(/101 hyperparameters \(98 declared \+ 3 sagemaker_\* keys/);
   });
   test('encoded values longer than 2500 characters are rejected, 2500 is fine', () => {
-    expect(() => encodeHyperparameters({ s: Hyperparameter.string('x'.repeat(2499)) }, LIBRARY, [])).toThrow(/2501 characters/);
-    expect(() => encodeHyperparameters({ s: Hyperparameter.string('x'.repeat(2498)) }, LIBRARY, [])).not.toThrow();
+    expect(() => encodeHyperparameters(JOB, { s: Hyperparameter.string('x'.repeat(2499)) }, LIBRARY, [])).toThrow(/2501 characters/);
+    expect(() => encodeHyperparameters(JOB, { s: Hyperparameter.string('x'.repeat(2498)) }, LIBRARY, [])).not.toThrow();
   });
   test('encoded set carries values, declared types and library keys', () => {
-    const encoded = encodeHyperparameters({ epochs: Hyperparameter.integer(3), amp: Hyperparameter.boolean(false) }, LIBRARY, []);
+    const encoded = encodeHyperparameters(JOB, { epochs: Hyperparameter.integer(3), amp: Hyperparameter.boolean(false) }, LIBRARY, []);
     expect(encoded.values).toEqual({ ...LIBRARY, epochs: '3', amp: 'false' });
     expect(encoded.types).toEqual({ epochs: 'integer', amp: 'boolean' });
     expect(encoded.deployTimeEncodings).toEqual({});
@@ -168,7 +170,7 @@ describe('deploy-time values', () => {
     const opt = new CfnParameter(s, 'Opt', { type: 'String', default: 'adam' });
     const tags = new CfnParameter(s, 'Tags', { type: 'CommaDelimitedList', default: 'a,b' });
     const sizes = new CfnParameter(s, 'Sizes', { type: 'List<Number>', default: '1,2' });
-    const encoded = encodeHyperparameters({
+    const encoded = encodeHyperparameters(JOB, {
       epochs: Hyperparameter.fromParameter(epochs, HyperparameterType.INTEGER),
       lr: Hyperparameter.fromParameter(lr, HyperparameterType.FLOAT),
       amp: Hyperparameter.fromParameter(amp, HyperparameterType.BOOLEAN),

@@ -8,6 +8,9 @@ import { TrainingJob } from '../../lib/training';
 import { listSourceEntries, packSourceDirectory } from '../../lib/training/source-archive';
 import { fastApp } from '../helpers/synth-checks';
 
+// The construct whose source it is: its path starts the messages.
+const JOB = new Stack(fastApp(), 'SourceArchive');
+
 function makeSource(root: string, files: { [rel: string]: string }): string {
   fs.mkdirSync(root, { recursive: true });
   for (const [rel, content] of Object.entries(files)) {
@@ -39,7 +42,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 test('entries are sorted and caches, VCS folders and OS litter are left out', () => {
   const dir = makeSource(path.join(work, 'list'), { ...FILES, ...LITTER });
-  expect(listSourceEntries(dir)).toEqual(['pkg/', 'pkg/__init__.py', 'pkg/model.py', 'requirements.txt', 'train.py']);
+  expect(listSourceEntries(JOB, dir)).toEqual(['pkg/', 'pkg/__init__.py', 'pkg/model.py', 'requirements.txt', 'train.py']);
 });
 
 test('same contents give the same bytes, whatever the mtimes, modes, creation order and litter', () => {
@@ -48,19 +51,19 @@ test('same contents give the same bytes, whatever the mtimes, modes, creation or
   const b = makeSource(path.join(work, 'b'), { ...reversed, ...LITTER });
   fs.utimesSync(path.join(b, 'train.py'), new Date('2020-05-05'), new Date('2021-06-06'));
   fs.chmodSync(path.join(b, 'requirements.txt'), 0o600);
-  expect(packSourceDirectory(a).equals(packSourceDirectory(b))).toBe(true);
+  expect(packSourceDirectory(JOB, a).equals(packSourceDirectory(JOB, b))).toBe(true);
 });
 
 test('a changed file changes the bytes', () => {
   const a = makeSource(path.join(work, 'c1'), FILES);
   const b = makeSource(path.join(work, 'c2'), { ...FILES, 'pkg/model.py': 'class M: x = 1\n' });
-  expect(packSourceDirectory(a).equals(packSourceDirectory(b))).toBe(false);
+  expect(packSourceDirectory(JOB, a).equals(packSourceDirectory(JOB, b))).toBe(false);
 });
 
 test('real tools read it: gzip -t, GNU tar, Python tarfile (root owner, no names, fixed mtime)', () => {
   const dir = makeSource(path.join(work, 'tools'), FILES);
   const file = path.join(work, 'sourcedir.tar.gz');
-  fs.writeFileSync(file, packSourceDirectory(dir));
+  fs.writeFileSync(file, packSourceDirectory(JOB, dir));
   execFileSync('gzip', ['-t', file]);
   const listing = execFileSync('tar', ['-tzf', file]).toString().trim().split('\n');
   expect(listing).toEqual(['pkg/', 'pkg/__init__.py', 'pkg/model.py', 'requirements.txt', 'train.py']);
@@ -82,7 +85,7 @@ with tarfile.open(${JSON.stringify(file)}, mode="r:gz") as t:
 test('symbolic links are refused', () => {
   const dir = makeSource(path.join(work, 'link'), FILES);
   fs.symlinkSync('/etc/hostname', path.join(dir, 'host'));
-  expect(() => packSourceDirectory(dir)).toThrow(/symbolic link 'host'/);
+  expect(() => packSourceDirectory(JOB, dir)).toThrow(/symbolic link 'host'/);
 });
 
 test('the asset hash in the template follows the contents only', () => {
@@ -105,7 +108,7 @@ test('executables keep an executable mode, others are 0644', () => {
   fs.chmodSync(path.join(dir, 'run.sh'), 0o700);
   fs.chmodSync(path.join(dir, 'train.py'), 0o664);
   const file = path.join(work, 'modes.tar.gz');
-  fs.writeFileSync(file, packSourceDirectory(dir));
+  fs.writeFileSync(file, packSourceDirectory(JOB, dir));
   const listing = execFileSync('tar', ['-tvzf', file]).toString();
   expect(listing).toMatch(/-rwxr-xr-x 0\/0 .* run\.sh/);
   expect(listing).toMatch(/-rw-r--r-- 0\/0 .* train\.py/);

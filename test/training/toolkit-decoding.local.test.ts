@@ -3,6 +3,7 @@
 // arrives as its declared Python type in every form: decoded dict, SM_HPS, SM_HP_<NAME>, command-line args.
 import { execFileSync } from 'child_process';
 import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
 import { Hyperparameter } from '../../lib/training';
 import { encodeHyperparameters } from '../../lib/training/hyperparameter-set';
 import { finalizeHyperparameters } from '../../lib/training/runtime/deploy-time-hyperparameters';
@@ -40,7 +41,7 @@ describe('synth-time hyperparameters through the training toolkit', () => {
     labels: Hyperparameter.stringList(['cat', 'dog']),
     schedule: Hyperparameter.map({ warmup: Hyperparameter.integer(100), decay: Hyperparameter.float(0.5) }),
   };
-  const encoded = encodeHyperparameters(declared, LIBRARY, []);
+  const encoded = encodeHyperparameters(new Stack(new App(), 'Job'), declared, LIBRARY, []);
   const seen = throughToolkit(encoded.values);
   const expected: { [name: string]: [unknown, string] } = {
     epochs: [5, 'int'],
