@@ -64,14 +64,6 @@ export interface VpcPlacementRules {
   readonly service: string;
 
   /**
-   * Put before every error message, after the construct's path (which `ValidationError` writes), e.g.
-   * 'InferenceCodeInjection: ' to match that construct's other messages.
-   *
-   * @default ''
-   */
-  readonly messagePrefix?: string;
-
-  /**
    * The subnets used when `vpcSubnets` is not given.
    *
    * @default - what `vpc.selectSubnets()` picks: the private subnets with egress if the VPC has any, otherwise its
@@ -116,24 +108,23 @@ export interface VpcPlacement {
  * Throws at synth time with what to change.
  */
 export function placeInVpc(scope: Construct, props: VpcPlacementProps, rules: VpcPlacementRules): VpcPlacement {
-  const prefix = rules.messagePrefix ?? '';
   const vpc = props.vpc;
   let subnets: ec2.ISubnet[];
   try {
     subnets = vpc.selectSubnets(props.vpcSubnets ?? rules.defaultSubnets).subnets;
   } catch (error) {
     // The VPC's own message ("There are no 'Private' subnet groups in this VPC..."), said to be about vpcSubnets.
-    throw new ValidationError(`${prefix}vpcSubnets cannot be resolved: ${error instanceof Error ? error.message : String(error)}`, scope);
+    throw new ValidationError(`vpcSubnets cannot be resolved: ${error instanceof Error ? error.message : String(error)}`, scope);
   }
   if (subnets.length === 0) {
     throw new ValidationError(
-      `${prefix}vpcSubnets selects no subnet of the VPC; ${rules.service} needs 1 to ${MAX_VPC_SUBNETS}. ` +
+      `vpcSubnets selects no subnet of the VPC; ${rules.service} needs 1 to ${MAX_VPC_SUBNETS}. ` +
       `Select subnets that exist, e.g. ${rules.subnetExample}.`, scope,
     );
   }
   if (subnets.length > MAX_VPC_SUBNETS) {
     throw new ValidationError(
-      `${prefix}vpcSubnets selects ${subnets.length} subnets; ${rules.service} accepts at most ${MAX_VPC_SUBNETS}. ` +
+      `vpcSubnets selects ${subnets.length} subnets; ${rules.service} accepts at most ${MAX_VPC_SUBNETS}. ` +
       'Narrow the selection (e.g. onePerAz: true).', scope,
     );
   }
@@ -141,7 +132,7 @@ export function placeInVpc(scope: Construct, props: VpcPlacementProps, rules: Vp
     const publicSubnetIds = new Set(vpc.publicSubnets.map((subnet) => subnet.subnetId));
     if (subnets.some((subnet) => publicSubnetIds.has(subnet.subnetId))) {
       throw new ValidationError(
-        `${prefix}vpcSubnets selects public subnets, where ${rules.publicSubnetsRefusedBecause}. ` +
+        `vpcSubnets selects public subnets, where ${rules.publicSubnetsRefusedBecause}. ` +
         `Select private or isolated subnets, e.g. ${rules.subnetExample}.`, scope,
       );
     }
@@ -149,7 +140,7 @@ export function placeInVpc(scope: Construct, props: VpcPlacementProps, rules: Vp
   const given = props.securityGroups;
   if (given && (given.length === 0 || given.length > MAX_VPC_SECURITY_GROUPS)) {
     throw new ValidationError(
-      `${prefix}securityGroups has ${given.length} entries; ${rules.service} accepts 1 to ${MAX_VPC_SECURITY_GROUPS}. ` +
+      `securityGroups has ${given.length} entries; ${rules.service} accepts 1 to ${MAX_VPC_SECURITY_GROUPS}. ` +
       'Omit it to have one created.', scope,
     );
   }

@@ -163,7 +163,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
     this.uncompressed = source.prefix !== undefined;
     if (this.uncompressed && props.strategy && props.strategy !== InjectionStrategy.AUTO) {
       throw new ValidationError(
-        `InferenceCodeInjection: strategy ${props.strategy.name} applies to a compressed model.tar.gz, but the model is uncompressed ` +
+        `strategy ${props.strategy.name} applies to a compressed model.tar.gz, but the model is uncompressed ` +
         '(an S3 prefix), whose objects are copied server side: remove strategy.', this);
     }
     const strategy = props.strategy ?? InjectionStrategy.AUTO;
@@ -171,17 +171,17 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
     props.modelData._checkInjection(this, strategy.name);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
-      throw new ValidationError(`InferenceCodeInjection: removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}.`, this);
+      throw new ValidationError(`removalPolicy must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN, got ${removalPolicy}.`, this);
     }
     this.outputPrefix = normalizePrefix(this, props.outputPrefix ?? `inference-code-injection/${this.node.addr}/`);
     // The uncompressed copy runs on S3's side: the function only sends requests.
     const memorySize = props.memorySize ?? (this.uncompressed ? 1024 : defaultMemory(strategy));
     if (!Token.isUnresolved(memorySize) && !(Number.isInteger(memorySize) && memorySize >= 128 && memorySize <= 10240)) {
-      throw new ValidationError(`InferenceCodeInjection: memorySize must be an integer from 128 to 10240 MiB, got ${memorySize}.`, this);
+      throw new ValidationError(`memorySize must be an integer from 128 to 10240 MiB, got ${memorySize}.`, this);
     }
     if (props.outputBucket && (props.serverAccessLogsBucket || props.encryptionKey)) {
       throw new ValidationError(
-        'InferenceCodeInjection: serverAccessLogsBucket and encryptionKey apply only to the bucket the construct creates; configure your outputBucket itself instead.', this);
+        'serverAccessLogsBucket and encryptionKey apply only to the bucket the construct creates; configure your outputBucket itself instead.', this);
     }
 
     const network = this.resolveNetwork(props);
@@ -274,7 +274,7 @@ export class InferenceCodeInjection extends Construct implements ec2.IConnectabl
     if (!props.vpc) {
       const given = [props.vpcSubnets ? 'vpcSubnets' : undefined, props.securityGroups ? 'securityGroups' : undefined].filter(Boolean);
       if (given.length > 0) {
-        throw new ValidationError(`InferenceCodeInjection: ${given.join(' and ')} place the function in a VPC: set vpc as well, or remove ${given.join(' and ')}.`, this);
+        throw new ValidationError(`${given.join(' and ')} place the function in a VPC: set vpc as well, or remove ${given.join(' and ')}.`, this);
       }
       return undefined;
     }
@@ -347,7 +347,7 @@ function resolveSource(scope: Construct, modelData: ModelData): ResolvedSource {
   if (archive) return { bucket: archive.bucket, key: archive.key };
   const prefix = modelData.prefixLocation(scope);
   if (prefix) return { bucket: prefix.bucket, prefix: prefix.keyPrefix };
-  throw new ValidationError('InferenceCodeInjection: the model data is neither a model.tar.gz nor an S3 prefix; give ModelData.fromBucket() or ModelData.fromS3Prefix().', scope);
+  throw new ValidationError('the model data is neither a model.tar.gz nor an S3 prefix; give ModelData.fromBucket() or ModelData.fromS3Prefix().', scope);
 }
 
 /**
@@ -379,7 +379,6 @@ function readOriginalStatements(scope: Construct, source: ResolvedSource): iam.P
  */
 const FUNCTION_PLACEMENT: VpcPlacementRules = {
   service: 'Lambda',
-  messagePrefix: 'InferenceCodeInjection: ',
   subnetExample: '{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED } (with an S3 gateway endpoint on their route tables)',
   publicSubnetsRefusedBecause: 'a Lambda function gets no public IP address',
   s3AccessNeededBecause: 'the injection function reads and writes the model artifact in S3 and answers CloudFormation through an S3 presigned URL',
@@ -413,18 +412,18 @@ function defaultMemory(strategy: InjectionStrategy): number {
 
 function normalizePrefix(scope: Construct, prefix: string): string {
   if (Token.isUnresolved(prefix)) {
-    throw new ValidationError('InferenceCodeInjection: outputPrefix must be a literal string, not a token: the IAM policy is scoped to it.', scope);
+    throw new ValidationError('outputPrefix must be a literal string, not a token: the IAM policy is scoped to it.', scope);
   }
   const withSlash = prefix.endsWith('/') ? prefix : `${prefix}/`;
   if (withSlash === '/' || withSlash.startsWith('/') || withSlash.split('/').some((part) => part === '..' || part === '.') || withSlash.includes('//') || withSlash.includes('*')) {
     throw new ValidationError(
-      `InferenceCodeInjection: outputPrefix '${prefix}' is not a usable key prefix: use a non-empty relative path such as 'artifacts/my-model/', without '..', '//' or '*'.`, scope);
+      `outputPrefix '${prefix}' is not a usable key prefix: use a non-empty relative path such as 'artifacts/my-model/', without '..', '//' or '*'.`, scope);
   }
   // The artifact's s3:// URI (prefix + 64-character hash + /model.tar.gz) is the resource's physical id, which
   // CloudFormation caps at 1 KB, and it is repeated in the response, capped at 4 KB: keep the prefix well inside.
   if (Buffer.byteLength(withSlash) > MAX_OUTPUT_PREFIX_BYTES) {
     throw new ValidationError(
-      `InferenceCodeInjection: outputPrefix is ${Buffer.byteLength(withSlash)} bytes long; use at most ${MAX_OUTPUT_PREFIX_BYTES} ` +
+      `outputPrefix is ${Buffer.byteLength(withSlash)} bytes long; use at most ${MAX_OUTPUT_PREFIX_BYTES} ` +
       '(the artifact URI becomes the custom resource\'s physical id, which CloudFormation limits to 1 KB).', scope);
   }
   return withSlash;

@@ -118,7 +118,7 @@ const SCOPED: ReadonlyArray<[file: string, kind: string, build: Build, words: st
       modelData: ModelData.fromBucket(bucket, 'model.tar.gz'), inferenceCode: InferenceCode.fromDirectory(SERVING),
       vpc, vpcSubnets: bad ? { subnets: [] } : undefined,
     });
-  }, 'InferenceCodeInjection: vpcSubnets selects no subnet of the VPC'],
+  }, 'vpcSubnets selects no subnet of the VPC'],
   ['lib/pytorch-custom-endpoint.ts (prop types)', 'Classifier', (stack, id, bad) =>
     new PytorchCustomEndpoint(stack, id, { model: bad ? 's3://bkt/model.tar.gz' as unknown as ModelData : MODEL }),
   'model: expected a ModelData'],

@@ -14,7 +14,6 @@ import {
 
 const RULES: VpcPlacementRules = {
   service: 'TestService',
-  messagePrefix: 'Placer: ',
   subnetExample: '{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }',
   defaultSecurityGroup: { description: 'test group' },
 };
@@ -57,13 +56,13 @@ describe('placeInVpc: subnets', () => {
       ({ vpcSubnets: { subnets: Array.from({ length: n }, (_, i) => ec2.Subnet.fromSubnetId(thing, `Sn${i}`, subnetId(i))) } });
     expect(place(imported(16)).placement.subnets).toHaveLength(16);
     expect(() => place(imported(17))).toThrow(
-      'S/Thing: Placer: vpcSubnets selects 17 subnets; TestService accepts at most 16. Narrow the selection (e.g. onePerAz: true).',
+      'S/Thing: vpcSubnets selects 17 subnets; TestService accepts at most 16. Narrow the selection (e.g. onePerAz: true).',
     );
   });
 
   test('a selection with no subnet names the service and the example', () => {
     expect(() => place(() => ({ vpcSubnets: { availabilityZones: ['us-east-1a'] } }))).toThrow(
-      'S/Thing: Placer: vpcSubnets selects no subnet of the VPC; TestService needs 1 to 16. Select subnets that exist, e.g. { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }.',
+      'S/Thing: vpcSubnets selects no subnet of the VPC; TestService needs 1 to 16. Select subnets that exist, e.g. { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }.',
     );
   });
 
@@ -71,14 +70,14 @@ describe('placeInVpc: subnets', () => {
     const s = setup();
     const isolatedOnly = new ec2.Vpc(s.stack, 'Isolated', { maxAzs: 1, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
     expect(() => placeInVpc(s.thing, { vpc: isolatedOnly, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }, RULES))
-      .toThrow(/^S\/Thing: Placer: vpcSubnets cannot be resolved: There are no 'Public' subnet groups in this VPC/);
+      .toThrow(/^S\/Thing: vpcSubnets cannot be resolved: There are no 'Public' subnet groups in this VPC/);
   });
 
   test('public subnets are refused only when the rules say why', () => {
     const publicSelection = () => ({ vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } });
     expect(place(publicSelection).placement.subnets).toHaveLength(2);
     expect(() => place(publicSelection, { publicSubnetsRefusedBecause: 'an interface gets no public IP address' })).toThrow(
-      'S/Thing: Placer: vpcSubnets selects public subnets, where an interface gets no public IP address. Select private or isolated subnets, e.g. { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }.',
+      'S/Thing: vpcSubnets selects public subnets, where an interface gets no public IP address. Select private or isolated subnets, e.g. { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }.',
     );
     // One public subnet among private ones is enough to refuse.
     expect(() => place(({ vpc }) => ({ vpcSubnets: { subnets: [vpc.privateSubnets[0], vpc.publicSubnets[0]] } }),
@@ -87,8 +86,8 @@ describe('placeInVpc: subnets', () => {
       { publicSubnetsRefusedBecause: 'no public IP' }).placement.subnets).toHaveLength(2);
   });
 
-  test('the messages start with the construct path, then the prefix (if any), then the property', () => {
-    expect(() => place(() => ({ vpcSubnets: { subnets: [] } }), { messagePrefix: undefined })).toThrow(/^S\/Thing: vpcSubnets selects no subnet/);
+  test('the messages start with the construct path, then the property (no class name: the path says which construct)', () => {
+    expect(() => place(() => ({ vpcSubnets: { subnets: [] } }))).toThrow(/^S\/Thing: vpcSubnets selects no subnet/);
   });
 });
 
@@ -104,7 +103,7 @@ describe('placeInVpc: security groups', () => {
 
   test.each([0, 6])('%i given groups are refused', (n) => {
     expect(() => place(({ thing }) => ({ securityGroups: groups(thing, n) }))).toThrow(
-      `S/Thing: Placer: securityGroups has ${n} entries; TestService accepts 1 to 5. Omit it to have one created.`,
+      `S/Thing: securityGroups has ${n} entries; TestService accepts 1 to 5. Omit it to have one created.`,
     );
   });
 

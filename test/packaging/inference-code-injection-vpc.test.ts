@@ -188,10 +188,10 @@ describe('InferenceCodeInjection in a VPC', () => {
       injectionIn(stack, make(stack));
     };
     expect(attempt(() => ({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }))).toThrow(
-      'InferenceCodeInjection: vpcSubnets place the function in a VPC: set vpc as well, or remove vpcSubnets.',
+      'vpcSubnets place the function in a VPC: set vpc as well, or remove vpcSubnets.',
     );
     expect(attempt((stack) => ({ securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'G', 'sg-12345678')] }))).toThrow(
-      'InferenceCodeInjection: securityGroups place the function in a VPC: set vpc as well, or remove securityGroups.',
+      'securityGroups place the function in a VPC: set vpc as well, or remove securityGroups.',
     );
     expect(attempt((stack) => ({
       vpcSubnets: {},
@@ -203,7 +203,7 @@ describe('InferenceCodeInjection in a VPC', () => {
     );
     // A subnet type the VPC does not have: the VPC's own message, said to be about vpcSubnets.
     expect(attempt((stack) => ({ vpc: isolatedVpc(stack), vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }))).toThrow(
-      /InferenceCodeInjection: vpcSubnets cannot be resolved: There are no 'Private' subnet groups in this VPC\. Available types: Isolated/,
+      /vpcSubnets cannot be resolved: There are no 'Private' subnet groups in this VPC\. Available types: Isolated/,
     );
     expect(attempt((stack) => ({
       vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] }),
