@@ -89,6 +89,7 @@ export abstract class ModelData {
     if (!location) {
       throw new UnscopedValidationError(`Model data URI '${uri}' is not of the form 's3://<bucket>/<key>'.`);
     }
+    checkBucketName(`ModelData.fromS3Uri('${uri}')`, location.bucket);
     return new BucketObjectModelData(undefined, location.key, location.bucket);
   }
 
@@ -285,5 +286,18 @@ class PrefixModelData extends ModelData {
         },
       },
     };
+  }
+}
+
+/**
+ * Refuses a bucket name S3 cannot have, when the factory is called: the same rules as the `Bucket.fromBucketName` the
+ * model is bound through later (legacy names, with capitals or underscores, allowed), which would otherwise fail
+ * in the middle of the synth with aws-cdk-lib's message and no mention of the call.
+ */
+function checkBucketName(call: string, bucket: string): void {
+  try {
+    s3.Bucket.validateBucketName(bucket, true);
+  } catch (error) {
+    throw new UnscopedValidationError(`${call}: bucket name '${bucket}' is not one S3 allows (${(error as Error).message.split('\n').slice(1).join('; ')}).`);
   }
 }

@@ -150,6 +150,8 @@ const UNSCOPED: ReadonlyArray<[file: string, call: () => unknown, words: RegExp]
   ['lib/core/instance-type.ts', () => InstanceType.of('g5.xlarge'), /^Instance type 'g5\.xlarge' must start with 'ml\.'/],
   ['lib/common/validation.ts (argument types)', () => InstanceType.of(5 as unknown as string), /^InstanceType\.of\(5\): expected a string/],
   ['lib/core/model-data.ts', () => ModelData.fromS3Uri('https://bkt/model.tar.gz'), /^Model data URI 'https:\/\/bkt\/model\.tar\.gz' is not of the form/],
+  // A bucket name S3 refuses failed later, inside aws-cdk-lib's Bucket.fromBucketName, without naming the call.
+  ['lib/core/model-data.ts', () => ModelData.fromS3Uri('s3://b/model.tar.gz'), /^ModelData\.fromS3Uri\('s3:\/\/b\/model\.tar\.gz'\): bucket name 'b' is not one S3 allows \(Bucket name must be at least 3/],
   ['lib/core/model-data.ts', () => ModelData.fromAsset('model.zip'), /^Model data asset 'model\.zip' must be a \.tar\.gz file/],
   ['lib/core/container-image.ts', () => PytorchVersion.of('2.6'), /^PyTorch version '2\.6' must be a full/],
   ['lib/core/container-image.ts', () => ContainerImage.fromImageUri('my image'), /^Image URI 'my image' is invalid/],
