@@ -215,7 +215,7 @@ export class FleetModel extends Resource implements sagemaker.IEndpoint {
       fail(`models on a fleet share its instance type (${fleet.instanceType.name}): an endpoint's variant has one type. ` +
         'Remove instanceType from the model, or put the model on a fleet of that type.');
     }
-    checkServedModelSource(props, fleet._networkIsolation, fail);
+    checkServedModelSource(props, fleet._networkIsolation ? { on: 'network isolation', off: 'network isolation' } : undefined, fail);
     this.fleet = fleet;
     this.endpointName = fleet.endpointName;
     this.endpointArn = fleet.endpointArn;
