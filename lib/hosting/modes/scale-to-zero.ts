@@ -13,12 +13,12 @@ import { endpointLogGroups } from '../execution-role';
 import { inferenceComponentArns, inferenceComponentNameOf, renderInferenceComponent } from '../inference-component';
 import { CopyCountPublisher } from '../monitoring/copy-count-publisher';
 import { EndpointAlarms } from '../monitoring/endpoint-alarms';
-import { inferenceComponentAlarmDefinitions } from '../monitoring/inference-component-monitoring';
+import { inferenceComponentAlarmDefinitions, scaleToZeroComponentRows } from '../monitoring/inference-component-monitoring';
 import { InferenceComponentMetrics } from '../monitoring/scale-to-zero-metrics';
 import { renderScaleToZeroVariant } from '../production-variant';
 import { ScaleToZeroOptions } from '../scale-to-zero-options';
 import { InferenceComponentAutoScaling } from '../scaling/inference-component-scaling';
-import { PERIOD, refuseAlwaysOnOptions } from './self-scaling-rules';
+import { refuseAlwaysOnOptions } from './self-scaling-rules';
 
 /** The plain values of `realtimeScaleToZero()`, defaulted and checked. */
 export interface ScaleToZeroSettings extends CopyRequirements {
@@ -117,30 +117,8 @@ export class ScaleToZeroServingMode implements BoundServingMode {
   }
 
   public addDashboardWidgets(dashboard: cloudwatch.Dashboard): void {
-    const m = this.inferenceComponentMetrics;
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Inference component: requests and requests per copy (per minute)',
-        width: 12,
-        left: [m.metricInvocations({ period: PERIOD, label: 'Invocations' })],
-        right: [m.metricInvocationsPerCopy({ period: PERIOD, label: 'Invocations per copy' })],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Requests that found no copy (cold starts)',
-        width: 12,
-        left: [m.metricNoCapacityInvocationFailures({ period: PERIOD, statistic: cloudwatch.Stats.SUM, label: 'NoCapacityInvocationFailures' })],
-      }),
-    );
-    if (this.copyCountPublisher) {
-      dashboard.addWidgets(new cloudwatch.GraphWidget({
-        title: 'Inference component: copies running and asked for (0 = scaled to zero)',
-        width: 24,
-        left: [
-          m.metricCurrentCopyCount({ period: PERIOD, label: 'Current copies' }),
-          m.metricDesiredCopyCount({ period: PERIOD, label: 'Desired copies' }),
-        ],
-        leftYAxis: { min: 0 },
-      }));
+    for (const row of scaleToZeroComponentRows(this.inferenceComponentMetrics, this.copyCountPublisher !== undefined)) {
+      dashboard.addWidgets(...row);
     }
   }
 
