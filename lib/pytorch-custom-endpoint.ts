@@ -7,6 +7,7 @@ import {
   RealtimeEndpoint, RealtimeEndpointOptions,
 } from './hosting';
 import { InferenceCode, InferenceCodeInjection, InferenceCodeInjectionOptions } from './packaging';
+import { bindServedModel, checkServedModelSource } from './served-model';
 import { TrainingJob, TrainingJobProps } from './training';
 import { checkPropTypes, optionsOf, PropTypes, ValidationError } from './common/validation';
 import { MODEL_DATA } from './core/expected-types';
@@ -131,33 +132,18 @@ export class PytorchCustomEndpoint extends EndpointBase implements ec2.IConnecta
     // A JavaScript caller may give no props at all: the same message as for {}.
     checkProps(this, props ?? {});
 
-    if (props.training) {
-      this.trainingJob = new TrainingJob(this, 'Training', props.training);
-    }
-    const original = props.model ?? this.trainingJob!.modelData;
-
-    if (props.inferenceCode) {
-      // The injection decides how: a patch of a model.tar.gz, or a server-side copy of an uncompressed prefix.
-      this.codeInjection = new InferenceCodeInjection(this, 'CodeInjection', {
-        ...props.codeInjection,
-        modelData: original,
-        inferenceCode: props.inferenceCode,
-      });
-      // The trained artifact exists only once the job has completed, not when it is started.
-      if (this.trainingJob) this.codeInjection.node.addDependency(this.trainingJob.completion);
-      this.servedModelData = this.codeInjection.modelData;
-    } else {
-      this.servedModelData = original;
-    }
+    // The same source, training job and code injection as a model on an InferenceFleet.
+    const served = bindServedModel(this, props);
+    this.trainingJob = served.trainingJob;
+    this.codeInjection = served.codeInjection;
+    this.servedModelData = served.servedModelData;
 
     this.endpoint = new RealtimeEndpoint(this, 'Endpoint', {
       ...props.endpoint,
       dashboard: this.dashboardOptions(props),
       modelData: this.servedModelData,
     });
-    if (this.trainingJob && !this.codeInjection) {
-      this.endpoint.node.addDependency(this.trainingJob.completion);
-    }
+    if (served.servingDependency) this.endpoint.node.addDependency(served.servingDependency);
     this.endpointName = this.endpoint.endpointName;
     this.endpointArn = this.endpoint.endpointArn;
     this.dashboardUrl = this.endpoint.dashboardUrl;
@@ -205,21 +191,6 @@ const PROP_TYPES: PropTypes = {
 
 function checkProps(scope: Construct, props: PytorchCustomEndpointProps): void {
   checkPropTypes('', props, PROP_TYPES, scope);
-  if (props.model && props.training) {
-    throw new ValidationError('Give either model (an artifact you have) or training (train it during the deploy), not both.', scope);
-  }
-  if (!props.model && !props.training) {
-    throw new ValidationError('Give the model to serve: model (e.g. ModelData.fromAsset(\'model.tar.gz\')) or training (a training job).', scope);
-  }
-  if (props.codeInjection && !props.inferenceCode) {
-    throw new ValidationError('codeInjection configures the injection of inferenceCode: set inferenceCode as well, or remove codeInjection.', scope);
-  }
-  // The serving container pip-installs code/requirements.txt before it starts, and a failed install stops it: with
-  // network isolation there is no index to install from, so the endpoint would never become healthy.
-  if (props.endpoint?.enableNetworkIsolation && props.inferenceCode?.hasRequirements) {
-    throw new ValidationError(
-      `endpoint.enableNetworkIsolation is on, but ${props.inferenceCode.directory}/requirements.txt names packages: the container ` +
-      'installs them with pip at start-up and cannot reach a package index when isolated. Vendor the packages into ' +
-      'the code directory and empty requirements.txt, or turn enableNetworkIsolation off.', scope);
-  }
+  const isolation = props.endpoint?.enableNetworkIsolation ? { on: 'endpoint.enableNetworkIsolation', off: 'enableNetworkIsolation' } : undefined;
+  checkServedModelSource(props, isolation, (message) => { throw new ValidationError(message, scope); });
 }

@@ -25,11 +25,23 @@ export interface ServedModel {
 }
 
 /**
+ * The network isolation of what serves a model, as its messages name the setting: where they say it is on
+ * (`endpoint.enableNetworkIsolation` in the composite's props) and where they say to turn it off.
+ */
+export interface NetworkIsolationNames {
+  readonly on: string;
+  readonly off: string;
+}
+
+/**
  * The rules of a model source, each message saying what to change: exactly one of `model` and `training`;
  * `codeInjection` only with `inferenceCode`; no `requirements.txt` with network isolation (the serving container
- * pip-installs it at start-up and cannot reach a package index when isolated). `fail` throws (naming the construct).
+ * pip-installs it at start-up and cannot reach a package index when isolated). `isolation` is undefined when the
+ * containers have network access. `fail` throws (naming the construct).
  */
-export function checkServedModelSource(source: ServedModelSource, networkIsolation: boolean, fail: (message: string) => never): void {
+export function checkServedModelSource(
+  source: ServedModelSource, isolation: NetworkIsolationNames | undefined, fail: (message: string) => never,
+): void {
   if (source.model && source.training) {
     fail('Give either model (an artifact you have) or training (train it during the deploy), not both.');
   }
@@ -39,10 +51,11 @@ export function checkServedModelSource(source: ServedModelSource, networkIsolati
   if (source.codeInjection && !source.inferenceCode) {
     fail('codeInjection configures the injection of inferenceCode: set inferenceCode as well, or remove codeInjection.');
   }
-  if (networkIsolation && source.inferenceCode?.hasRequirements) {
-    fail(`network isolation is on, but ${source.inferenceCode.directory}/requirements.txt names packages: the container ` +
+  // A failed install stops the container, so an isolated endpoint would never become healthy.
+  if (isolation && source.inferenceCode?.hasRequirements) {
+    fail(`${isolation.on} is on, but ${source.inferenceCode.directory}/requirements.txt names packages: the container ` +
       'installs them with pip at start-up and cannot reach a package index when isolated. Vendor the packages into ' +
-      'the code directory and empty requirements.txt, or turn network isolation off.');
+      `the code directory and empty requirements.txt, or turn ${isolation.off} off.`);
   }
 }
 

@@ -8,7 +8,7 @@ import { ContainerImage } from '../core/container-image';
 import { ModelData } from '../core/model-data';
 import { keepCopyCountAcrossUpdates } from '../hosting/copy-count-at-deploy';
 import { CopyRequirementOptions } from '../hosting/copy-requirement-options';
-import { CopyRequirements, resolveCopyRequirements } from '../hosting/copy-requirements';
+import { CopyRequirements, copyTakesOneGpu, resolveCopyRequirements } from '../hosting/copy-requirements';
 import { DeploymentGuardrails } from '../hosting/deployment/deployment-guardrails';
 import { renderComponentDeploymentConfig } from '../hosting/deployment/render-component-deployment-config';
 import { renderModel } from '../hosting/endpoint-model';
@@ -215,7 +215,7 @@ export class FleetModel extends Resource implements sagemaker.IEndpoint {
       fail(`models on a fleet share its instance type (${fleet.instanceType.name}): an endpoint's variant has one type. ` +
         'Remove instanceType from the model, or put the model on a fleet of that type.');
     }
-    checkServedModelSource(props, fleet._networkIsolation, fail);
+    checkServedModelSource(props, fleet._networkIsolation ? { on: 'network isolation', off: 'network isolation' } : undefined, fail);
     this.fleet = fleet;
     this.endpointName = fleet.endpointName;
     this.endpointArn = fleet.endpointArn;
@@ -225,7 +225,7 @@ export class FleetModel extends Resource implements sagemaker.IEndpoint {
       if (value !== undefined && Token.isUnresolved(value)) fail(`${name} must be a literal: the placement of the copies is checked at synth time.`);
     }
     this._copies = resolveCopyRange(props, fail);
-    this._requirements = resolveCopyRequirements('', fleet.instanceType, props, fail);
+    this._requirements = resolveCopyRequirements('', fleet.instanceType, props, copyTakesOneGpu(fail), fail);
     const invocationsPerCopyTarget = props.invocationsPerCopyTarget ?? 60;
     if (!Token.isUnresolved(invocationsPerCopyTarget) && !(invocationsPerCopyTarget > 0)) {
       fail(`invocationsPerCopyTarget must be above 0, got ${invocationsPerCopyTarget}.`);

@@ -1,15 +1,12 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { CopyRequirements } from './copy-requirements';
 import { EndpointSettings } from './endpoint-settings-values';
 
 /** What each copy of the model reserves, and how many copies start (the plain values of a scale-to-zero mode). */
-export interface InferenceComponentCopies {
+export interface InferenceComponentCopies extends CopyRequirements {
   readonly initialCopyCount: number;
-  /** Undefined on an instance without accelerators. */
-  readonly acceleratorsPerCopy?: number;
-  readonly cpuCoresPerCopy: number;
-  readonly memoryPerCopyInMb: number;
 }
 
 /**

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -8,7 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  CapacitySize, DeploymentGuardrails, FleetModel, FleetModelOptions, InferenceFleet, InferenceFleetProps, InstanceType, ModelData,
+  CapacitySize, DeploymentGuardrails, FleetModel, FleetModelOptions, InferenceCode, InferenceFleet, InferenceFleetProps, InstanceType, ModelData,
 } from '../../lib';
 import { instancesNeeded } from '../../lib/fleet/fleet-rules';
 import { checkedApp, expectCleanSynth, fastApp } from '../helpers/synth-checks';
@@ -362,6 +364,22 @@ describe('synth-time rules, each naming the construct and what to change', () =>
     const fleet = new InferenceFleet(stack, 'Fleet');
     expect(() => fleet.addModel('A', {})).toThrow(/S\/Fleet\/A: Give the model to serve/);
     expect(() => fleet.addModel('B', { model: artifact('b'), codeInjection: {} })).toThrow(/S\/Fleet\/B: codeInjection configures the injection of inferenceCode/);
+  });
+
+  test('the model source: no requirements.txt that names packages on an isolated fleet (the same rule as PytorchCustomEndpoint, worded for the fleet)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-code-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'inference.py'), 'def model_fn(model_dir):\n    return None\n');
+      fs.writeFileSync(path.join(dir, 'requirements.txt'), 'timm==1.0.0\n');
+      const code = InferenceCode.fromDirectory(dir);
+      expect(() => fleetIn({ enableNetworkIsolation: true }, { A: { inferenceCode: code } })).toThrow(
+        `S/Fleet/A: network isolation is on, but ${dir}/requirements.txt names packages: the container installs them with pip ` +
+        'at start-up and cannot reach a package index when isolated. Vendor the packages into the code directory and empty ' +
+        'requirements.txt, or turn network isolation off.');
+      expect(() => fleetIn({}, { A: { inferenceCode: code } })).not.toThrow();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the fleet\'s own options: a listed hosting instance type, a valid endpoint name', () => {

@@ -8,27 +8,24 @@ import { keepCopyCountAcrossUpdates } from '../copy-count-at-deploy';
 import { DeploymentGuardrails } from '../deployment/deployment-guardrails';
 import { renderComponentDeploymentConfig } from '../deployment/render-component-deployment-config';
 import { BoundServingMode, EndpointConfigModeParts, ServingModeContext, ServingModeResources, noAsyncInvocation } from './binding';
+import { CopyRequirements, copyTakesTheInstance, resolveCopyRequirements } from '../copy-requirements';
 import { endpointLogGroups } from '../execution-role';
 import { inferenceComponentArns, inferenceComponentNameOf, renderInferenceComponent } from '../inference-component';
-import { instanceCapacity } from '../instance-capacity';
 import { CopyCountPublisher } from '../monitoring/copy-count-publisher';
 import { EndpointAlarms } from '../monitoring/endpoint-alarms';
-import { inferenceComponentAlarmDefinitions } from '../monitoring/inference-component-monitoring';
+import { inferenceComponentAlarmDefinitions, scaleToZeroComponentRows } from '../monitoring/inference-component-monitoring';
 import { InferenceComponentMetrics } from '../monitoring/scale-to-zero-metrics';
 import { renderScaleToZeroVariant } from '../production-variant';
 import { ScaleToZeroOptions } from '../scale-to-zero-options';
 import { InferenceComponentAutoScaling } from '../scaling/inference-component-scaling';
-import { PERIOD, refuseAlwaysOnOptions } from './self-scaling-rules';
+import { refuseAlwaysOnOptions } from './self-scaling-rules';
 
 /** The plain values of `realtimeScaleToZero()`, defaulted and checked. */
-export interface ScaleToZeroSettings {
+export interface ScaleToZeroSettings extends CopyRequirements {
   readonly maxInstanceCount: number;
   readonly maxCopyCount: number;
   readonly initialCopyCount: number;
   readonly invocationsPerCopyTarget: number;
-  readonly acceleratorsPerCopy?: number;
-  readonly cpuCoresPerCopy: number;
-  readonly memoryPerCopyInMb: number;
   readonly copyCountMetrics: boolean;
 }
 
@@ -120,30 +117,8 @@ export class ScaleToZeroServingMode implements BoundServingMode {
   }
 
   public addDashboardWidgets(dashboard: cloudwatch.Dashboard): void {
-    const m = this.inferenceComponentMetrics;
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Inference component: requests and requests per copy (per minute)',
-        width: 12,
-        left: [m.metricInvocations({ period: PERIOD, label: 'Invocations' })],
-        right: [m.metricInvocationsPerCopy({ period: PERIOD, label: 'Invocations per copy' })],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Requests that found no copy (cold starts)',
-        width: 12,
-        left: [m.metricNoCapacityInvocationFailures({ period: PERIOD, statistic: cloudwatch.Stats.SUM, label: 'NoCapacityInvocationFailures' })],
-      }),
-    );
-    if (this.copyCountPublisher) {
-      dashboard.addWidgets(new cloudwatch.GraphWidget({
-        title: 'Inference component: copies running and asked for (0 = scaled to zero)',
-        width: 24,
-        left: [
-          m.metricCurrentCopyCount({ period: PERIOD, label: 'Current copies' }),
-          m.metricDesiredCopyCount({ period: PERIOD, label: 'Desired copies' }),
-        ],
-        leftYAxis: { min: 0 },
-      }));
+    for (const row of scaleToZeroComponentRows(this.inferenceComponentMetrics, this.copyCountPublisher !== undefined)) {
+      dashboard.addWidgets(...row);
     }
   }
 
@@ -210,45 +185,11 @@ export function resolveScaleToZero(context: ServingModeContext, options: ScaleTo
     throw fail(`realtimeScaleToZero invocationsPerCopyTarget must be above 0, got ${invocationsPerCopyTarget}.`);
   }
 
-  const capacity = instanceCapacity(instanceType.name);
-  const needExplicit = (what: string) => fail(`realtimeScaleToZero cannot derive ${what} for ${instanceType.name}, ` +
-    'whose capacity this library does not know: set acceleratorsPerCopy (GPU instances), cpuCoresPerCopy and memoryPerCopy.');
-  if (isLiteral(options.acceleratorsPerCopy)) {
-    if (!instanceType.hasGpu) {
-      throw fail(`realtimeScaleToZero acceleratorsPerCopy is set, but ${instanceType.name} has no accelerator: ` +
-        'remove it or pick a GPU instance type.');
-    }
-    wholeNumber('acceleratorsPerCopy', options.acceleratorsPerCopy, 1);
-  }
-  let acceleratorsPerCopy = options.acceleratorsPerCopy;
-  if (acceleratorsPerCopy === undefined && instanceType.hasGpu) {
-    if (!capacity) throw needExplicit('acceleratorsPerCopy');
-    acceleratorsPerCopy = capacity.gpus;
-  }
-  const cpuCoresPerCopy = options.cpuCoresPerCopy ?? (capacity ? capacity.vcpus / 2 : undefined);
-  if (cpuCoresPerCopy === undefined) throw needExplicit('cpuCoresPerCopy');
-  if (isLiteral(cpuCoresPerCopy) && !(cpuCoresPerCopy >= 0.25)) {
-    throw fail(`realtimeScaleToZero cpuCoresPerCopy must be at least 0.25 (CreateInferenceComponent), got ${cpuCoresPerCopy}.`);
-  }
-  const memoryPerCopyInMb = options.memoryPerCopy?.toMebibytes() ?? (capacity ? capacity.memoryGib * 1024 / 2 : undefined);
-  if (memoryPerCopyInMb === undefined) throw needExplicit('memoryPerCopy');
-  if (isLiteral(memoryPerCopyInMb) && !(Number.isInteger(memoryPerCopyInMb) && memoryPerCopyInMb >= 128)) {
-    throw fail(`realtimeScaleToZero memoryPerCopy must be whole MiB of at least 128 (CreateInferenceComponent), got ${memoryPerCopyInMb} MiB.`);
-  }
-  if (capacity) {
-    // A copy that asks for more than one instance has can never be placed: the endpoint would never serve.
-    const over: string[] = [];
-    if (isLiteral(acceleratorsPerCopy) && acceleratorsPerCopy > capacity.gpus) over.push(`${acceleratorsPerCopy} accelerators (it has ${capacity.gpus})`);
-    if (isLiteral(cpuCoresPerCopy) && cpuCoresPerCopy > capacity.vcpus) over.push(`${cpuCoresPerCopy} CPU cores (it has ${capacity.vcpus})`);
-    if (isLiteral(memoryPerCopyInMb) && memoryPerCopyInMb > capacity.memoryGib * 1024) over.push(`${memoryPerCopyInMb} MiB (it has ${capacity.memoryGib * 1024})`);
-    if (over.length > 0) {
-      throw fail(`A copy of the model asks for more than one ${instanceType.name} has: ${over.join(', ')}. ` +
-        'SageMaker could never place it; lower the per-copy requirements or pick a larger instance type.');
-    }
-  }
+  // One model per endpoint: a copy that sets nothing takes all the instance's GPUs and half of the instance.
+  const sizing = copyTakesTheInstance((accelerators) => wholeNumber('acceleratorsPerCopy', accelerators, 1));
+  const requirements = resolveCopyRequirements('realtimeScaleToZero', instanceType, options, sizing, (message) => { throw fail(message); });
   return {
-    maxInstanceCount, maxCopyCount, initialCopyCount, invocationsPerCopyTarget,
-    acceleratorsPerCopy, cpuCoresPerCopy, memoryPerCopyInMb,
+    maxInstanceCount, maxCopyCount, initialCopyCount, invocationsPerCopyTarget, ...requirements,
     copyCountMetrics: options.copyCountMetrics ?? true,
   };
 }

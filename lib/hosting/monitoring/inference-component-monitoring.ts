@@ -102,8 +102,24 @@ export function createInferenceComponentAlarms(scope: Construct, props: Inferenc
   });
 }
 
+/** Requests to the component (left) and requests per copy (right), per minute: graphed by both hosts. */
+function requestSeries(m: InferenceComponentMetrics): Pick<cloudwatch.GraphWidgetProps, 'left' | 'right'> {
+  return {
+    left: [m.metricInvocations({ period: PERIOD, label: 'Invocations' })],
+    right: [m.metricInvocationsPerCopy({ period: PERIOD, label: 'Invocations per copy' })],
+  };
+}
+
+/** Copies running and copies asked for (the published copy counts; 0 = scaled to zero): graphed by both hosts. */
+function copyCountSeries(m: InferenceComponentMetrics): cloudwatch.IMetric[] {
+  return [
+    m.metricCurrentCopyCount({ period: PERIOD, label: 'Current copies' }),
+    m.metricDesiredCopyCount({ period: PERIOD, label: 'Desired copies' }),
+  ];
+}
+
 /**
- * One dashboard row of an inference component (24 columns wide): requests and requests per copy, latency, errors,
+ * One dashboard row of a model on a fleet (24 columns wide): requests and requests per copy, latency, errors,
  * cold starts (requests that found no copy) and, with published copy counts, copies running against asked for.
  */
 export function inferenceComponentWidgets(metrics: InferenceComponentMetrics, title: string, copyCountsPublished: boolean): cloudwatch.IWidget[] {
@@ -112,8 +128,7 @@ export function inferenceComponentWidgets(metrics: InferenceComponentMetrics, ti
     new cloudwatch.GraphWidget({
       title: `${title}: requests, per copy (per minute)`,
       width: 6,
-      left: [m.metricInvocations({ period: PERIOD, label: 'Invocations' })],
-      right: [m.metricInvocationsPerCopy({ period: PERIOD, label: 'Invocations per copy' })],
+      ...requestSeries(m),
     }),
     new cloudwatch.GraphWidget({
       title: `${title}: model latency (µs)`,
@@ -132,12 +147,40 @@ export function inferenceComponentWidgets(metrics: InferenceComponentMetrics, ti
     new cloudwatch.GraphWidget({
       title: copyCountsPublished ? `${title}: copies running / asked for; GPU use` : `${title}: GPU use of its copies`,
       width: 6,
-      left: copyCountsPublished ? [
-        m.metricCurrentCopyCount({ period: PERIOD, label: 'Current copies' }),
-        m.metricDesiredCopyCount({ period: PERIOD, label: 'Desired copies' }),
-      ] : [],
+      left: copyCountsPublished ? copyCountSeries(m) : [],
       leftYAxis: { min: 0 },
       right: [m.metricUtilization('GPUUtilizationNormalized', { period: PERIOD, label: 'GPU utilization (normalized, %)' })],
     }),
   ];
+}
+
+/**
+ * The rows the scale-to-zero serving mode adds below its endpoint's graphs (which already show the endpoint's
+ * latency, errors and instances): the component's requests and requests per copy, the requests that found no copy
+ * (cold starts) and, with published copy counts, copies running against asked for, full width. Each inner array is
+ * one row (`Dashboard.addWidgets` call).
+ */
+export function scaleToZeroComponentRows(metrics: InferenceComponentMetrics, copyCountsPublished: boolean): cloudwatch.IWidget[][] {
+  const m = metrics;
+  const rows: cloudwatch.IWidget[][] = [[
+    new cloudwatch.GraphWidget({
+      title: 'Inference component: requests and requests per copy (per minute)',
+      width: 12,
+      ...requestSeries(m),
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Requests that found no copy (cold starts)',
+      width: 12,
+      left: [m.metricNoCapacityInvocationFailures({ period: PERIOD, statistic: cloudwatch.Stats.SUM, label: 'NoCapacityInvocationFailures' })],
+    }),
+  ]];
+  if (copyCountsPublished) {
+    rows.push([new cloudwatch.GraphWidget({
+      title: 'Inference component: copies running and asked for (0 = scaled to zero)',
+      width: 24,
+      left: copyCountSeries(m),
+      leftYAxis: { min: 0 },
+    })]);
+  }
+  return rows;
 }
