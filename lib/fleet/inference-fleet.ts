@@ -13,6 +13,7 @@ import { SAGEMAKER_MAX_NAME_LENGTH } from '../common/sagemaker-names';
 import { validateSageMakerName } from '../common/validation';
 import { renderEndpointConfig } from '../hosting/endpoint-config';
 import { renderEndpoint } from '../hosting/endpoint-resource';
+import { volumeSizeInGibibytes } from '../hosting/endpoint-settings';
 import { createExecutionRole, endpointLogGroups } from '../hosting/execution-role';
 import { HOSTING_INSTANCE_TYPES } from '../hosting/hosting-instance-types';
 import { instanceCapacity } from '../hosting/instance-capacity';
@@ -269,10 +270,8 @@ export class InferenceFleet extends Resource implements sagemaker.IEndpoint {
       fail(`volumeEncryptionKey cannot be used with ${this.instanceType.name}: it has local NVMe storage, which SageMaker encrypts in ` +
         'hardware and for which it rejects a KMS key. Remove the key or pick an instance type without instance storage.');
     }
-    const volumeSizeInGb = props.volumeSize ? props.volumeSize.toGibibytes() : undefined;
-    if (volumeSizeInGb !== undefined && !(Number.isInteger(volumeSizeInGb) && volumeSizeInGb >= 1 && volumeSizeInGb <= 512)) {
-      fail(`volumeSize must be a whole number of GiB from 1 to 512, got ${volumeSizeInGb}.`);
-    }
+    // The endpoint's rule and message: a size that is not whole GiB used to fail in aws-cdk-lib's Size, unnamed.
+    const volumeSizeInGb = props.volumeSize ? volumeSizeInGibibytes(this, props.volumeSize) : undefined;
     this._defaultImage = props.image;
     this._networkIsolation = props.enableNetworkIsolation ?? false;
     this._alarmsEnabled = props.enableAlarms ?? true;

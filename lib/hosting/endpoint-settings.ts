@@ -27,7 +27,7 @@ export function resolveEndpointSettings(scope: Construct, props: RealtimeEndpoin
   }
   const instanceCount = props.instanceCount ?? 1;
   validateIntegerInRange('instanceCount', instanceCount, 1, 1000, { scope });
-  const volumeSizeInGb = props.volumeSize ? toGibibytes(scope, props.volumeSize) : undefined;
+  const volumeSizeInGb = props.volumeSize ? volumeSizeInGibibytes(scope, props.volumeSize) : undefined;
   if (props.volumeEncryptionKey && instanceType.hasLocalNvmeStorage) {
     throw new ValidationError(
       `volumeEncryptionKey cannot be used with ${instanceType.name}: it has local NVMe storage, which SageMaker ` +
@@ -118,8 +118,11 @@ function timeoutSeconds(scope: Construct, what: string, duration: Duration | und
   return seconds;
 }
 
-/** A volume size as whole GiB in SageMaker's 1-512 range. */
-function toGibibytes(scope: Construct, size: Size): number {
+/**
+ * A hosting volume size as whole GiB in SageMaker's 1-512 range (`ProductionVariant.VolumeSizeInGB`), for the
+ * endpoint and the fleet alike.
+ */
+export function volumeSizeInGibibytes(scope: Construct, size: Size): number {
   const mebibytes = size.toMebibytes();
   if (mebibytes % 1024 !== 0) {
     throw new ValidationError(`volumeSize must be a whole number of GiB from 1 to 512, got ${mebibytes} MiB.`, scope);

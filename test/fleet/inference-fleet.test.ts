@@ -296,6 +296,13 @@ describe('synth-time rules, each naming the construct and what to change', () =>
     expect(() => fleetIn({}, { A: { cpuCoresPerCopy: 8 } })).toThrow(/8 CPU cores \(it has 4\)/);
   });
 
+  test('volumeSize: whole GiB from 1 to 512, with the endpoint\'s rule and message (a size that is not whole GiB failed inside aws-cdk-lib\'s Size, unnamed)', () => {
+    expect(() => fleetIn({ volumeSize: cdk.Size.mebibytes(1500) })).toThrow(/^S\/Fleet: volumeSize must be a whole number of GiB from 1 to 512, got 1500 MiB\.$/);
+    expect(() => fleetIn({ volumeSize: cdk.Size.gibibytes(513) })).toThrow(/^S\/Fleet: volumeSize must be a whole number from 1 to 512 GiB, got 513 GiB\.$/);
+    const config = of(fleetIn({ volumeSize: cdk.Size.gibibytes(100) }).template, 'AWS::SageMaker::EndpointConfig')[0][1];
+    expect(config.Properties.ProductionVariants[0].VolumeSizeInGB).toBe(100);
+  });
+
   test('per-copy values: the API minimums, whole accelerators, none on a CPU type, explicit values on an unknown type', () => {
     expect(() => fleetIn({}, { A: { cpuCoresPerCopy: 0.1 } })).toThrow(/S\/Fleet\/A: cpuCoresPerCopy must be at least 0\.25/);
     expect(() => fleetIn({}, { A: { memoryPerCopy: cdk.Size.mebibytes(64) } })).toThrow(/memoryPerCopy must be whole MiB of at least 128/);
