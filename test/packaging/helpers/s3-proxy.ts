@@ -32,6 +32,12 @@ export interface InjectedError {
  *   asks moto whether the destination exists (a signed HeadObject) and answers 412 PreconditionFailed if it does. (Not
  *   atomic with the copy, as S3 is: tests that use it never race on the same key.)
  * - Injected error answers (a 403 on AbortMultipartUpload, a 409 ConditionalRequestConflict), in S3's XML error format.
+ * - Atomic writes of one key. S3 applies a conditional write atomically; moto 5.2.1's threaded server checks
+ *   `If-None-Match` and then stores (and sets the metadata after storing), so two concurrent `If-None-Match: *` PUTs
+ *   of one key could both succeed, and a HEAD could see an object without its metadata. A full `.ci/run` under load
+ *   hit it once: two invocations of the same event both claimed one directory. The proxy therefore runs the requests
+ *   on one object key one at a time (PUT, POST, HEAD, GET, DELETE of the key; not the parts of a multipart upload,
+ *   whose concurrency the tests measure), until moto has answered.
  */
 export interface S3Proxy {
   readonly endpoint: string;
@@ -45,12 +51,29 @@ export async function startS3Proxy(target: string): Promise<S3Proxy> {
   const client = localS3Client(target, 'testing');
   const seen: SeenRequest[] = [];
   const errors: InjectedError[] = [];
+  /** The request on each object key that runs now (the next waits for it: see "Atomic writes of one key"). */
+  const keyTurns = new Map<string, Promise<void>>();
   const server = http.createServer((req, res) => {
     const request: SeenRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
     seen.push(request);
-    void answer(req, res, request).catch((error) => {
-      res.statusCode = 502;
-      res.end(String(error));
+    const [path, query = ''] = request.url.split('?');
+    const isPart = /(^|&)partNumber=/.test(query);
+    const objectKey = path.split('/').length > 2 && path.split('/')[2] !== '' && !isPart ? path : undefined;
+    const run = () => new Promise<void>((resolve) => {
+      res.on('close', resolve);
+      void answer(req, res, request).catch((error) => {
+        res.statusCode = 502;
+        res.end(String(error));
+      });
+    });
+    if (objectKey === undefined) {
+      void run();
+      return;
+    }
+    const turn = (keyTurns.get(objectKey) ?? Promise.resolve()).then(run);
+    keyTurns.set(objectKey, turn);
+    void turn.then(() => {
+      if (keyTurns.get(objectKey) === turn) keyTurns.delete(objectKey);
     });
   });
   const answer = async (req: http.IncomingMessage, res: http.ServerResponse, request: SeenRequest) => {
