@@ -66,3 +66,21 @@ test.each(Object.keys(TEMPLATES))('%s: the shared validator reports what the pac
   }
   if (name !== 'valid') expect(JSON.stringify(expected.reports[name])).toMatch(/NotAProperty/);
 });
+
+// The worker keeps one engine per configuration and hands it to every synthesis that asks for that configuration
+// (test/environment.js): an engine already used, and "freed" by aws-cdk-lib, must report what a fresh one does. The
+// package's reports above come from a process without the worker's `--liftoff-only`, so this also shows that flag
+// changes no report.
+test('an engine asked for again is the same engine, and its reports after any earlier use are the package\'s', () => {
+  const first = new shared.CompositeEngine({});
+  const again = new shared.CompositeEngine({});
+  expect(again.handle).toBe(first.handle);
+  for (const order of [Object.keys(TEMPLATES), Object.keys(TEMPLATES).reverse()]) {
+    for (const name of order) {
+      const engine = new shared.CompositeEngine({});
+      const report = engine.validateTemplate(new shared.TemplateContent(TEMPLATES[name], 'T.template.json'), OPTIONS);
+      engine.free();
+      expect(comparable(report)).toEqual(comparable(expected.reports[name]));
+    }
+  }
+});
