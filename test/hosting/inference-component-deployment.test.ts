@@ -6,7 +6,6 @@ import * as cdk from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { CapacitySize, DeploymentGuardrails, ModelData, RealtimeEndpoint, RealtimeEndpointProps, ScaleToZeroOptions, ServingMode } from '../../lib';
 import { checkRequest, deployedProperties, validateRequest } from '../helpers/api-models';
 import { checkedApp, expectCleanSynth, fastApp, synthWithChecks } from '../helpers/synth-checks';
@@ -95,7 +94,6 @@ describe('rendered on the inference component', () => {
       servingMode: ServingMode.realtimeScaleToZero(TWO_COPIES),
       deployment: DeploymentGuardrails.rolling({ maximumBatchSize: CapacitySize.copyCount(1) }),
     });
-    cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expectCleanSynth(app);
   });
 });

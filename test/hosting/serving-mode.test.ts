@@ -4,7 +4,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { DeploymentGuardrails, InstanceType, ModelData, PytorchCustomEndpoint, RealtimeEndpoint, RealtimeEndpointProps, ServingMode, ServingModeKind } from '../../lib';
 import { checkRequest, deployedProperties, putScalingPolicyRequest, validateRequest } from '../helpers/api-models';
 import { checkedApp, expectCleanSynth, fastApp } from '../helpers/synth-checks';
@@ -429,7 +428,6 @@ test('both modes pass the CloudFormation schemas and cdk-nag AwsSolutions with z
   new RealtimeEndpoint(stack, 'Async', {
     modelData: ModelData.fromS3Uri('s3://bkt/model.tar.gz'), servingMode: ServingMode.asynchronous({ encryptionKey: key }),
   });
-  cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   expectCleanSynth(app);
 });
 
