@@ -5,9 +5,19 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-/** The directory, made on the first call of the run. */
+/**
+ * The directory, made on the first call of the run. Its `tmp` becomes the run's TMPDIR, which the workers and every
+ * process they start inherit: what a test leaves in the temporary directory goes with the run. (Each `new App()`
+ * without an outdir makes a `cdk.out*` directory there, with copies of the assets, and nothing removes it: one run
+ * of the unit tier left about 1,500 of them in /tmp.)
+ */
 function testRunDir() {
-  if (!process.env.TEST_RUN_DIR) process.env.TEST_RUN_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-pytorch-sagemaker-test-run-'));
+  if (!process.env.TEST_RUN_DIR) {
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-pytorch-sagemaker-test-run-'));
+    fs.mkdirSync(path.join(runDir, 'tmp'));
+    process.env.TEST_RUN_DIR = runDir;
+    process.env.TMPDIR = path.join(runDir, 'tmp');
+  }
   return process.env.TEST_RUN_DIR;
 }
 
