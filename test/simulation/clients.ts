@@ -6,7 +6,7 @@ export interface Client {
   readonly id: string;
   /** Where its requests go (endpoint, and inference component when the endpoint hosts several). */
   readonly target: Omit<InvokeRequest, 'clientId'>;
-  /** The second of its next request, or undefined when it has nothing more to send. */
+  /** The second of its next request, or undefined when it has nothing more to send. Changes only in `outcome`. */
   next(): number | undefined;
   /** The outcome of the request it sent at `second`. */
   outcome(second: number, outcome: Outcome): void;

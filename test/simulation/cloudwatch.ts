@@ -111,11 +111,23 @@ export function querySeries(queries: ReadonlyArray<AlarmQuery>, store: MetricSto
 
 type Value = number | Series;
 
+/** The tokens of each expression seen: an alarm's expression is evaluated every simulated minute. */
+const TOKENS = new Map<string, ReadonlyArray<string>>();
+
+function tokensOf(expression: string): ReadonlyArray<string> {
+  let tokens = TOKENS.get(expression);
+  if (tokens === undefined) {
+    tokens = expression.match(/\s*([A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|[-+*/(),])/g)?.map((t) => t.trim()) ?? [];
+    if (tokens.join('') !== expression.replace(/\s+/g, '')) throw new Error(`cannot parse metric math: ${expression}`);
+    TOKENS.set(expression, tokens);
+  }
+  return tokens;
+}
+
 /** A small evaluator of the metric math the templates use: ids, numbers, + - * /, parentheses and FILL. */
 function evaluateExpression(expression: string, seriesOf: (id: string) => Series, periods: number[],
   assumptions: Pick<Assumptions, 'fillWithoutData'>): Value {
-  const tokens = expression.match(/\s*([A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|[-+*/(),])/g)?.map((t) => t.trim()) ?? [];
-  if (tokens.join('') !== expression.replace(/\s+/g, '')) throw new Error(`cannot parse metric math: ${expression}`);
+  const tokens = tokensOf(expression);
   let pos = 0;
   const peek = () => tokens[pos];
   const next = () => tokens[pos++];

@@ -84,19 +84,24 @@ export function simulate(template: any, assumptions: Assumptions, options: Simul
     let served = 0;
     let refused = 0;
     let queued = 0;
+    // A client's next request changes only when it hears an outcome (Client.next), so each is asked once a minute and
+    // again after each of its own requests, not once per request of every client.
+    const nextOf = options.clients.map((client) => client.next());
     for (;;) {
-      let chosen: Client | undefined;
+      let chosen = -1;
       let at = Infinity;
-      for (const client of options.clients) {
-        const next = client.next();
-        if (next !== undefined && next < start + 60 && next < at) { chosen = client; at = Math.max(next, start); }
+      for (let i = 0; i < nextOf.length; i++) {
+        const next = nextOf[i];
+        if (next !== undefined && next < start + 60 && next < at) { chosen = i; at = Math.max(next, start); }
       }
-      if (!chosen) break;
-      const outcome = sagemaker.invoke(at, { clientId: chosen.id, ...chosen.target });
+      if (chosen < 0) break;
+      const client = options.clients[chosen];
+      const outcome = sagemaker.invoke(at, { clientId: client.id, ...client.target });
       if (outcome === 'served') served++;
       if (outcome === 'refused') refused++;
       if (outcome === 'queued') queued++;
-      chosen.outcome(at, outcome);
+      client.outcome(at, outcome);
+      nextOf[chosen] = client.next();
     }
     const completions = sagemaker.endMinute(minute);
     for (const completion of completions) {
