@@ -72,28 +72,41 @@ export function validateSageMakerName(what: string, name: string, pattern: RegEx
   }
 }
 
-/** The options of `validateIntegerInRange` besides the range. */
-export interface IntegerRangeOptions {
+/** How `integerRangeProblem` words its message, besides the range. */
+export interface IntegerRangeWording {
   /** The unit shown after the numbers, e.g. 'seconds'. */
   readonly unit?: string;
+  /** Why the range is what it is, shown in parentheses after it, e.g. 'a copy reserves whole accelerators'. */
+  readonly why?: string;
+}
+
+/** The options of `validateIntegerInRange` besides the range. */
+export interface IntegerRangeOptions extends IntegerRangeWording {
   /** The construct whose prop it is: its path starts the message. */
   readonly scope?: IConstruct;
 }
 
 /**
- * Throws unless `value` is an integer in [min, max] (no upper bound when `max` is omitted: the message then says
- * "from <min>"). Tokens pass unchecked.
+ * What is wrong with `value` as an integer in [min, max] ("<what> must be a whole number from <min> to <max>, got
+ * <value>."; "of at least <min>" when `max` is omitted), or undefined when nothing is; tokens pass unchecked. For
+ * rules that report through their own callback; `validateIntegerInRange` throws it.
  */
-export function validateIntegerInRange(what: string, value: number, min: number, max?: number, options: IntegerRangeOptions = {}): void {
-  if (!isLiteral(value)) {
-    return;
+export function integerRangeProblem(what: string, value: number, min: number, max?: number, wording: IntegerRangeWording = {}): string | undefined {
+  if (!isLiteral(value) || (Number.isInteger(value) && value >= min && (max === undefined || value <= max))) {
+    return undefined;
   }
-  const suffix = options.unit ? ` ${options.unit}` : '';
-  if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
-    // A JavaScript caller may pass '2': say it is a string, not "got 2".
-    const given = typeof value === 'number' ? `${value}${suffix}` : describeValue(value);
-    const range = max !== undefined ? `from ${min} to ${max}${suffix}` : `from ${min}`;
-    throw validationError(`${what} must be a whole number ${range}, got ${given}.`, options.scope);
+  const suffix = wording.unit ? ` ${wording.unit}` : '';
+  // A JavaScript caller may pass '2': say it is a string, not "got 2".
+  const given = typeof value === 'number' ? `${value}${suffix}` : describeValue(value);
+  const range = max !== undefined ? `from ${min} to ${max}${suffix}` : `of at least ${min}${suffix}`;
+  return `${what} must be a whole number ${range}${wording.why ? ` (${wording.why})` : ''}, got ${given}.`;
+}
+
+/** Throws `integerRangeProblem`'s message, if any, naming `options.scope`. */
+export function validateIntegerInRange(what: string, value: number, min: number, max?: number, options: IntegerRangeOptions = {}): void {
+  const problem = integerRangeProblem(what, value, min, max, options);
+  if (problem !== undefined) {
+    throw validationError(problem, options.scope);
   }
 }
 

@@ -5,10 +5,10 @@ import { Token } from 'aws-cdk-lib';
 import { SAGEMAKER_MAX_NAME_LENGTH, SAGEMAKER_MODEL_NAME_PATTERN } from '../common/sagemaker-names';
 import { CopyRequirements } from '../hosting/copy-requirements';
 import { InstanceCapacity } from '../hosting/instance-capacity';
+import { integerRangeProblem, isLiteral } from '../common/validation';
 
 type Fail = (message: string) => never;
 
-const known = (n: number | undefined): n is number => n !== undefined && !Token.isUnresolved(n);
 
 /**
  * `InferenceComponentName` (CreateInferenceComponent API reference,
@@ -49,9 +49,8 @@ export interface CopyRange {
 }
 
 function whole(what: string, value: number, min: number, fail: Fail): void {
-  if (known(value) && !(Number.isInteger(value) && value >= min)) {
-    fail(`${what} must be a whole number of at least ${min}, got ${value}.`);
-  }
+  const problem = integerRangeProblem(what, value, min);
+  if (problem !== undefined) fail(problem);
 }
 
 /**
@@ -66,13 +65,13 @@ export function resolveCopyRange(options: { minCopyCount?: number; initialCopyCo
   whole('minCopyCount', minCopyCount, 0, fail);
   whole('maxCopyCount', maxCopyCount, 1, fail);
   whole('initialCopyCount', initialCopyCount, 0, fail);
-  if (known(minCopyCount) && known(maxCopyCount) && minCopyCount > maxCopyCount) {
+  if (isLiteral(minCopyCount) && isLiteral(maxCopyCount) && minCopyCount > maxCopyCount) {
     fail(`minCopyCount (${minCopyCount}) is above maxCopyCount (${maxCopyCount}): lower the minimum or raise the maximum.`);
   }
-  if (known(initialCopyCount) && known(maxCopyCount) && initialCopyCount > maxCopyCount) {
+  if (isLiteral(initialCopyCount) && isLiteral(maxCopyCount) && initialCopyCount > maxCopyCount) {
     fail(`initialCopyCount (${initialCopyCount}) is above maxCopyCount (${maxCopyCount}): lower the initial count or raise the maximum.`);
   }
-  if (known(initialCopyCount) && known(minCopyCount) && initialCopyCount < minCopyCount) {
+  if (isLiteral(initialCopyCount) && isLiteral(minCopyCount) && initialCopyCount < minCopyCount) {
     fail(`initialCopyCount (${initialCopyCount}) is below minCopyCount (${minCopyCount}): raise the initial count or lower the minimum.`);
   }
   return { minCopyCount, initialCopyCount, maxCopyCount };
@@ -98,7 +97,7 @@ export function resolveInstanceRange(options: { minInstanceCount?: number; initi
   whole('maxInstanceCount', maxInstanceCount, 1, fail);
   whole('initialInstanceCount', initialInstanceCount, 1, fail);
   for (const v of [minInstanceCount, maxInstanceCount, initialInstanceCount]) {
-    if (!known(v)) fail('the fleet\'s instance counts must be literals: the placement of the models\' copies is checked at synth time.');
+    if (!isLiteral(v)) fail('the fleet\'s instance counts must be literals: the placement of the models\' copies is checked at synth time.');
   }
   if (minInstanceCount > maxInstanceCount) {
     fail(`minInstanceCount (${minInstanceCount}) is above maxInstanceCount (${maxInstanceCount}): lower the minimum or raise the maximum.`);

@@ -1,4 +1,4 @@
-import { isLiteral } from '../common/validation';
+import { integerRangeProblem, isLiteral } from '../common/validation';
 import { InstanceType } from '../core/instance-type';
 import { CopyRequirementOptions } from './copy-requirement-options';
 import { InstanceCapacity, instanceCapacity } from './instance-capacity';
@@ -52,9 +52,8 @@ export function copyTakesOneGpu(fail: (message: string) => never): CopySizing {
     defaultAccelerators: () => 1,
     defaultShare: (c, accelerators) => (c.gpus > 0 && isLiteral(accelerators) ? Math.min(1, accelerators / c.gpus) : 1) / 2,
     checkWholeAccelerators: (accelerators) => {
-      if (!(Number.isInteger(accelerators) && accelerators >= 1)) {
-        fail(`acceleratorsPerCopy must be a whole number of at least 1 (a copy reserves whole accelerators), got ${accelerators}.`);
-      }
+      const problem = integerRangeProblem('acceleratorsPerCopy', accelerators, 1, undefined, { why: 'a copy reserves whole accelerators' });
+      if (problem !== undefined) fail(problem);
     },
     tooLargeMessage: (type, over) => `a copy asks for more than one ${type} has: ${over}. SageMaker places a copy ` +
       'on one instance and could never place it; lower the per-copy requirements or pick a larger instance type.',
@@ -93,9 +92,8 @@ export function resolveCopyRequirements(
   }
   const memoryPerCopyInMb = options.memoryPerCopy?.toMebibytes()
     ?? (capacity ? Math.floor(capacity.memoryGib * 1024 * share(capacity)) : needExplicit('memoryPerCopy'));
-  if (isLiteral(memoryPerCopyInMb) && !(Number.isInteger(memoryPerCopyInMb) && memoryPerCopyInMb >= 128)) {
-    fail(`${lead}memoryPerCopy must be whole MiB of at least 128 (CreateInferenceComponent), got ${memoryPerCopyInMb} MiB.`);
-  }
+  const memoryProblem = integerRangeProblem(`${lead}memoryPerCopy`, memoryPerCopyInMb, 128, undefined, { unit: 'MiB', why: 'CreateInferenceComponent' });
+  if (memoryProblem !== undefined) fail(memoryProblem);
   if (capacity) {
     const over: string[] = [];
     if (isLiteral(acceleratorsPerCopy) && acceleratorsPerCopy > capacity.gpus) over.push(`${acceleratorsPerCopy} accelerators (it has ${capacity.gpus})`);

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { isLiteral, UnscopedValidationError } from '../common/validation';
+import { isLiteral, validateIntegerInRange } from '../common/validation';
 
 /** What a training job's dashboard widgets show. */
 export interface TrainingJobWidgetsOptions {
@@ -85,10 +85,8 @@ export class TrainingJobMetrics {
    */
   public dashboardWidgets(options: TrainingJobWidgetsOptions = {}): cloudwatch.IWidget[] {
     const instanceCount = options.instanceCount ?? 1;
-    if (isLiteral(instanceCount) && !(Number.isInteger(instanceCount) && instanceCount >= 1)) {
-      // Not a construct (a TrainingJob checked its count already): a caller's own options, named by the method.
-      throw new UnscopedValidationError(`instanceCount must be a whole number of at least 1, got ${instanceCount}.`);
-    }
+    // No scope: not a construct's prop (a TrainingJob checked its count already) but a caller's own options.
+    validateIntegerInRange('instanceCount', instanceCount, 1);
     const hosts = isLiteral(instanceCount) ? Math.min(instanceCount, MAX_HOSTS_GRAPHED) : 1;
     const perHost = (metricName: string) => Array.from({ length: hosts }, (_, i) =>
       this.hostMetric(metricName, i + 1, { period: PERIOD, label: `algo-${i + 1}` }));

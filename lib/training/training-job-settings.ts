@@ -10,7 +10,7 @@ import { TrainingDistribution } from './training-distribution';
 import { TRAINING_INSTANCE_TYPES } from './training-instance-types';
 import { TrainingJobProps } from './training-job-props';
 import { TRAINING_JOB_PROP_TYPES } from './training-prop-types';
-import { ValidationError, checkPropTypes, isLiteral } from '../common/validation';
+import { ValidationError, checkPropTypes, validateIntegerInRange } from '../common/validation';
 
 /** The plain values of a TrainingJob's props, defaults applied and checked: what the later steps build from. */
 export interface TrainingJobSettings {
@@ -51,9 +51,7 @@ export function resolveSettings(scope: Construct, props: TrainingJobProps): Trai
     throw new ValidationError(`Instance type ${instanceType.name} is not a SageMaker training instance type (CreateTrainingJob's TrainingInstanceType list). Pick one such as ml.g5.xlarge, or set allowUnlistedInstanceType if it is newer than this library.`, scope);
   }
   const instanceCount = props.instanceCount ?? 1;
-  if (isLiteral(instanceCount) && !(Number.isInteger(instanceCount) && instanceCount >= 1)) {
-    throw new ValidationError(`instanceCount must be a whole number of at least 1 (got ${instanceCount}).`, scope);
-  }
+  validateIntegerInRange('instanceCount', instanceCount, 1, undefined, { scope });
   const volumeSizeInGb = (props.volumeSize ?? Size.gibibytes(30)).toGibibytes({ rounding: SizeRoundingBehavior.NONE });
   if (!Number.isInteger(volumeSizeInGb) || volumeSizeInGb < 1) {
     throw new ValidationError(`volumeSize must be a whole number of GiB, at least 1 (got ${volumeSizeInGb}).`, scope);

@@ -41,7 +41,7 @@ describe('ValidationError', () => {
     const stack = new cdk.Stack(fastApp(), 'Shop');
     expect(() => new RealtimeEndpoint(stack, 'Embedder', {
       modelData: MODEL, servingMode: ServingMode.realtimeScaleToZero({ maxCopyCount: 0 }),
-    })).toThrow(/^Shop\/Embedder: realtimeScaleToZero maxCopyCount must be a whole number from 1, got 0\.$/);
+    })).toThrow(/^Shop\/Embedder: realtimeScaleToZero maxCopyCount must be a whole number of at least 1, got 0\.$/);
     expect(() => new RealtimeEndpoint(stack, 'Batch', {
       modelData: MODEL, servingMode: ServingMode.asynchronous({ maxConcurrentInvocationsPerInstance: 1001 }),
     })).toThrow(/^Shop\/Batch: asynchronous maxConcurrentInvocationsPerInstance must be a whole number from 1 to 1000, got 1001\.$/);
@@ -50,7 +50,7 @@ describe('ValidationError', () => {
   test('training names its job', () => {
     const stack = new cdk.Stack(fastApp(), 'Shop');
     expect(() => new TrainingJob(stack, 'Train', { sourceDirectory: SOURCE, instanceCount: 0 }))
-      .toThrow(/^Shop\/Train: instanceCount must be a whole number of at least 1 \(got 0\)\.$/);
+      .toThrow(/^Shop\/Train: instanceCount must be a whole number of at least 1, got 0\.$/);
   });
 });
 

@@ -1,7 +1,7 @@
 import * as cdk from 'aws-cdk-lib';
 import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
 import { SAGEMAKER_MODEL_NAME_PATTERN } from '../../lib/common/sagemaker-names';
-import { validateContainerEnvironment, validateIntegerInRange, validateSageMakerName } from '../../lib/common/validation';
+import { integerRangeProblem, UnscopedValidationError, validateContainerEnvironment, validateIntegerInRange, validateSageMakerName } from '../../lib/common/validation';
 
 describe('validateSageMakerName', () => {
   test.each(['a', 'my-endpoint', 'A1--b2', 'x'.repeat(63)])('accepts %s', name => {
@@ -38,6 +38,18 @@ describe('validateIntegerInRange', () => {
     expect(() => validateIntegerInRange('t', 59, 60, 3600, { unit: 'seconds' })).toThrow('t must be a whole number from 60 to 3600 seconds, got 59 seconds.');
     expect(() => validateIntegerInRange('t', 3601, 60, 3600)).toThrow(/from 60 to 3600, got 3601/);
     expect(() => validateIntegerInRange('t', 1.5, 1, 10)).toThrow(/whole number/);
+  });
+
+  test('without a maximum: "of at least", with the unit and the reason; tokens and strings', () => {
+    expect(integerRangeProblem('c', 0, 1, undefined, { unit: 'MiB', why: 'an API rule' })).toBe('c must be a whole number of at least 1 MiB (an API rule), got 0 MiB.');
+    expect(integerRangeProblem('c', 1, 1)).toBeUndefined();
+    expect(integerRangeProblem('c', 2 ** 40, 1)).toBeUndefined();
+    expect(integerRangeProblem('c', cdk.Token.asNumber({ Ref: 'P' }), 1)).toBeUndefined();
+    expect(integerRangeProblem('c', '2' as any, 1)).toMatch(/^c must be a whole number of at least 1, got the string '2'/);
+    // Thrown, it names the construct whose prop it is; a factory's (no scope) is unscoped.
+    const scope = new cdk.Stack(new cdk.App(), 'S');
+    expect(() => validateIntegerInRange('c', 0, 1, undefined, { scope })).toThrow(/^S: c must be a whole number of at least 1, got 0\.$/);
+    expect(() => validateIntegerInRange('c', 0, 1)).toThrow(UnscopedValidationError);
   });
 });
 

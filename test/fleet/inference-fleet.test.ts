@@ -305,7 +305,7 @@ describe('synth-time rules, each naming the construct and what to change', () =>
 
   test('per-copy values: the API minimums, whole accelerators, none on a CPU type, explicit values on an unknown type', () => {
     expect(() => fleetIn({}, { A: { cpuCoresPerCopy: 0.1 } })).toThrow(/S\/Fleet\/A: cpuCoresPerCopy must be at least 0\.25/);
-    expect(() => fleetIn({}, { A: { memoryPerCopy: cdk.Size.mebibytes(64) } })).toThrow(/memoryPerCopy must be whole MiB of at least 128/);
+    expect(() => fleetIn({}, { A: { memoryPerCopy: cdk.Size.mebibytes(64) } })).toThrow(/memoryPerCopy must be a whole number of at least 128 MiB \(CreateInferenceComponent\), got 64 MiB\./);
     expect(() => fleetIn({ instanceType: InstanceType.ML_G5_12XLARGE }, { A: { acceleratorsPerCopy: 1.5 } })).toThrow(/acceleratorsPerCopy must be a whole number of at least 1/);
     expect(() => fleetIn({ instanceType: InstanceType.ML_M5_XLARGE }, { A: { acceleratorsPerCopy: 1 } })).toThrow(/ml\.m5\.xlarge has no accelerator/);
     const unknown = InstanceType.of('ml.g7e.2xlarge');

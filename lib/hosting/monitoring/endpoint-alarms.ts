@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { isLiteral, ValidationError } from '../../common/validation';
+import { isLiteral, validateIntegerInRange, ValidationError } from '../../common/validation';
 import { EndpointMetrics } from './endpoint-metrics';
 
 /**
@@ -267,9 +267,7 @@ export class EndpointAlarms extends Construct {
       if (isLiteral(perGpu) && !(perGpu > 0 && perGpu <= 100)) {
         throw new ValidationError(`gpuMemory.thresholdPercentPerGpu must be a percentage above 0 and at most 100, got ${perGpu}.`, this);
       }
-      if (isLiteral(gpuCount) && !(Number.isInteger(gpuCount) && gpuCount >= 1)) {
-        throw new ValidationError(`gpuMemory.gpuCount must be a whole number of at least 1 (the GPUs of one instance), got ${gpuCount}.`, this);
-      }
+      validateIntegerInRange('gpuMemory.gpuCount', gpuCount, 1, undefined, { why: 'the GPUs of one instance', scope: this });
       this.gpuMemoryAlarm = this.addConfiguredAlarm('GpuMemory', props.gpuMemory, {
         metric: this.metrics.metricGpuMemoryUtilization({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
         // SageMaker sums the percentage over the GPUs of an instance.
@@ -319,9 +317,7 @@ export class EndpointAlarms extends Construct {
   ): cloudwatch.Alarm {
     const evaluationPeriods = options?.evaluationPeriods ?? DEFAULT_EVALUATION_PERIODS;
     const datapointsToAlarm = options?.datapointsToAlarm ?? Math.min(defaultDatapointsToAlarm, evaluationPeriods);
-    if (isLiteral(evaluationPeriods) && !(Number.isInteger(evaluationPeriods) && evaluationPeriods >= 1)) {
-      throw new ValidationError(`${id}: evaluationPeriods must be a whole number of at least 1, got ${evaluationPeriods}.`, this);
-    }
+    validateIntegerInRange(`${id}: evaluationPeriods`, evaluationPeriods, 1, undefined, { scope: this });
     if (isLiteral(datapointsToAlarm) &&
       !(Number.isInteger(datapointsToAlarm) && datapointsToAlarm >= 1 && datapointsToAlarm <= evaluationPeriods)) {
       throw new ValidationError(`${id}: datapointsToAlarm must be a whole number from 1 to evaluationPeriods ` +

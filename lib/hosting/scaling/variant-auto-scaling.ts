@@ -5,7 +5,7 @@ import { Construct, IDependable } from 'constructs';
 import { AutoScalingOptions } from './auto-scaling-options';
 import { sagemakerScalableTarget, VARIANT_INSTANCE_COUNT } from './sagemaker-scalable-target';
 import { EndpointMetrics } from '../monitoring/endpoint-metrics';
-import { isLiteral, ValidationError } from '../../common/validation';
+import { isLiteral, validateIntegerInRange, ValidationError } from '../../common/validation';
 
 /**
  * Properties of a {@link VariantAutoScaling}.
@@ -108,23 +108,20 @@ export class VariantAutoScaling extends Construct {
 
 
 function validateCounts(scope: Construct, min: number, initial: number, max: number): void {
-  const known = isLiteral;
   for (const [name, value] of [['minInstanceCount', min], ['maxInstanceCount', max]] as const) {
-    if (known(value) && (!Number.isInteger(value) || value < 1)) {
-      throw new ValidationError(`autoScaling.${name} must be a whole number of at least 1, got ${value}.`, scope);
-    }
+    validateIntegerInRange(`autoScaling.${name}`, value, 1, undefined, { scope });
   }
-  if (known(min) && known(max) && min > max) {
+  if (isLiteral(min) && isLiteral(max) && min > max) {
     throw new ValidationError(
       `autoScaling.minInstanceCount (${min}) is above autoScaling.maxInstanceCount (${max}): ` +
       'lower the minimum or raise the maximum.', scope);
   }
-  if (known(initial) && known(min) && initial < min) {
+  if (isLiteral(initial) && isLiteral(min) && initial < min) {
     throw new ValidationError(
       `The initial instance count (${initial}) is below autoScaling.minInstanceCount (${min}): ` +
       'raise the instance count of the endpoint or lower the minimum.', scope);
   }
-  if (known(initial) && known(max) && initial > max) {
+  if (isLiteral(initial) && isLiteral(max) && initial > max) {
     throw new ValidationError(
       `The initial instance count (${initial}) is above autoScaling.maxInstanceCount (${max}): ` +
       'raise the maximum or lower the instance count of the endpoint.', scope);
