@@ -2,7 +2,7 @@
 // scratch directory (test/run-dir.js).
 const fs = require('fs');
 const path = require('path');
-const { BUILDER_PID } = require('./run-dir');
+const { BUILDER_PID, endTestRun } = require('./run-dir');
 
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,5 +30,5 @@ module.exports = async () => {
       if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
     }
   }
-  fs.rmSync(runDir, { recursive: true, force: true, maxRetries: 5 });
+  endTestRun();
 };
