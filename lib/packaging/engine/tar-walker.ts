@@ -230,6 +230,9 @@ export class TarWalker {
     }
     const normalizedName = safeEntryName(name);
     if (normalizedName === '' && t !== '5') throw ambiguous(`a ${empty ?? 'regular file'} with an empty name`, blockStart);
+    // GNU tar substitutes "." for an empty hard-link target, Python tarfile keeps "", bsdtar reads no type at all. (An
+    // empty symbolic-link target the three read alike.)
+    if (t === '1' && linkname === '') throw ambiguous(`a hard link ${quote(name)} with an empty target (GNU tar links it to ".", Python tarfile to "")`, blockStart);
     checkLinkTarget(normalizedName, t, linkname);
     this.entryCount++;
     this.keep = this.options.onEntry({ name, normalizedName, typeflag: t, linkname, size, start: this.groupStart });

@@ -117,6 +117,11 @@ describe('forms the readers read differently: refused, with what was found', () 
       'AMBIGUOUS_ARCHIVE', /the PAX record path=.*a NUL byte/],
     ['a PAX record without its newline (GNU tar refuses it, old Python tarfile drops its last byte)', "archive(extended(b'12 path=abcd'), member('a', b'x'))",
       'AMBIGUOUS_ARCHIVE', /a malformed PAX extended header record/],
+    // Found by `npm run fuzz` (seeds 6000 and 6001, a typeflag mutated to '1' on a member with no link target).
+    ['a hard link with an empty target (GNU tar links to ".", Python tarfile to "", bsdtar reads no type)',
+      "archive(member('a', b'x'), special('h', tarfile.LNKTYPE, ''), member('b', b'y'))", 'AMBIGUOUS_ARCHIVE', /a hard link "h" with an empty target/],
+    ['a hard link whose PAX linkpath is empty', "archive(member('a', b'x'), pax({'linkpath': ''}), special('h', tarfile.LNKTYPE, 'a'))",
+      'AMBIGUOUS_ARCHIVE', /a hard link "h" with an empty target/],
   ];
   test.each(cases.map(([name, expression, code, message, readersCheck]) => ({ name, expression, code, message, readersCheck })))('$name', async ({ expression, code, message, readersCheck }) => {
     const file = craft(expression);
@@ -166,6 +171,8 @@ describe('forms the readers read alike: accepted, and the output verified by all
     ['a long name split into ustar prefix and name', () => craft(`archive(member('${'d'.repeat(120)}/file', b'x', fmt='ustar'), member('z', b'y'))`)],
     ['GNU long names and long link targets', () => craft(`archive(member('${'n'.repeat(150)}', b'x'), special('${'l'.repeat(120)}', tarfile.SYMTYPE, '${'n'.repeat(150)}'))`)],
     ['UTF-8 names with spaces (PAX)', () => craft("archive(member('dir with space/\\u00fcn\\u00efc\\u00f8d\\u00e9.txt', b'x', fmt='pax'), member('z', b'y', fmt='pax'))")],
+    ['a hard link to "." and a symbolic link with an empty target (the readers agree on both)',
+      () => craft("archive(member('a', b'x'), special('h', tarfile.LNKTYPE, '.'), special('s', tarfile.SYMTYPE, ''), member('b', b'y'))")],
     ['hard links, symbolic links, FIFOs, directories and empty files (GNU tar)', () => shell('mkdir -p d/sub; echo x >d/a; ln d/a d/h; ln -s a d/s; mkfifo d/p; : >d/empty; tar --sort=name -czf m.tar.gz d')],
     ['a single zero block as the end-of-archive marker, then the end of the file', () => craft("member('a', b'x') + b'\\0' * 512")],
     ['an empty archive (Python tarfile), plain', () => craft('end()', false)],
