@@ -233,10 +233,17 @@ export interface CampaignOptions {
   readonly onCase?: (index: number) => void;
 }
 
-/** Runs a campaign; resolves with the number of cases run, rejects with fast-check's report (seed, path, case). */
+/** A failed campaign: fast-check's report (seed, path, shrunk case), the case's problems, and the cases run before it. */
+export class CampaignFailure extends Error {
+  constructor(report: string, public readonly cause: unknown, public readonly casesRun: number) {
+    super(report);
+  }
+}
+
+/** Runs a campaign; resolves with the number of cases run, rejects with a CampaignFailure. */
 export async function runCampaign(context: CampaignContext, options: CampaignOptions): Promise<number> {
   let cases = 0;
-  await fc.assert(
+  const details = await fc.check(
     fc.asyncProperty(caseArb, async (spec) => {
       cases++;
       const problems = await runCase(spec, context);
@@ -252,5 +259,7 @@ export async function runCampaign(context: CampaignContext, options: CampaignOpt
       verbose: 1,
     },
   );
+  // numRuns counts the cases up to and including the failing one; `cases` also counts the shrinking's reruns.
+  if (details.failed) throw new CampaignFailure(fc.defaultReportMessage(details) ?? 'the property failed', details.errorInstance, details.numRuns);
   return cases;
 }

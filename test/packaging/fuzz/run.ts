@@ -11,7 +11,7 @@
 import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 import * as fc from 'fast-check';
-import { caseArb, closeContext, createContext, runCase, runCampaign } from './campaign';
+import { CampaignFailure, caseArb, closeContext, createContext, runCase, runCampaign } from './campaign';
 import { requireTools } from './readers';
 
 const args = process.argv.slice(2);
@@ -52,6 +52,11 @@ async function single(): Promise<number> {
   } catch (error) {
     const cause = (error as Error & { cause?: unknown }).cause;
     console.error(`\nFAILED (seed ${seed}):\n${(error as Error).message}${cause ? `\n\nproblems of the case:\n${(cause as Error).message ?? cause}` : ''}`);
+    // What ran before the failure still counts, and is still reported (a campaign used to say "0 cases run" then).
+    if (error instanceof CampaignFailure) {
+      if (child) console.log(`CASES ${error.casesRun}\nCOVERAGE ${JSON.stringify([...context.coverage.counts])}`);
+      else console.log(`\n${error.casesRun} cases (of ${runs} requested) run, the last one failed, in ${((Date.now() - started) / 1000).toFixed(0)} s (seed ${seed})\ncovered:\n${context.coverage.report()}`);
+    }
     return 1;
   } finally {
     closeContext(context);
