@@ -230,7 +230,7 @@ describe('real-time, scales to zero (inference component)', () => {
 
   test.each([
     [{ initialCopyCount: 3, maxCopyCount: 2 }, /initialCopyCount \(3\) is above maxCopyCount \(2\)/],
-    [{ maxInstanceCount: 0 }, /maxInstanceCount must be a whole number from 1/],
+    [{ maxInstanceCount: 0 }, /maxInstanceCount must be a whole number of at least 1, got 0\./],
     [{ acceleratorsPerCopy: 2 }, /asks for more than one ml.g5.xlarge has: 2 accelerators/],
     [{ memoryPerCopy: cdk.Size.gibibytes(64) }, /65536 MiB/],
     [{ cpuCoresPerCopy: 0.1 }, /at least 0.25/],
