@@ -33,12 +33,26 @@ module.exports = {
   testTimeout: 120000,
   // One worker per core (jest's own default leaves one core idle); a fraction, not a count, so it fits any machine.
   maxWorkers: '100%',
-  projects: [
+  projects: selectedTiers(),
+};
+
+/**
+ * The tiers, or the one JEST_TIER names (`npm run test:unit|test:local|test:package` set it). Not `--selectProjects`
+ * in those scripts: that option takes every word after it as a project name, so `npm run test:unit -- test/hosting`
+ * ran every unit file instead of those of the folder.
+ */
+function selectedTiers() {
+  const tiers = [
     // The unit tier starts no process: the synth-time Python syntax check is off there (test/setup-unit.js); the
     // local tier tests it (test/core/synth-time-reads.local.test.ts) and every other tier runs it.
     { ...base, displayName: 'unit', testRegex: '^(?!.*\\.(local|package)\\.test\\.ts$).*\\.test\\.ts$', setupFiles: [...base.setupFiles, '<rootDir>/test/setup-unit.js'] },
     { ...base, displayName: 'local', testMatch: ['**/*.local.test.ts'] },
     // The package build starts in the background as soon as this tier runs (test/package-setup.js).
     { ...base, displayName: 'package', testMatch: ['**/*.package.test.ts'], globalSetup: '<rootDir>/test/package-setup.js' },
-  ],
-};
+  ];
+  const tier = process.env.JEST_TIER;
+  if (!tier) return tiers;
+  const selected = tiers.filter((t) => t.displayName === tier);
+  if (selected.length === 0) throw new Error(`JEST_TIER=${tier} names no tier: use ${tiers.map((t) => t.displayName).join(', ')}`);
+  return selected;
+}

@@ -27,6 +27,7 @@ function pythonBehindShim() {
 
 /** Whether the run starts Python: every tier but unit does (`npm run test:unit` selects unit alone). */
 function startsPython(globalConfig) {
+  if (process.env.JEST_TIER) return process.env.JEST_TIER !== 'unit';
   const selected = globalConfig?.selectProjects;
   return !(Array.isArray(selected) && selected.length > 0 && selected.every((name) => name === 'unit'));
 }
