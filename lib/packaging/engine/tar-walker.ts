@@ -234,6 +234,11 @@ export class TarWalker {
     // empty symbolic-link target the three read alike.)
     if (t === '1' && linkname === '') throw ambiguous(`a hard link ${quote(name)} with an empty target (GNU tar links it to ".", Python tarfile to "")`, blockStart);
     checkLinkTarget(normalizedName, t, linkname);
+    // Within the archive, but GNU tar drops the part of a hard-link target up to its last "../" ("Removing leading
+    // `d/../' from hard link targets"); Python tarfile and bsdtar keep it.
+    if (t === '1' && linkname.split('/').includes('..')) {
+      throw ambiguous(`a hard link ${quote(name)} to ${quote(linkname)} (GNU tar drops the target's part up to its last "../", Python tarfile and bsdtar keep it)`, blockStart);
+    }
     this.entryCount++;
     this.keep = this.options.onEntry({ name, normalizedName, typeflag: t, linkname, size, start: this.groupStart });
     if (this.keep) this.release();

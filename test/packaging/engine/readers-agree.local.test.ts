@@ -120,6 +120,8 @@ describe('forms the readers read differently: refused, with what was found', () 
     // Found by `npm run fuzz` (seeds 6000 and 6001, a typeflag mutated to '1' on a member with no link target).
     ['a hard link with an empty target (GNU tar links to ".", Python tarfile to "", bsdtar reads no type)',
       "archive(member('a', b'x'), special('h', tarfile.LNKTYPE, ''), member('b', b'y'))", 'AMBIGUOUS_ARCHIVE', /a hard link "h" with an empty target/],
+    ['a hard link to "d/../a" (GNU tar drops "d/../", the others keep it)', "archive(member('a', b'x'), special('h', tarfile.LNKTYPE, 'd/../a'))",
+      'AMBIGUOUS_ARCHIVE', /a hard link "h" to "d\/..\/a" \(GNU tar drops/],
     ['a hard link whose PAX linkpath is empty', "archive(member('a', b'x'), pax({'linkpath': ''}), special('h', tarfile.LNKTYPE, 'a'))",
       'AMBIGUOUS_ARCHIVE', /a hard link "h" with an empty target/],
   ];
