@@ -102,12 +102,24 @@ export function integerRangeProblem(what: string, value: number, min: number, ma
   return `${what} must be a whole number ${range}${wording.why ? ` (${wording.why})` : ''}, got ${given}.`;
 }
 
+/**
+ * Hands `integerRangeProblem`'s message, if any, to `fail`: for rules that report through their own callback (whose
+ * caller's error then names its construct).
+ */
+export function checkIntegerInRange(
+  fail: (message: string) => never, what: string, value: number, min: number, max?: number, wording: IntegerRangeWording = {},
+): void {
+  const problem = integerRangeProblem(what, value, min, max, wording);
+  if (problem !== undefined) {
+    fail(problem);
+  }
+}
+
 /** Throws `integerRangeProblem`'s message, if any, naming `options.scope`. */
 export function validateIntegerInRange(what: string, value: number, min: number, max?: number, options: IntegerRangeOptions = {}): void {
-  const problem = integerRangeProblem(what, value, min, max, options);
-  if (problem !== undefined) {
+  checkIntegerInRange((problem) => {
     throw validationError(problem, options.scope);
-  }
+  }, what, value, min, max, options);
 }
 
 /** The pattern of a container environment variable name (API model `EnvironmentKey`). */

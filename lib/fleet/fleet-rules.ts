@@ -3,12 +3,11 @@
 import { createHash } from 'crypto';
 import { Token } from 'aws-cdk-lib';
 import { SAGEMAKER_MAX_NAME_LENGTH, SAGEMAKER_MODEL_NAME_PATTERN } from '../common/sagemaker-names';
+import { checkIntegerInRange, isLiteral } from '../common/validation';
 import { CopyRequirements } from '../hosting/copy-requirements';
 import { InstanceCapacity } from '../hosting/instance-capacity';
-import { integerRangeProblem, isLiteral } from '../common/validation';
 
 type Fail = (message: string) => never;
-
 
 /**
  * `InferenceComponentName` (CreateInferenceComponent API reference,
@@ -48,11 +47,6 @@ export interface CopyRange {
   readonly maxCopyCount: number;
 }
 
-function whole(what: string, value: number, min: number, fail: Fail): void {
-  const problem = integerRangeProblem(what, value, min);
-  if (problem !== undefined) fail(problem);
-}
-
 /**
  * Copies: `RuntimeConfig.CopyCount` >= 0 (CreateInferenceComponent); the scalable target's `MinCapacity` <=
  * `MaxCapacity` (RegisterScalableTarget), with at least one copy possible; the initial count within the range, or
@@ -62,9 +56,9 @@ export function resolveCopyRange(options: { minCopyCount?: number; initialCopyCo
   const minCopyCount = options.minCopyCount ?? 0;
   const maxCopyCount = options.maxCopyCount ?? Math.max(1, minCopyCount);
   const initialCopyCount = options.initialCopyCount ?? Math.max(1, minCopyCount);
-  whole('minCopyCount', minCopyCount, 0, fail);
-  whole('maxCopyCount', maxCopyCount, 1, fail);
-  whole('initialCopyCount', initialCopyCount, 0, fail);
+  checkIntegerInRange(fail, 'minCopyCount', minCopyCount, 0);
+  checkIntegerInRange(fail, 'maxCopyCount', maxCopyCount, 1);
+  checkIntegerInRange(fail, 'initialCopyCount', initialCopyCount, 0);
   if (isLiteral(minCopyCount) && isLiteral(maxCopyCount) && minCopyCount > maxCopyCount) {
     fail(`minCopyCount (${minCopyCount}) is above maxCopyCount (${maxCopyCount}): lower the minimum or raise the maximum.`);
   }
@@ -93,9 +87,9 @@ export function resolveInstanceRange(options: { minInstanceCount?: number; initi
   const minInstanceCount = options.minInstanceCount ?? 0;
   const maxInstanceCount = options.maxInstanceCount ?? 1;
   const initialInstanceCount = options.initialInstanceCount ?? 1;
-  whole('minInstanceCount', minInstanceCount, 0, fail);
-  whole('maxInstanceCount', maxInstanceCount, 1, fail);
-  whole('initialInstanceCount', initialInstanceCount, 1, fail);
+  checkIntegerInRange(fail, 'minInstanceCount', minInstanceCount, 0);
+  checkIntegerInRange(fail, 'maxInstanceCount', maxInstanceCount, 1);
+  checkIntegerInRange(fail, 'initialInstanceCount', initialInstanceCount, 1);
   for (const v of [minInstanceCount, maxInstanceCount, initialInstanceCount]) {
     if (!isLiteral(v)) fail('the fleet\'s instance counts must be literals: the placement of the models\' copies is checked at synth time.');
   }

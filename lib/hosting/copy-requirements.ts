@@ -1,4 +1,4 @@
-import { integerRangeProblem, isLiteral } from '../common/validation';
+import { checkIntegerInRange, isLiteral } from '../common/validation';
 import { InstanceType } from '../core/instance-type';
 import { CopyRequirementOptions } from './copy-requirement-options';
 import { InstanceCapacity, instanceCapacity } from './instance-capacity';
@@ -51,10 +51,8 @@ export function copyTakesOneGpu(fail: (message: string) => never): CopySizing {
   return {
     defaultAccelerators: () => 1,
     defaultShare: (c, accelerators) => (c.gpus > 0 && isLiteral(accelerators) ? Math.min(1, accelerators / c.gpus) : 1) / 2,
-    checkWholeAccelerators: (accelerators) => {
-      const problem = integerRangeProblem('acceleratorsPerCopy', accelerators, 1, undefined, { why: 'a copy reserves whole accelerators' });
-      if (problem !== undefined) fail(problem);
-    },
+    checkWholeAccelerators: (accelerators) =>
+      checkIntegerInRange(fail, 'acceleratorsPerCopy', accelerators, 1, undefined, { why: 'a copy reserves whole accelerators' }),
     tooLargeMessage: (type, over) => `a copy asks for more than one ${type} has: ${over}. SageMaker places a copy ` +
       'on one instance and could never place it; lower the per-copy requirements or pick a larger instance type.',
   };
@@ -92,8 +90,7 @@ export function resolveCopyRequirements(
   }
   const memoryPerCopyInMb = options.memoryPerCopy?.toMebibytes()
     ?? (capacity ? Math.floor(capacity.memoryGib * 1024 * share(capacity)) : needExplicit('memoryPerCopy'));
-  const memoryProblem = integerRangeProblem(`${lead}memoryPerCopy`, memoryPerCopyInMb, 128, undefined, { unit: 'MiB', why: 'CreateInferenceComponent' });
-  if (memoryProblem !== undefined) fail(memoryProblem);
+  checkIntegerInRange(fail, `${lead}memoryPerCopy`, memoryPerCopyInMb, 128, undefined, { unit: 'MiB', why: 'CreateInferenceComponent' });
   if (capacity) {
     const over: string[] = [];
     if (isLiteral(acceleratorsPerCopy) && acceleratorsPerCopy > capacity.gpus) over.push(`${acceleratorsPerCopy} accelerators (it has ${capacity.gpus})`);

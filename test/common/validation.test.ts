@@ -1,7 +1,7 @@
 import * as cdk from 'aws-cdk-lib';
 import { flattenCfnReference } from '../../lib/common/nag-acknowledgements';
 import { SAGEMAKER_MODEL_NAME_PATTERN } from '../../lib/common/sagemaker-names';
-import { integerRangeProblem, UnscopedValidationError, validateContainerEnvironment, validateIntegerInRange, validateSageMakerName } from '../../lib/common/validation';
+import { checkIntegerInRange, integerRangeProblem, UnscopedValidationError, validateContainerEnvironment, validateIntegerInRange, validateSageMakerName } from '../../lib/common/validation';
 
 describe('validateSageMakerName', () => {
   test.each(['a', 'my-endpoint', 'A1--b2', 'x'.repeat(63)])('accepts %s', name => {
@@ -50,6 +50,20 @@ describe('validateIntegerInRange', () => {
     const scope = new cdk.Stack(new cdk.App(), 'S');
     expect(() => validateIntegerInRange('c', 0, 1, undefined, { scope })).toThrow(/^S: c must be a whole number of at least 1, got 0\.$/);
     expect(() => validateIntegerInRange('c', 0, 1)).toThrow(UnscopedValidationError);
+  });
+
+  test('checkIntegerInRange hands the same message to a rule\'s own callback, and calls it only on a problem', () => {
+    const failures: string[] = [];
+    const fail = (message: string): never => {
+      failures.push(message);
+      throw new Error(message);
+    };
+    expect(() => checkIntegerInRange(fail, 'copies', 3, 0, 4)).not.toThrow();
+    expect(() => checkIntegerInRange(fail, 'copies', cdk.Token.asNumber({ Ref: 'P' }), 0)).not.toThrow();
+    expect(failures).toEqual([]);
+    expect(() => checkIntegerInRange(fail, 'copies', -1, 0, undefined, { why: 'CopyCount' })).toThrow();
+    expect(failures).toEqual([integerRangeProblem('copies', -1, 0, undefined, { why: 'CopyCount' })]);
+    expect(failures[0]).toBe('copies must be a whole number of at least 0 (CopyCount), got -1.');
   });
 });
 
