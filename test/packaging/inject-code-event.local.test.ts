@@ -115,6 +115,11 @@ async function run(e: CustomResourceEvent, d: InjectCodeDependencies = deps()) {
   return answer!.body;
 }
 
+/** Expects SUCCESS; a FAILED answer fails with its reason, which a diff of the status or the object would not show. */
+function expectSuccess(answer: { Status: string; Reason?: string }): void {
+  expect(answer.Status === 'SUCCESS' ? 'SUCCESS' : `${answer.Status}: ${answer.Reason}`).toBe('SUCCESS');
+}
+
 async function download(uri: string): Promise<string> {
   const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri)!;
   const file = path.join(work, `${sha256(Buffer.from(uri)).slice(0, 12)}.tar.gz`);
@@ -139,6 +144,7 @@ async function expectOriginalsUntouched() {
 describe('Create', () => {
   test('answers SUCCESS with the new artifact, content-addressed under the prefix, and a manifest beside it', async () => {
     const answer = await run(event('Create'));
+    expectSuccess(answer);
     expect(answer).toMatchObject({
       Status: 'SUCCESS',
       RequestId: `req-${requestCounter}`,
@@ -160,7 +166,7 @@ describe('Create', () => {
 
   test('a 30 MiB artifact goes through the multipart path; the result passes gzip -t, tar and tarfile', async () => {
     const answer = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'scan' }));
-    expect(answer.Status).toBe('SUCCESS');
+    expectSuccess(answer);
     const archive = await download(answer.Data.ArtifactS3Uri);
     const members = expectCodeInside(archive, INFERENCE_V1);
     for (const [name, digest] of Object.entries(tarMembers(path.join(work, 'large.tar.gz')))) expect(members[name]).toBe(digest);
@@ -184,7 +190,7 @@ describe('Create', () => {
     const first = await run(event('Create', { CodeKey: 'v2.zip' }));
     const { ops, writes } = spied(s3.ops);
     const again = await run(event('Create', { CodeKey: 'v2.zip' }), deps({ ops }));
-    expect(again.Status).toBe('SUCCESS');
+    expectSuccess(again);
     expect(again.PhysicalResourceId).toBe(first.PhysicalResourceId);
     expect(again.Data).toEqual(first.Data);
     expect(writes).toEqual([]);
@@ -209,7 +215,7 @@ describe('Create', () => {
     // Sixteen minutes later, by the function's clock.
     const later = deps({ ops, now: () => Date.now() + 16 * 60_000 });
     const again = await run(event('Create', { Strategy: 'stream', CodeKey: 'v2.zip' }), later);
-    expect(again.Status).toBe('SUCCESS');
+    expectSuccess(again);
     expect(again.PhysicalResourceId).toBe(first.PhysicalResourceId);
     expect(writes.slice(0, 3).sort()).toEqual([`deleteObject ${directory}claim.json`, `deleteObject ${directory}model.tar.gz`, `putObject ${directory}claim.json`].sort());
     expect(writes).toEqual(expect.arrayContaining([`putObject ${directory}model.tar.gz`, `putObject ${directory}injection.json`]));
@@ -221,12 +227,13 @@ describe('Update and Delete', () => {
   test('an update that changes the code writes a new key; the Delete of the old id removes only the old object', async () => {
     const created = await run(event('Create', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'scan' }));
     const updated = await run(event('Update', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'scan', CodeKey: 'v2.zip' }, created.PhysicalResourceId));
-    expect(updated.Status).toBe('SUCCESS');
+    expectSuccess(updated);
     expect(updated.PhysicalResourceId).not.toBe(created.PhysicalResourceId);
     expectCodeInside(await download(updated.Data.ArtifactS3Uri), INFERENCE_V2);
 
     // CloudFormation's cleanup: Delete of the old physical id, with the old properties.
     const deleted = await run(event('Delete', { SourceKey: 'jobs/large/model.tar.gz', Strategy: 'scan' }, created.PhysicalResourceId));
+    expectSuccess(deleted);
     expect(deleted).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: created.PhysicalResourceId });
     expect(await s3.head(OUT, created.Data.ArtifactKey)).toBeUndefined();
     expect(await s3.head(OUT, created.Data.ArtifactKey.replace(/model\.tar\.gz$/, 'injection.json'))).toBeUndefined();
@@ -243,7 +250,7 @@ describe('Update and Delete', () => {
   test('with RETAIN, a Delete keeps the artifact', async () => {
     const created = await run(event('Create', { Strategy: 'scan', RemovalPolicy: 'retain' }));
     const deleted = await run(event('Delete', { Strategy: 'scan', RemovalPolicy: 'retain' }, created.PhysicalResourceId));
-    expect(deleted.Status).toBe('SUCCESS');
+    expectSuccess(deleted);
     expect(await s3.head(OUT, created.Data.ArtifactKey)).toBeDefined();
   });
 
@@ -252,11 +259,12 @@ describe('Update and Delete', () => {
     const e = event('Create');
     for (const physicalId of [failedCreatePhysicalId(e), `s3://${OUT}/elsewhere/abc/model.tar.gz`, `s3://${MODELS}/${outputPrefix}abc/model.tar.gz`, `s3://${OUT}/${outputPrefix}abc/other.bin`]) {
       const answer = await run(event('Delete', {}, physicalId), deps({ ops }));
+      expectSuccess(answer);
       expect(answer).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalId });
     }
     // Even invalid properties (whose Create must have failed) do not block the stack's deletion.
     const invalid = await run(event('Delete', { Strategy: 'fastest' }, 'failed-create:x'), deps({ ops }));
-    expect(invalid.Status).toBe('SUCCESS');
+    expectSuccess(invalid);
     expect(writes).toEqual([]);
   });
 });
@@ -301,7 +309,7 @@ describe('failures answer FAILED with a one-line reason, abort the upload, and l
     }
     // A stack deployed with 0.1.0 and TAIL: CloudFormation's Delete carries Strategy tail.
     const deleted = await run(event('Delete', { Strategy: 'tail', CodeKey: 'v1.zip' }, created.PhysicalResourceId));
-    expect(deleted.Status).toBe('SUCCESS');
+    expectSuccess(deleted);
     expect(await s3.head(OUT, created.Data.ArtifactKey)).toBeUndefined();
   });
 
@@ -367,7 +375,7 @@ describe('failures answer FAILED with a one-line reason, abort the upload, and l
 
     test('the same artifact within the estimate runs as before', async () => {
       const answer = await run(event('Create', { SourceKey: 'jobs/small/model.tar.gz', CodeKey: 'v2.zip' }), deps({ memoryMiB: 3538 }));
-      expect(answer.Status).toBe('SUCCESS');
+      expectSuccess(answer);
     });
   });
 
@@ -533,7 +541,7 @@ describe('a failure before the manifest deletes what this attempt wrote, and onl
     expect(answer.PhysicalResourceId).toBe(`s3://${OUT}/${seen.artifactKey}`);
     expect(await outputKeys()).toEqual([seen.artifactKey, claimOf(seen.artifactKey)].sort());
     const rollback = await run(event('Delete', { Strategy: 'stream', CodeKey: 'v2.zip' }, answer.PhysicalResourceId));
-    expect(rollback.Status).toBe('SUCCESS');
+    expectSuccess(rollback);
     expect(await outputKeys()).toEqual([]);
   });
 
@@ -579,7 +587,7 @@ describe('a failure before the manifest deletes what this attempt wrote, and onl
     const { ops: spy, writes } = spied(s3.ops);
     const retry = await run(event('Create', props), deps({ ops: spy }));
     expect([retry.Status, retry.PhysicalResourceId, writes]).toEqual(['SUCCESS', answer.PhysicalResourceId, []]);
-    expect((await run(event('Delete', props, answer.PhysicalResourceId))).Status).toBe('SUCCESS');
+    expectSuccess(await run(event('Delete', props, answer.PhysicalResourceId)));
     expect(await outputKeys()).toEqual(before);
     await expectOriginalsUntouched();
   });
