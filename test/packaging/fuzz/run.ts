@@ -29,6 +29,11 @@ const child = args.includes('--child');
 async function single(): Promise<number> {
   const context = createContext();
   const started = Date.now();
+  /** The cases run and what they covered: two lines for the parent job (`--child`), or the report for a person. */
+  const summarize = (cases: number, outcome: string): void => {
+    if (child) console.log(`CASES ${cases}\nCOVERAGE ${JSON.stringify([...context.coverage.counts])}`);
+    else console.log(`\n${cases} cases (of ${runs} requested) ${outcome} in ${((Date.now() - started) / 1000).toFixed(0)} s (seed ${seed})\ncovered:\n${context.coverage.report()}`);
+  };
   try {
     if (replay !== undefined) {
       const [spec] = fc.sample(caseArb, { seed, path: replay, numRuns: 1 });
@@ -45,18 +50,13 @@ async function single(): Promise<number> {
         if (n % 50 === 0) console.log(`${child ? 'PROGRESS ' : ''}${n} cases, ${((Date.now() - started) / 1000).toFixed(0)} s`);
       },
     });
-    const seconds = (Date.now() - started) / 1000;
-    if (child) console.log(`CASES ${cases}\nCOVERAGE ${JSON.stringify([...context.coverage.counts])}`);
-    else console.log(`\n${cases} cases (of ${runs} requested) passed in ${seconds.toFixed(0)} s (seed ${seed})\ncovered:\n${context.coverage.report()}`);
+    summarize(cases, 'passed');
     return 0;
   } catch (error) {
     const cause = (error as Error & { cause?: unknown }).cause;
     console.error(`\nFAILED (seed ${seed}):\n${(error as Error).message}${cause ? `\n\nproblems of the case:\n${(cause as Error).message ?? cause}` : ''}`);
     // What ran before the failure still counts, and is still reported (a campaign used to say "0 cases run" then).
-    if (error instanceof CampaignFailure) {
-      if (child) console.log(`CASES ${error.casesRun}\nCOVERAGE ${JSON.stringify([...context.coverage.counts])}`);
-      else console.log(`\n${error.casesRun} cases (of ${runs} requested) run, the last one failed, in ${((Date.now() - started) / 1000).toFixed(0)} s (seed ${seed})\ncovered:\n${context.coverage.report()}`);
-    }
+    if (error instanceof CampaignFailure) summarize(error.casesRun, 'run, the last one failed,');
     return 1;
   } finally {
     closeContext(context);
